@@ -1,0 +1,297 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { HestiaError } from './errors.ts';
+
+const port = z.number().int().min(0).max(65535);
+
+/**
+ * The one configuration schema. Every key has a default with its unit in the name;
+ * a file (`hestia.config.json` or `--config`) and `HESTIA_*` variables override it.
+ */
+export const ConfigSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./data'),
+    http: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(8080),
+        bodyLimitBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
+    mqtt: z
+      .object({
+        host: z.string().default('0.0.0.0'),
+        port: port.default(1883),
+        /** MQTT over WebSocket; null disables the listener. */
+        wsPort: port.nullable().default(8083),
+        /** MQTT over TLS; enabled when a port, certificate and key are all given. */
+        tlsPort: port.nullable().default(null),
+        tlsCertFile: z.string().nullable().default(null),
+        tlsKeyFile: z.string().nullable().default(null),
+        /** Packets above this are refused at the parser and the connection is closed. */
+        maxPacketBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(256 * 1024),
+        /** Longest keepalive a gateway may ask for; 0 = no limit. */
+        keepaliveLimitSeconds: z.number().int().min(0).default(1200),
+      })
+      .strict()
+      .prefault({}),
+    storage: z
+      .object({
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        databaseUrl: z.string().nullable().default(null),
+        /** SQLite fsync policy: "full" survives power loss, "normal" survives process crashes only. */
+        sqliteSynchronous: z.enum(['full', 'normal']).default('full'),
+        postgresPoolSize: z.number().int().min(1).max(200).default(10),
+      })
+      .strict()
+      .prefault({}),
+    ingest: z
+      .object({
+        maxPayloadBytes: z
+          .number()
+          .int()
+          .min(256)
+          .default(64 * 1024),
+        maxMessagesPerPayload: z.number().int().min(1).default(1000),
+        /** Readings stamped further ahead than this are rejected. */
+        maxFutureSkewMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(24 * 60 * 60 * 1000),
+        /** A commit starts once this many messages wait, or at the end of the current event-loop turn. */
+        commitMaxBatch: z.number().int().min(1).default(5000),
+        /** Extra wait before a commit to gather more messages; 0 = commit as soon as the loop is idle. */
+        commitDelayMs: z.number().int().min(0).max(1000).default(0),
+        /** Messages accepted but not yet committed; above this, gateways wait (back-pressure). */
+        maxPendingMessages: z.number().int().min(1).default(50_000),
+        maxDevicesPerGateway: z.number().int().min(1).default(500),
+      })
+      .strict()
+      .prefault({}),
+    deadLetters: z
+      .object({
+        maxPerTenant: z.number().int().min(1).default(10_000),
+        maxStoredPayloadBytes: z.number().int().min(0).default(4096),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        accessTokenTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(12 * 60 * 60),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type HestiaConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variables that do not follow the `HESTIA_<SECTION>_<KEY>` pattern. */
+const envAliases: Record<string, string> = {
+  HESTIA_STORAGE: 'storage.kind',
+  HESTIA_DATABASE_URL: 'storage.databaseUrl',
+  HESTIA_DATA_DIR: 'dataDir',
+  HESTIA_MQTT_TLS_CERT: 'mqtt.tlsCertFile',
+  HESTIA_MQTT_TLS_KEY: 'mqtt.tlsKeyFile',
+};
+
+/** Variables read elsewhere (CLI, tests) that are not configuration keys. */
+const envNotConfig = new Set(['HESTIA_CONFIG', 'HESTIA_TOKEN', 'HESTIA_API_URL', 'HESTIA_TEST_DATABASE_URL']);
+
+function snakeUpper(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** Every settable key path and its schema leaf, e.g. ["mqtt.wsPort", ZodNumber]. */
+function leafPaths(shape: z.ZodObject, prefix = ''): Array<[string, z.ZodType]> {
+  const out: Array<[string, z.ZodType]> = [];
+  for (const [key, value] of Object.entries(shape.shape)) {
+    const full = prefix ? `${prefix}.${key}` : key;
+    const inner = unwrap(value as z.ZodType);
+    if (inner instanceof z.ZodObject) out.push(...leafPaths(inner, full));
+    else out.push([full, value as z.ZodType]);
+  }
+  return out;
+}
+
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current: z.ZodType = schema;
+  for (;;) {
+    if (current instanceof z.ZodDefault || current instanceof z.ZodPrefault) {
+      current = current.def.innerType as z.ZodType;
+    } else if (current instanceof z.ZodNullable || current instanceof z.ZodOptional) {
+      current = current.def.innerType as z.ZodType;
+    } else return current;
+  }
+}
+
+/** Map of env variable name → config key path. */
+export function envKeyMap(): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [keyPath] of leafPaths(ConfigSchema)) {
+    map.set('HESTIA_' + keyPath.split('.').map(snakeUpper).join('_'), keyPath);
+  }
+  for (const [name, keyPath] of Object.entries(envAliases)) map.set(name, keyPath);
+  return map;
+}
+
+function coerceEnvValue(keyPath: string, raw: string): unknown {
+  const leaf = leafPaths(ConfigSchema).find(([p]) => p === keyPath)?.[1];
+  const nullable = leaf instanceof z.ZodDefault && leaf.def.innerType instanceof z.ZodNullable;
+  if (nullable && (raw === '' || raw === 'null')) return null;
+  const inner = leaf ? unwrap(leaf) : undefined;
+  if (inner instanceof z.ZodNumber) {
+    const n = Number(raw);
+    return raw.trim() === '' || !Number.isFinite(n) ? raw : n;
+  }
+  if (inner instanceof z.ZodBoolean) return raw === 'true' ? true : raw === 'false' ? false : raw;
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, keyPath: string, value: unknown): void {
+  const parts = keyPath.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+export interface LoadConfigOptions {
+  /** Explicit config file; otherwise `hestia.config.json` in the working directory if present. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides applied last (used by tests and the CLI). */
+  overrides?: ConfigInput;
+}
+
+/**
+ * Loads and validates the configuration. Throws `HESTIA_CONFIG_INVALID` with a message that
+ * names the bad key and where it came from (file or variable).
+ */
+export function loadConfig(options: LoadConfigOptions = {}): Readonly<HestiaConfig> {
+  const env = options.env ?? process.env;
+  const sources = new Map<string, string>();
+  let raw: Record<string, unknown> = {};
+
+  const file =
+    options.file ??
+    env.HESTIA_CONFIG ??
+    (existsSync('hestia.config.json') ? 'hestia.config.json' : undefined);
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new HestiaError(
+        'HESTIA_CONFIG_INVALID',
+        `cannot read config file ${file}: ${(error as Error).message}`,
+      );
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new Error('not an object');
+      raw = parsed as Record<string, unknown>;
+    } catch (error) {
+      throw new HestiaError(
+        'HESTIA_CONFIG_INVALID',
+        `config file ${file} is not a JSON object: ${(error as Error).message}`,
+      );
+    }
+    for (const [keyPath] of leafPaths(ConfigSchema)) sources.set(keyPath, `${file}: ${keyPath}`);
+  }
+
+  const envMap = envKeyMap();
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith('HESTIA_') || value === undefined || envNotConfig.has(name)) continue;
+    const keyPath = envMap.get(name);
+    if (!keyPath) {
+      throw new HestiaError('HESTIA_CONFIG_INVALID', `${name}: unknown configuration variable`);
+    }
+    setPath(raw, keyPath, coerceEnvValue(keyPath, value));
+    sources.set(keyPath, name);
+  }
+
+  if (options.overrides) mergeInto(raw, options.overrides as Record<string, unknown>);
+
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const keyPath = issue.path.join('.');
+    const unknownKeys =
+      issue.code === 'unrecognized_keys' ? issue.keys.map((k) => (keyPath ? `${keyPath}.${k}` : k)) : [];
+    const where = unknownKeys.length
+      ? `${file ?? 'config'}: unknown key ${unknownKeys.join(', ')}`
+      : (sources.get(keyPath) ?? keyPath);
+    throw new HestiaError(
+      'HESTIA_CONFIG_INVALID',
+      `${where}: ${unknownKeys.length ? 'not a configuration key' : issue.message}`,
+    );
+  }
+  const config = result.data;
+  if (config.storage.kind === 'postgres' && !config.storage.databaseUrl) {
+    throw new HestiaError(
+      'HESTIA_CONFIG_INVALID',
+      'HESTIA_DATABASE_URL (storage.databaseUrl): required when storage.kind is "postgres"',
+    );
+  }
+  const tls = [config.mqtt.tlsPort, config.mqtt.tlsCertFile, config.mqtt.tlsKeyFile];
+  if (tls.some((v) => v !== null) && tls.some((v) => v === null)) {
+    throw new HestiaError(
+      'HESTIA_CONFIG_INVALID',
+      'mqtt.tlsPort, mqtt.tlsCertFile and mqtt.tlsKeyFile: set all three or none',
+    );
+  }
+  config.dataDir = path.resolve(config.dataDir);
+  return deepFreeze(config);
+}
+
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      existing &&
+      typeof existing === 'object'
+    ) {
+      mergeInto(existing as Record<string, unknown>, value as Record<string, unknown>);
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

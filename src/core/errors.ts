@@ -1,0 +1,58 @@
+/**
+ * The one catalogue of Hestia's error codes. Every error that leaves the process
+ * (API response, dead-letter record, CLI message) carries one of these codes.
+ * Codes are never reused for a different meaning.
+ */
+export const ErrorCatalogue = {
+  // configuration
+  HESTIA_CONFIG_INVALID: { status: 500, message: 'Configuration is invalid' },
+  // HTTP / API
+  HESTIA_BAD_REQUEST: { status: 400, message: 'The request is malformed' },
+  HESTIA_VALIDATION_FAILED: { status: 400, message: 'The request does not match the schema' },
+  HESTIA_UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required' },
+  HESTIA_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
+  HESTIA_FORBIDDEN: { status: 403, message: 'Your role does not allow this action' },
+  HESTIA_NOT_FOUND: { status: 404, message: 'No such object' },
+  HESTIA_CONFLICT: { status: 409, message: 'The object already exists' },
+  HESTIA_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  HESTIA_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
+  HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
+  // ingest (dead-letter reasons)
+  HESTIA_INGEST_INVALID_JSON: { status: 400, message: 'Payload is not valid JSON' },
+  HESTIA_INGEST_SCHEMA: { status: 400, message: 'Message does not match the uplink schema' },
+  HESTIA_INGEST_NOT_NUMERIC: { status: 400, message: 'Value is not numeric for a numeric label' },
+  HESTIA_INGEST_TIMESTAMP_RANGE: { status: 400, message: 'Timestamp is in the far future or before 2000' },
+  HESTIA_INGEST_TOO_LARGE: { status: 413, message: 'Payload exceeds the size limit' },
+  HESTIA_INGEST_TOO_MANY_MESSAGES: { status: 413, message: 'Too many messages in one payload' },
+  HESTIA_INGEST_GATEWAY_MISMATCH: {
+    status: 403,
+    message: 'Payload gatewayId is not the authenticated gateway',
+  },
+  HESTIA_INGEST_DEVICE_FOREIGN: { status: 403, message: 'Device belongs to another gateway' },
+  HESTIA_INGEST_DEVICE_LIMIT: { status: 429, message: 'Gateway has reached its device limit' },
+  HESTIA_INGEST_UNKNOWN_TOPIC: { status: 400, message: 'Topic is not part of the uplink contract' },
+  HESTIA_MQTT_MALFORMED_PACKET: { status: 400, message: 'MQTT packet is malformed' },
+  HESTIA_MQTT_PACKET_TOO_LARGE: { status: 413, message: 'MQTT packet exceeds the hard size limit' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ErrorCatalogue;
+
+/** An error with a catalogue code; converted to `{ error: { code, message } }` at the API boundary. */
+export class HestiaError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ErrorCatalogue[code].message);
+    this.name = 'HestiaError';
+    this.code = code;
+    this.status = ErrorCatalogue[code].status;
+    this.details = details;
+  }
+}
+
+export function isHestiaError(error: unknown): error is HestiaError {
+  return error instanceof HestiaError;
+}

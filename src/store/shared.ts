@@ -1,0 +1,110 @@
+import type { BucketSummary, IngestBatch, ReadingWrite } from './ports.ts';
+
+/** Helpers both adapters use so that they behave the same. */
+
+export function seriesKey(deviceId: string, label: string): string {
+  return `${deviceId}\u0000${label}`;
+}
+
+/**
+ * True when reading `a` should replace current state `b`: the newer device timestamp wins; on
+ * equal timestamps the larger (value, text) wins, so the outcome does not depend on arrival order.
+ */
+export function isNewer(
+  a: { tsMs: number; value: number | null; text: string | null },
+  b: { tsMs: number; value: number | null; text: string | null },
+): boolean {
+  if (a.tsMs !== b.tsMs) return a.tsMs > b.tsMs;
+  const av = a.value ?? -Infinity;
+  const bv = b.value ?? -Infinity;
+  if (av !== bv) return av > bv;
+  return (a.text ?? '') > (b.text ?? '');
+}
+
+/** The reading per series that wins current state within one batch. */
+export function newestPerSeries(readings: ReadingWrite[]): ReadingWrite[] {
+  const newest = new Map<string, ReadingWrite>();
+  for (const reading of readings) {
+    const key = seriesKey(reading.deviceId, reading.label);
+    const current = newest.get(key);
+    if (!current || isNewer(reading, current)) newest.set(key, reading);
+  }
+  return [...newest.values()];
+}
+
+/** Folds per-device merges (attributes, settings) of one batch in timestamp order. */
+export function mergePerDevice(
+  entries: Array<{ deviceId: string; tsMs: number } & Record<string, unknown>>,
+  field: 'attributes' | 'settings',
+): Map<string, Record<string, string>> {
+  const merged = new Map<string, Record<string, string>>();
+  for (const entry of [...entries].sort((a, b) => a.tsMs - b.tsMs)) {
+    merged.set(entry.deviceId, {
+      ...merged.get(entry.deviceId),
+      ...(entry[field] as Record<string, string>),
+    });
+  }
+  return merged;
+}
+
+/** Last-seen per gateway in a batch (one update each). */
+export function latestGatewaySeen(batch: IngestBatch): IngestBatch['gatewaySeen'] {
+  const latest = new Map<string, IngestBatch['gatewaySeen'][number]>();
+  for (const seen of batch.gatewaySeen) {
+    const current = latest.get(seen.gatewayId);
+    latest.set(seen.gatewayId, {
+      gatewayId: seen.gatewayId,
+      atMs: Math.max(seen.atMs, current?.atMs ?? 0),
+      firmware: seen.firmware ?? current?.firmware ?? null,
+      vendor: seen.vendor ?? current?.vendor ?? null,
+    });
+  }
+  return [...latest.values()];
+}
+
+/** Index of the bucket containing `tsMs`: the last boundary ≤ tsMs (binary search), or -1. */
+export function bucketIndex(boundariesMs: number[], tsMs: number): number {
+  let lo = 0;
+  let hi = boundariesMs.length - 1;
+  if (tsMs < boundariesMs[0]! || tsMs >= boundariesMs[hi]!) return -1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (boundariesMs[mid]! <= tsMs) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Accumulates summaries from (timestamp, value) points given in ascending time order. */
+export class BucketAccumulator {
+  private readonly summaries = new Map<number, BucketSummary>();
+
+  constructor(private readonly boundariesMs: number[]) {}
+
+  add(tsMs: number, value: number): void {
+    const index = bucketIndex(this.boundariesMs, tsMs);
+    if (index < 0) return;
+    const summary = this.summaries.get(index);
+    if (!summary) {
+      this.summaries.set(index, {
+        index,
+        count: 1,
+        sum: value,
+        min: value,
+        max: value,
+        first: value,
+        last: value,
+      });
+      return;
+    }
+    summary.count += 1;
+    summary.sum += value;
+    if (value < summary.min) summary.min = value;
+    if (value > summary.max) summary.max = value;
+    summary.last = value;
+  }
+
+  result(): BucketSummary[] {
+    return [...this.summaries.values()].sort((a, b) => a.index - b.index);
+  }
+}
