@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import { principalOf, requireRole, tenantOf } from '../auth.ts';
+import { decodeNumericCursor, encodeCursor, presentDeadLetter } from '../present.ts';
+import { DeadLetterSchema, errorResponses } from '../schemas.ts';
+import type { ApiPlugin } from '../server.ts';
+
+/** Rejected uplink input of the caller's tenant, newest first, with the reason for each. */
+export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
+  app.get(
+    '/v1/dead-letters',
+    {
+      preHandler: requireRole(services.accounts, ['tenant_admin', 'platform_admin']),
+      schema: {
+        tags: ['ingest'],
+        summary: "Rejected uplink messages of the tenant's gateways",
+        security: [{ bearer: [] }],
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          cursor: Type.Optional(Type.String({ maxLength: 100 })),
+        }),
+        response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const tenantId = tenantOf(principalOf(request));
+      const { limit, cursor } = request.query;
+      const letters = await ctx.store.listDeadLetters(tenantId, { limit: limit + 1, beforeId: decodeNumericCursor(cursor) });
+      const items = letters.slice(0, limit);
+      return {
+        items: items.map(presentDeadLetter),
+        nextCursor: letters.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
+      };
+    },
+  );
+};

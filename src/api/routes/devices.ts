@@ -1,0 +1,168 @@
+import { Type } from '@sinclair/typebox';
+import type { Device } from '../../core/domain.ts';
+import { HestiaError } from '../../core/errors.ts';
+import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type AggregateFunction, type FillPolicy } from '../../services/statistics.ts';
+import { assertTenantAccess, principalOf, requireRole } from '../auth.ts';
+import type { Principal } from '../../services/accounts.ts';
+import { decodeNumericCursor, encodeCursor, iso, parseTime, presentDevice, presentReading } from '../present.ts';
+import { DeviceSchema, ReadingSchema, TimeParam, errorResponses } from '../schemas.ts';
+import type { ApiContext, ApiPlugin } from '../server.ts';
+
+const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }) });
+const DAY_MS = 86_400_000;
+const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+async function loadDevice({ ctx }: ApiContext, principal: Principal, deviceId: string): Promise<Device> {
+  const device = await ctx.store.findDevice(deviceId);
+  if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
+  assertTenantAccess(principal, device.tenantId, 'device');
+  return device;
+}
+
+/** A device, its raw history and its aggregated series. */
+export const deviceRoutes: ApiPlugin = async (app, api) => {
+  const { ctx, services } = api;
+  const admin = requireRole(services.accounts, ['tenant_admin', 'platform_admin']);
+  const security = [{ bearer: [] }];
+
+  app.get(
+    '/v1/devices/:deviceId',
+    {
+      preHandler: admin,
+      schema: { tags: ['devices'], summary: 'One device with the current state of every channel', security, params: DeviceParams, response: { 200: DeviceSchema, ...errorResponses } },
+    },
+    async (request) => {
+      await loadDevice(api, principalOf(request), request.params.deviceId);
+      const device = await ctx.store.findDeviceWithChannels(request.params.deviceId);
+      if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
+      const preview = device.type === 'camera' ? await ctx.store.findPreview(device.id) : undefined;
+      return { ...presentDevice(device), hasPreview: preview !== undefined };
+    },
+  );
+
+  app.get(
+    '/v1/devices/:deviceId/preview',
+    {
+      preHandler: admin,
+      schema: { tags: ['devices'], summary: "A camera's latest preview image", security, params: DeviceParams },
+    },
+    async (request, reply) => {
+      const device = await loadDevice(api, principalOf(request), request.params.deviceId);
+      const preview = await ctx.store.findPreview(device.id);
+      if (!preview) throw new HestiaError('HESTIA_NOT_FOUND', 'This device has no preview');
+      return reply.header('content-type', preview.contentType).header('last-modified', new Date(preview.tsMs).toUTCString()).send(preview.image);
+    },
+  );
+
+  app.get(
+    '/v1/devices/:deviceId/history',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices', 'statistics'],
+        summary: 'Raw readings of one channel in [from, to), paged',
+        security,
+        params: DeviceParams,
+        querystring: Type.Object({
+          label: Type.String({ minLength: 1, maxLength: 64, description: 'Channel label, e.g. Temperature' }),
+          from: Type.Optional({ ...TimeParam, description: 'Inclusive; default: 24 hours before `to`' }),
+          to: Type.Optional({ ...TimeParam, description: 'Exclusive; default: now' }),
+          limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+          order: Type.Optional(literalUnion(['asc', 'desc'])),
+          cursor: Type.Optional(Type.String({ maxLength: 100, description: 'nextCursor of the previous page' })),
+        }),
+        response: {
+          200: Type.Object({
+            deviceId: Type.String(),
+            label: Type.String(),
+            items: Type.Array(ReadingSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const device = await loadDevice(api, principalOf(request), request.params.deviceId);
+      const q = request.query;
+      const toMs = parseTime(q.to, 'to', ctx.clock.now() + 1);
+      const fromMs = parseTime(q.from, 'from', toMs - DAY_MS);
+      if (fromMs >= toMs) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'from: must be before to');
+      const page = await services.telemetry.history(device, {
+        label: q.label,
+        fromMs,
+        toMs,
+        limit: q.limit,
+        order: q.order === 'desc' ? 'desc' : 'asc',
+        afterMs: decodeNumericCursor(q.cursor),
+      });
+      return {
+        deviceId: device.id,
+        label: q.label,
+        items: page.items.map(presentReading),
+        nextCursor: page.nextAfterMs === null ? null : encodeCursor(page.nextAfterMs),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/devices/:deviceId/aggregate',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['devices', 'statistics'],
+        summary: 'One channel aggregated per calendar bucket (e.g. the mean temperature per day of a week)',
+        description:
+          'Buckets follow `timezone`: days run from local midnight to local midnight (23 or 25 hours across DST), weeks are ISO weeks, months are calendar months. The first bucket starts aligned, as with InfluxDB GROUP BY time().',
+        security,
+        params: DeviceParams,
+        querystring: Type.Object({
+          label: Type.String({ minLength: 1, maxLength: 64 }),
+          from: TimeParam,
+          to: { ...TimeParam, description: 'Exclusive' },
+          agg: literalUnion(AGGREGATE_FUNCTIONS),
+          interval: Type.String({ pattern: '^\\d{1,4}(m|h|d|w|mo|y)$', description: 'e.g. 15m, 1h, 1d, 1w, 1mo' }),
+          timezone: Type.String({ default: 'UTC', maxLength: 64, description: 'IANA timezone, e.g. Europe/Moscow' }),
+          fill: Type.Optional(literalUnion(FILL_POLICIES)),
+        }),
+        response: {
+          200: Type.Object({
+            deviceId: Type.String(),
+            label: Type.String(),
+            agg: Type.String(),
+            interval: Type.String(),
+            timezone: Type.String(),
+            fill: Type.String(),
+            points: Type.Array(
+              Type.Object({ ts: Type.String({ format: 'date-time' }), tsMs: Type.Number(), value: Type.Union([Type.Number(), Type.Null()]), count: Type.Integer() }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const device = await loadDevice(api, principalOf(request), request.params.deviceId);
+      const q = request.query;
+      const fill = (q.fill ?? 'null') as FillPolicy;
+      const points = await services.telemetry.aggregate(device, {
+        label: q.label,
+        fromMs: parseTime(q.from, 'from', 0),
+        toMs: parseTime(q.to, 'to', 0),
+        agg: q.agg as AggregateFunction,
+        interval: q.interval,
+        timezone: q.timezone,
+        fill,
+      });
+      return {
+        deviceId: device.id,
+        label: q.label,
+        agg: q.agg,
+        interval: q.interval,
+        timezone: q.timezone,
+        fill,
+        points: points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
+      };
+    },
+  );
+};

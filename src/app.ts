@@ -1,0 +1,122 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { buildApi, type ApiInstance } from './api/server.ts';
+import { EventBus } from './core/bus.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { HestiaConfig } from './core/config.ts';
+import type { AppContext } from './core/context.ts';
+import { createLogger } from './core/logger.ts';
+import { Metrics } from './core/metrics.ts';
+import { EmbeddedBroker, type BrokerPorts } from './ingest/embedded-broker.ts';
+import { IngestService } from './ingest/ingest-service.ts';
+import { AccountService } from './services/accounts.ts';
+import { GatewayService } from './services/gateways.ts';
+import { newToken } from './services/secrets.ts';
+import { TelemetryService } from './services/telemetry.ts';
+import { openStore } from './store/open-store.ts';
+
+export interface HestiaPorts extends BrokerPorts {
+  http: number;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Create a default tenant and admin when there is no user yet (the `hestia start` default). */
+  firstRunSetup?: boolean;
+}
+
+const DEAD_LETTER_TRIM_INTERVAL_MS = 60_000; // 1 minute
+const TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000; // 1 hour
+
+/**
+ * One Hestia process in embedded mode: storage, the built-in broker, ingest and the HTTP API,
+ * started in order and stopped in reverse, draining accepted writes before exit.
+ */
+export class Hestia {
+  private ready = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  private constructor(
+    readonly ctx: AppContext,
+    readonly services: { accounts: AccountService; gateways: GatewayService; telemetry: TelemetryService },
+    readonly ingest: IngestService,
+    readonly broker: EmbeddedBroker,
+    readonly api: ApiInstance,
+    readonly ports: HestiaPorts,
+  ) {}
+
+  static async start(config: Readonly<HestiaConfig>, options: StartOptions = {}): Promise<Hestia> {
+    const logger = options.logger ?? createLogger(config.log.level);
+    mkdirSync(config.dataDir, { recursive: true });
+    const store = await openStore(config);
+    const ctx: AppContext = { config, logger, store, bus: new EventBus(logger), clock: options.clock ?? systemClock, metrics: new Metrics() };
+    const services = { accounts: new AccountService(ctx), gateways: new GatewayService(ctx), telemetry: new TelemetryService(ctx) };
+    const ingest = new IngestService(ctx);
+    const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
+    let api: ApiInstance | undefined;
+    try {
+      // Embedded mode has one broker: whoever was online when it last stopped is not any more.
+      await store.markAllGatewaysOffline(ctx.clock.now());
+      if (options.firstRunSetup) await firstRunSetup(ctx, services.accounts);
+      let instance: Hestia | undefined;
+      api = await buildApi({ ctx, services, isReady: () => instance?.ready === true });
+      const brokerPorts = await broker.listen();
+      await api.listen({ port: config.http.port, host: config.http.host });
+      const address = api.server.address();
+      const ports: HestiaPorts = { ...brokerPorts, http: typeof address === 'object' && address ? address.port : config.http.port };
+      writeFileSync(path.join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
+      instance = new Hestia(ctx, services, ingest, broker, api, ports);
+      instance.startHousekeeping();
+      instance.ready = true;
+      logger.info({ ports, storage: store.kind, dataDir: config.dataDir }, 'Hestia is ready');
+      return instance;
+    } catch (error) {
+      await broker.close().catch(() => undefined);
+      await api?.close().catch(() => undefined);
+      await store.close();
+      throw error;
+    }
+  }
+
+  private startHousekeeping(): void {
+    const { store, config, logger, clock } = this.ctx;
+    const every = (ms: number, what: string, job: () => Promise<unknown>): void => {
+      const timer = setInterval(() => {
+        job().catch((error: unknown) => logger.error({ err: error }, `${what} failed`));
+      }, ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(DEAD_LETTER_TRIM_INTERVAL_MS, 'dead-letter trim', () => store.trimDeadLetters(config.deadLetters.maxPerTenant));
+    every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () => store.deleteExpiredAccessTokens(clock.now()));
+  }
+
+  /** Graceful stop: refuse new work, drain accepted writes, close everything. */
+  async stop(): Promise<void> {
+    if (!this.ready) return;
+    this.ready = false;
+    const { logger, store } = this.ctx;
+    logger.info('stopping: draining in-flight writes');
+    for (const timer of this.timers) clearInterval(timer);
+    await this.broker.close();
+    await this.ingest.drain();
+    await this.api.close();
+    await store.markAllGatewaysOffline(this.ctx.clock.now());
+    await store.close();
+    logger.info('stopped');
+  }
+}
+
+/** First start on an empty database: a default tenant and admin, the password in a 0600 file. */
+async function firstRunSetup(ctx: AppContext, accounts: AccountService): Promise<void> {
+  if ((await ctx.store.countUsers()) > 0) return;
+  const email = 'admin@hestia.local';
+  const password = newToken('pw').slice(3, 27);
+  const { tenant } = await accounts.createTenantWithAdmin({ tenantName: 'Default', email, password });
+  const file = path.join(ctx.config.dataDir, 'initial-admin.json');
+  writeFileSync(file, JSON.stringify({ email, password, tenantId: tenant.id }, null, 2) + '\n', { mode: 0o600 });
+  // The password goes to the file only, never to the log.
+  ctx.logger.warn({ email, credentialsFile: file }, 'first start: created tenant "Default" and its admin; the password is in the credentials file');
+}

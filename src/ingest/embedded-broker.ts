@@ -1,0 +1,279 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { AppContext } from '../core/context.ts';
+import type { GatewayStatus } from '../core/domain.ts';
+import type { GatewayService } from '../services/gateways.ts';
+import type { GatewayIdentity } from './gateway-identity.ts';
+import type { IngestService } from './ingest-service.ts';
+import { gatewayTopic, parseGatewayTopic } from './topics.ts';
+
+/** The gateway identity attached to an Aedes client once it has authenticated. */
+const identityOf = new WeakMap<Client, GatewayIdentity>();
+
+class ConnectRefused extends Error {
+  constructor(
+    message: string,
+    /** CONNACK return code [MQTT-3.2.2.3]: 2 identifier rejected, 4 bad username or password, 5 not authorized. */
+    readonly returnCode: 2 | 4 | 5,
+  ) {
+    super(message);
+  }
+}
+
+export interface BrokerPorts {
+  mqtt: number;
+  ws: number | null;
+  tls: number | null;
+}
+
+/**
+ * The built-in MQTT broker (Aedes) of embedded mode, on TCP, WebSocket and optionally TLS.
+ * Gateways authenticate with username = gateway id and password = token, and must use their
+ * gateway id as client id (otherwise one gateway could take over another's session,
+ * [MQTT-3.1.4-2]). The topic ACL lets a gateway publish only to its own up/status topics and
+ * subscribe only to its own down topic, literally: wildcard filters are refused.
+ * An uplink's PUBACK is sent only once what it carries is durable: Aedes writes the PUBACK
+ * after `authorizePublish` calls back, so the ingest runs inside it.
+ */
+export class EmbeddedBroker {
+  readonly aedes: Aedes;
+  private readonly servers: Array<net.Server | http.Server> = [];
+  private webSockets: WebSocketServer | null = null;
+  ports: BrokerPorts = { mqtt: 0, ws: null, tls: null };
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly gateways: GatewayService,
+    private readonly ingest: IngestService,
+  ) {
+    this.aedes = new Aedes({
+      id: 'hestia-embedded',
+      keepaliveLimit: ctx.config.mqtt.keepaliveLimitSeconds,
+      maxClientsIdLength: 64,
+      authenticate: (client, username, password, done) => {
+        this.authenticate(client, username, password).then(
+          () => done(null, true),
+          (error: unknown) => {
+            const refused = error instanceof ConnectRefused ? error : new ConnectRefused('server error', 5);
+            if (!(error instanceof ConnectRefused)) ctx.logger.error({ err: error }, 'authentication failed with an error');
+            done(Object.assign(new Error(refused.message), { returnCode: refused.returnCode }), false);
+          },
+        );
+      },
+      authorizePublish: (client, packet, done) => {
+        this.authorizePublish(client, packet).then(
+          () => done(null),
+          (error: unknown) => done(error as Error),
+        );
+      },
+      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
+      authorizeForward: (client, packet) => {
+        const identity = client ? identityOf.get(client) : undefined;
+        // Defence in depth: nothing but the gateway's own down topic is ever delivered to it.
+        return identity && packet.topic === gatewayTopic(identity.id, 'down') ? packet : null;
+      },
+    });
+    this.aedes.on('client', (client) => this.onConnected(client));
+    this.aedes.on('clientDisconnect', (client) => this.onDisconnected(client));
+    this.aedes.on('clientError', (client, error) => this.onClientError(client, error));
+    this.aedes.on('connectionError', (client, error) => this.onClientError(client, error));
+  }
+
+  async listen(): Promise<BrokerPorts> {
+    await this.aedes.listen();
+    const { mqtt } = this.ctx.config;
+    const handle = (stream: net.Socket | ReturnType<typeof createWebSocketStream>, req?: http.IncomingMessage): void => {
+      const client = this.aedes.handle(stream as net.Socket, req);
+      this.limitPacketSize(client);
+    };
+
+    const tcp = net.createServer((socket) => handle(socket));
+    this.ports.mqtt = await listenOn(tcp, mqtt.port, mqtt.host, 'MQTT');
+    this.servers.push(tcp);
+
+    if (mqtt.wsPort !== null) {
+      const server = http.createServer((_req, res) => {
+        res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket: upgrade required\n');
+      });
+      this.webSockets = new WebSocketServer({ server, maxPayload: mqtt.maxPacketBytes + 16 });
+      this.webSockets.on('connection', (socket, req) => handle(createWebSocketStream(socket), req));
+      this.ports.ws = await listenOn(server, mqtt.wsPort, mqtt.host, 'MQTT over WebSocket');
+      this.servers.push(server);
+    }
+
+    if (mqtt.tlsPort !== null && mqtt.tlsCertFile && mqtt.tlsKeyFile) {
+      const server = tls.createServer({ cert: readFileSync(mqtt.tlsCertFile), key: readFileSync(mqtt.tlsKeyFile) }, (socket) =>
+        handle(socket),
+      );
+      this.ports.tls = await listenOn(server, mqtt.tlsPort, mqtt.host, 'MQTT over TLS');
+      this.servers.push(server);
+    }
+    return this.ports;
+  }
+
+  /** Stops listening, disconnects every client and waits for the listeners to close. */
+  async close(): Promise<void> {
+    for (const server of this.servers) server.close();
+    for (const client of this.webSockets?.clients ?? []) client.terminate();
+    await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+
+  /** Publishes to a gateway's down topic (QoS 1). */
+  publishToGateway(gatewayId: string, payload: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.aedes.publish(
+        { cmd: 'publish', topic: gatewayTopic(gatewayId, 'down'), payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<void> {
+    const { metrics } = this.ctx;
+    if (!username || !password) {
+      metrics.mqttAuthFailures.inc({ reason: 'anonymous' });
+      throw new ConnectRefused('username and password are required', 4);
+    }
+    const check = await this.gateways.verifyCredentials(username, password.toString('utf8'));
+    if (!check.ok) {
+      metrics.mqttAuthFailures.inc({ reason: check.reason });
+      this.ctx.logger.warn({ gatewayId: username.slice(0, 64), reason: check.reason }, 'MQTT connection refused');
+      throw new ConnectRefused('bad username or password', 4);
+    }
+    if (client.id !== check.gateway.id) {
+      metrics.mqttAuthFailures.inc({ reason: 'client_id' });
+      throw new ConnectRefused('the client id must be the gateway id', 2);
+    }
+    // The Last Will is published by the broker on the gateway's behalf: it must obey the same ACL.
+    const will = (client as Client & { _will?: { topic: string } | null })._will;
+    if (will && will.topic !== gatewayTopic(check.gateway.id, 'status')) {
+      metrics.mqttAuthFailures.inc({ reason: 'will_topic' });
+      throw new ConnectRefused('the Last Will must go to the gateway status topic', 5);
+    }
+    identityOf.set(client, check.gateway);
+  }
+
+  private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
+    const identity = client ? identityOf.get(client) : undefined;
+    const target = parseGatewayTopic(packet.topic);
+    if (!identity || !target || target.gatewayId !== identity.id || target.kind === 'down') {
+      this.ctx.metrics.mqttAclDenials.inc({ action: 'publish' });
+      this.ctx.logger.warn({ gatewayId: identity?.id, topic: packet.topic.slice(0, 200) }, 'publish refused by topic ACL');
+      throw new Error('publish not authorized');
+    }
+    if (target.kind === 'status') {
+      const text = packet.payload.toString('utf8').trim().toLowerCase();
+      const status = text.includes('offline') ? 'offline' : text.includes('online') ? 'online' : null;
+      if (status) this.recordStatus(identity, status);
+      return;
+    }
+    // Uplinks are not kept by the broker: a retained uplink would replay into every new subscriber.
+    packet.retain = false;
+    await this.ingest.handleUplink(identity, packet.payload as Buffer);
+  }
+
+  private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
+    const identity = identityOf.get(client);
+    // Literal match only: "+", "#" or another gateway's topic never widen the grant.
+    if (identity && subscription.topic === gatewayTopic(identity.id, 'down')) return subscription;
+    this.ctx.metrics.mqttAclDenials.inc({ action: 'subscribe' });
+    this.ctx.logger.warn({ gatewayId: identity?.id, topic: subscription.topic.slice(0, 200) }, 'subscription refused by topic ACL');
+    return null;
+  }
+
+  /** Refuses packets above mqtt.maxPacketBytes at the parser, before their payload is buffered. */
+  private limitPacketSize(client: Client): void {
+    const parser = (client as Client & { _parser?: ParserInternals })._parser;
+    if (!parser || typeof parser._parseLength !== 'function') {
+      throw new Error('mqtt-packet parser internals changed: cannot enforce mqtt.maxPacketBytes');
+    }
+    const max = this.ctx.config.mqtt.maxPacketBytes;
+    const marked = client as Client & MarkedClient;
+    // Every decoding error goes through _emitError: tag the client so onClientError can tell
+    // a malformed packet from a socket reset or a refused login.
+    const emitError = parser._emitError.bind(parser);
+    parser._emitError = (error: Error) => {
+      marked.hestiaParserError = error.message;
+      emitError(error);
+    };
+    const parseLength = parser._parseLength.bind(parser);
+    parser._parseLength = () => {
+      const complete = parseLength();
+      if (complete && parser.packet.length > max) {
+        marked.hestiaOversized = parser.packet.length;
+        parser._emitError(new Error(`packet of ${parser.packet.length} bytes exceeds mqtt.maxPacketBytes (${max})`));
+        return false;
+      }
+      return complete;
+    };
+  }
+
+  private onConnected(client: Client): void {
+    const identity = identityOf.get(client);
+    this.ctx.metrics.mqttConnections.inc();
+    if (identity) this.recordStatus(identity, 'online');
+  }
+
+  private onDisconnected(client: Client): void {
+    const identity = identityOf.get(client);
+    this.ctx.metrics.mqttConnections.dec();
+    // A newer session of the same gateway may already be up (takeover): then it stays online.
+    const sessions = (this.aedes as Aedes & { clients: Record<string, Client | undefined> }).clients;
+    if (identity && sessions[identity.id] === undefined) this.recordStatus(identity, 'offline');
+  }
+
+  private onClientError(client: Client, error: Error): void {
+    const { hestiaOversized: oversized, hestiaParserError: parserError } = client as Client & MarkedClient;
+    const identity = identityOf.get(client) ?? null;
+    if (oversized === undefined && parserError === undefined) {
+      this.ctx.logger.debug({ gatewayId: identity?.id, err: error.message }, 'MQTT connection error');
+      return;
+    }
+    const kind = oversized !== undefined ? 'oversized' : 'malformed';
+    this.ctx.metrics.mqttProtocolErrors.inc({ kind });
+    this.ctx.logger.warn({ gatewayId: identity?.id, reason: error.message }, 'MQTT connection closed: bad packet');
+    const code = oversized !== undefined ? 'HESTIA_MQTT_PACKET_TOO_LARGE' : 'HESTIA_MQTT_MALFORMED_PACKET';
+    this.ingest.recordRejection(identity, { code, detail: error.message }).catch((failure: unknown) => {
+      this.ctx.logger.error({ err: failure }, 'could not record a dead letter for a bad packet');
+    });
+  }
+
+  private recordStatus(identity: GatewayIdentity, status: GatewayStatus): void {
+    const atMs = this.ctx.clock.now();
+    this.ctx.store.setGatewayStatus({ gatewayId: identity.id, status, atMs }).then(
+      () => this.ctx.bus.emit('gateway.status', { gatewayId: identity.id, tenantId: identity.tenantId, status, atMs }),
+      (error: unknown) => this.ctx.logger.error({ err: error, gatewayId: identity.id }, 'could not record gateway status'),
+    );
+  }
+}
+
+interface ParserInternals {
+  _parseLength: () => boolean;
+  _emitError: (error: Error) => void;
+  packet: { length: number };
+}
+
+/** Marks set on a client by the parser hooks in limitPacketSize. */
+interface MarkedClient {
+  hestiaOversized?: number;
+  hestiaParserError?: string;
+}
+
+function listenOn(server: net.Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${what} port ${port} on ${host} is already in use; choose another (see --help for the HESTIA_* variable)`)
+          : error,
+      );
+    });
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
