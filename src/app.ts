@@ -51,8 +51,19 @@ export class Hestia {
     const logger = options.logger ?? createLogger(config.log.level);
     mkdirSync(config.dataDir, { recursive: true });
     const store = await openStore(config);
-    const ctx: AppContext = { config, logger, store, bus: new EventBus(logger), clock: options.clock ?? systemClock, metrics: new Metrics() };
-    const services = { accounts: new AccountService(ctx), gateways: new GatewayService(ctx), telemetry: new TelemetryService(ctx) };
+    const ctx: AppContext = {
+      config,
+      logger,
+      store,
+      bus: new EventBus(logger),
+      clock: options.clock ?? systemClock,
+      metrics: new Metrics(),
+    };
+    const services = {
+      accounts: new AccountService(ctx),
+      gateways: new GatewayService(ctx),
+      telemetry: new TelemetryService(ctx),
+    };
     const ingest = new IngestService(ctx);
     const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
     let api: ApiInstance | undefined;
@@ -65,7 +76,10 @@ export class Hestia {
       const brokerPorts = await broker.listen();
       await api.listen({ port: config.http.port, host: config.http.host });
       const address = api.server.address();
-      const ports: HestiaPorts = { ...brokerPorts, http: typeof address === 'object' && address ? address.port : config.http.port };
+      const ports: HestiaPorts = {
+        ...brokerPorts,
+        http: typeof address === 'object' && address ? address.port : config.http.port,
+      };
       writeFileSync(path.join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
       instance = new Hestia(ctx, services, ingest, broker, api, ports);
       instance.startHousekeeping();
@@ -89,7 +103,9 @@ export class Hestia {
       timer.unref();
       this.timers.push(timer);
     };
-    every(DEAD_LETTER_TRIM_INTERVAL_MS, 'dead-letter trim', () => store.trimDeadLetters(config.deadLetters.maxPerTenant));
+    every(DEAD_LETTER_TRIM_INTERVAL_MS, 'dead-letter trim', () =>
+      store.trimDeadLetters(config.deadLetters.maxPerTenant),
+    );
     every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () => store.deleteExpiredAccessTokens(clock.now()));
   }
 
@@ -116,7 +132,12 @@ async function firstRunSetup(ctx: AppContext, accounts: AccountService): Promise
   const password = newToken('pw').slice(3, 27);
   const { tenant } = await accounts.createTenantWithAdmin({ tenantName: 'Default', email, password });
   const file = path.join(ctx.config.dataDir, 'initial-admin.json');
-  writeFileSync(file, JSON.stringify({ email, password, tenantId: tenant.id }, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ email, password, tenantId: tenant.id }, null, 2) + '\n', {
+    mode: 0o600,
+  });
   // The password goes to the file only, never to the log.
-  ctx.logger.warn({ email, credentialsFile: file }, 'first start: created tenant "Default" and its admin; the password is in the credentials file');
+  ctx.logger.warn(
+    { email, credentialsFile: file },
+    'first start: created tenant "Default" and its admin; the password is in the credentials file',
+  );
 }

@@ -64,7 +64,10 @@ export function parseTime(value: string | undefined, name: string, fallbackMs: n
   if (value === undefined || value === '') return fallbackMs;
   if (/^\d{1,16}$/.test(value)) return Number(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || !/(Z|[+-]\d{2}:?\d{2})$/.test(value)) {
-    throw new HestiaError('HESTIA_VALIDATION_FAILED', `${name}: expected an ISO 8601 time with a zone (e.g. 2019-10-21T00:00:00Z) or epoch milliseconds`);
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      `${name}: expected an ISO 8601 time with a zone (e.g. 2019-10-21T00:00:00Z) or epoch milliseconds`,
+    );
   }
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new HestiaError('HESTIA_VALIDATION_FAILED', `${name}: not a valid time`);
@@ -79,7 +82,8 @@ export function encodeCursor(position: string | number): string {
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined || cursor === '') return undefined;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (text.length === 0 || text.length > 200) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'cursor: not a cursor from this API');
+  if (text.length === 0 || text.length > 200)
+    throw new HestiaError('HESTIA_VALIDATION_FAILED', 'cursor: not a cursor from this API');
   return text;
 }
 
@@ -87,6 +91,7 @@ export function decodeNumericCursor(cursor: string | undefined): number | undefi
   const text = decodeCursor(cursor);
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (!Number.isSafeInteger(value)) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'cursor: not a cursor from this API');
+  if (!Number.isSafeInteger(value))
+    throw new HestiaError('HESTIA_VALIDATION_FAILED', 'cursor: not a cursor from this API');
   return value;
 }

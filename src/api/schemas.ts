@@ -71,12 +71,16 @@ export const DeadLetterSchema = Type.Object({
   receivedAt: IsoTime,
   reason: Type.String(),
   detail: Type.String(),
-  payload: Type.String({ description: 'The rejected input as received, cut to deadLetters.maxStoredPayloadBytes' }),
+  payload: Type.String({
+    description: 'The rejected input as received, cut to deadLetters.maxStoredPayloadBytes',
+  }),
   payloadBytes: Type.Number(),
 });
 
 /** Accepts an ISO 8601 time or epoch milliseconds. */
-export const TimeParam = Type.String({ description: 'ISO 8601 time (2019-10-21T00:00:00Z) or epoch milliseconds' });
+export const TimeParam = Type.String({
+  description: 'ISO 8601 time (2019-10-21T00:00:00Z) or epoch milliseconds',
+});
 
 export type GatewayBody = Static<typeof GatewaySchema>;
 export type DeviceBody = Static<typeof DeviceSchema>;

@@ -2,7 +2,15 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyBaseLogger,
+  type RawServerDefault,
+  type RawRequestDefaultExpression,
+  type RawReplyDefaultExpression,
+} from 'fastify';
 import type { AppContext } from '../core/context.ts';
 import { ErrorCatalogue, HestiaError, isHestiaError } from '../core/errors.ts';
 import type { AccountService } from '../services/accounts.ts';
@@ -29,13 +37,21 @@ export interface ApiContext {
   isReady: () => boolean;
 }
 
-export type ApiInstance = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+export type ApiInstance = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
 export type ApiPlugin = FastifyPluginAsync<ApiContext, RawServerDefault, TypeBoxTypeProvider>;
 
 /** Builds the HTTP API (not listening): tests drive it with `app.inject()`. */
 export async function buildApi(api: ApiContext): Promise<ApiInstance> {
   const { ctx } = api;
   const app = Fastify({
+    // pino's Logger is wider than FastifyBaseLogger; without the cast the instance type widens too.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.http.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
@@ -54,16 +70,30 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
       return reply.code(429).send({ error: { code: 'HESTIA_RATE_LIMITED', message: error.message } });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply.code(413).send({ error: { code: 'HESTIA_PAYLOAD_TOO_LARGE', message: ErrorCatalogue.HESTIA_PAYLOAD_TOO_LARGE.message } });
+      return reply
+        .code(413)
+        .send({
+          error: {
+            code: 'HESTIA_PAYLOAD_TOO_LARGE',
+            message: ErrorCatalogue.HESTIA_PAYLOAD_TOO_LARGE.message,
+          },
+        });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
-      return reply.code(error.statusCode).send({ error: { code: 'HESTIA_BAD_REQUEST', message: error.message } });
+      return reply
+        .code(error.statusCode)
+        .send({ error: { code: 'HESTIA_BAD_REQUEST', message: error.message } });
     }
     request.log.error({ err: error, url: request.url }, 'request failed');
-    return reply.code(500).send({ error: { code: 'HESTIA_INTERNAL', message: ErrorCatalogue.HESTIA_INTERNAL.message } });
+    return reply
+      .code(500)
+      .send({ error: { code: 'HESTIA_INTERNAL', message: ErrorCatalogue.HESTIA_INTERNAL.message } });
   });
   app.setNotFoundHandler((request, reply) => {
-    const error = new HestiaError('HESTIA_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`);
+    const error = new HestiaError(
+      'HESTIA_NOT_FOUND',
+      `No route ${request.method} ${request.url.split('?')[0]}`,
+    );
     return reply.code(404).send({ error: { code: error.code, message: error.message } });
   });
 
@@ -74,11 +104,15 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
       info: {
         title: 'Hestia API',
         version: 'v1',
-        description: 'Smart-home cloud: gateways, devices, current state, history and statistics. Errors are `{ "error": { "code": "HESTIA_…", "message": "…" } }`.',
+        description:
+          'Smart-home cloud: gateways, devices, current state, history and statistics. Errors are `{ "error": { "code": "HESTIA_…", "message": "…" } }`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

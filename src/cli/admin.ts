@@ -11,12 +11,22 @@ import { GatewayService } from '../services/gateways.ts';
 import { openStore } from '../store/open-store.ts';
 
 /** Runs `work` with a context on the configured store (no broker, no HTTP), then closes it. */
-async function withContext<T>(configFile: string | undefined, work: (ctx: AppContext) => Promise<T>): Promise<T> {
+async function withContext<T>(
+  configFile: string | undefined,
+  work: (ctx: AppContext) => Promise<T>,
+): Promise<T> {
   const config = loadConfig({ file: configFile });
   const logger = createLogger(process.env.HESTIA_LOG_LEVEL ?? 'warn');
   const store = await openStore(config);
   try {
-    return await work({ config, logger, store, bus: new EventBus(logger), clock: systemClock, metrics: new Metrics() });
+    return await work({
+      config,
+      logger,
+      store,
+      bus: new EventBus(logger),
+      clock: systemClock,
+      metrics: new Metrics(),
+    });
   } finally {
     await store.close();
   }
@@ -34,19 +44,24 @@ async function readPassword(options: { password?: string; passwordStdin?: boolea
 
 async function resolveTenant(ctx: AppContext, tenantId: string | undefined): Promise<string> {
   if (tenantId) {
-    if (!(await ctx.store.findTenant(tenantId))) throw new HestiaError('HESTIA_NOT_FOUND', `no tenant ${tenantId}`);
+    if (!(await ctx.store.findTenant(tenantId)))
+      throw new HestiaError('HESTIA_NOT_FOUND', `no tenant ${tenantId}`);
     return tenantId;
   }
   const tenants = await ctx.store.listTenants();
   if (tenants.length === 1) return tenants[0]!.id;
   throw new HestiaError(
     'HESTIA_VALIDATION_FAILED',
-    tenants.length === 0 ? 'no tenant yet: run `hestia admin init` first' : '--tenant <id> is required when there are several tenants',
+    tenants.length === 0
+      ? 'no tenant yet: run `hestia admin init` first'
+      : '--tenant <id> is required when there are several tenants',
   );
 }
 
 export function registerAdminCommands(program: Command): void {
-  const admin = program.command('admin').description('administration on the configured storage (works while Hestia runs)');
+  const admin = program
+    .command('admin')
+    .description('administration on the configured storage (works while Hestia runs)');
 
   admin
     .command('init')
@@ -56,13 +71,25 @@ export function registerAdminCommands(program: Command): void {
     .option('--password <password>', "admin's password (at least 10 characters)")
     .option('--password-stdin', 'read the password from standard input')
     .option('-c, --config <file>', 'configuration file')
-    .action(async (options: { tenantName: string; email: string; password?: string; passwordStdin?: boolean; config?: string }) => {
-      const password = await readPassword(options);
-      await withContext(options.config, async (ctx) => {
-        const { tenant, admin: user } = await new AccountService(ctx).createTenantWithAdmin({ tenantName: options.tenantName, email: options.email, password });
-        process.stdout.write(JSON.stringify({ tenant, admin: user }, null, 2) + '\n');
-      });
-    });
+    .action(
+      async (options: {
+        tenantName: string;
+        email: string;
+        password?: string;
+        passwordStdin?: boolean;
+        config?: string;
+      }) => {
+        const password = await readPassword(options);
+        await withContext(options.config, async (ctx) => {
+          const { tenant, admin: user } = await new AccountService(ctx).createTenantWithAdmin({
+            tenantName: options.tenantName,
+            email: options.email,
+            password,
+          });
+          process.stdout.write(JSON.stringify({ tenant, admin: user }, null, 2) + '\n');
+        });
+      },
+    );
 
   const tenant = admin.command('tenant').description('tenants');
   tenant
@@ -86,9 +113,21 @@ export function registerAdminCommands(program: Command): void {
     .action(async (options: { name: string; id?: string; tenant?: string; config?: string }) => {
       await withContext(options.config, async (ctx) => {
         const tenantId = await resolveTenant(ctx, options.tenant);
-        const { gateway: created, token } = await new GatewayService(ctx).createGateway(tenantId, { id: options.id, name: options.name });
+        const { gateway: created, token } = await new GatewayService(ctx).createGateway(tenantId, {
+          id: options.id,
+          name: options.name,
+        });
         process.stdout.write(
-          JSON.stringify({ gatewayId: created.id, tenantId, token, mqtt: { username: created.id, clientId: created.id, password: token } }, null, 2) + '\n',
+          JSON.stringify(
+            {
+              gatewayId: created.id,
+              tenantId,
+              token,
+              mqtt: { username: created.id, clientId: created.id, password: token },
+            },
+            null,
+            2,
+          ) + '\n',
         );
       });
     });

@@ -23,8 +23,8 @@ export class EventBus {
       set = new Set();
       this.listeners.set(name, set);
     }
-    set.add(listener as Listener<never>);
-    return () => set.delete(listener as Listener<never>);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof BusEvents>(name: K, event: BusEvents[K]): void {

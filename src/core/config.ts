@@ -237,7 +237,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<HestiaConf
     sources.set(keyPath, name);
   }
 
-  if (options.overrides) mergeInto(raw, options.overrides as Record<string, unknown>);
+  if (options.overrides) mergeInto(raw, options.overrides);
 
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {

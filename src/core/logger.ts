@@ -7,7 +7,14 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'hestia' },
       redact: {
-        paths: ['password', 'token', '*.password', '*.token', 'req.headers.authorization', 'headers.authorization'],
+        paths: [
+          'password',
+          'token',
+          '*.password',
+          '*.token',
+          'req.headers.authorization',
+          'headers.authorization',
+        ],
         censor: '[redacted]',
       },
     },

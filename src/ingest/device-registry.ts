@@ -52,7 +52,10 @@ export class DeviceRegistry {
       }
     }
     if (owner && owner.gatewayId !== gateway.id) {
-      return { code: 'HESTIA_INGEST_DEVICE_FOREIGN', detail: `deviceId ${ref.deviceId} belongs to another gateway` };
+      return {
+        code: 'HESTIA_INGEST_DEVICE_FOREIGN',
+        detail: `deviceId ${ref.deviceId} belongs to another gateway`,
+      };
     }
     if (!owner) {
       const count = await this.deviceCount(gateway.id);

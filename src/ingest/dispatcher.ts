@@ -25,5 +25,7 @@ export function dispatch(message: UplinkMessage, ctx: HandlerContext): Promise<H
 }
 
 function unreachable(message: never): never {
-  throw new Error(`unhandled messageType ${JSON.stringify((message as { messageType: unknown }).messageType)}`);
+  throw new Error(
+    `unhandled messageType ${JSON.stringify((message as { messageType: unknown }).messageType)}`,
+  );
 }

@@ -60,7 +60,8 @@ export class EmbeddedBroker {
           () => done(null, true),
           (error: unknown) => {
             const refused = error instanceof ConnectRefused ? error : new ConnectRefused('server error', 5);
-            if (!(error instanceof ConnectRefused)) ctx.logger.error({ err: error }, 'authentication failed with an error');
+            if (!(error instanceof ConnectRefused))
+              ctx.logger.error({ err: error }, 'authentication failed with an error');
             done(Object.assign(new Error(refused.message), { returnCode: refused.returnCode }), false);
           },
         );
@@ -71,7 +72,8 @@ export class EmbeddedBroker {
           (error: unknown) => done(error as Error),
         );
       },
-      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
+      authorizeSubscribe: (client, subscription, done) =>
+        done(null, this.authorizeSubscribe(client, subscription)),
       authorizeForward: (client, packet) => {
         const identity = client ? identityOf.get(client) : undefined;
         // Defence in depth: nothing but the gateway's own down topic is ever delivered to it.
@@ -87,8 +89,11 @@ export class EmbeddedBroker {
   async listen(): Promise<BrokerPorts> {
     await this.aedes.listen();
     const { mqtt } = this.ctx.config;
-    const handle = (stream: net.Socket | ReturnType<typeof createWebSocketStream>, req?: http.IncomingMessage): void => {
-      const client = this.aedes.handle(stream as net.Socket, req);
+    const handle = (
+      stream: net.Socket | ReturnType<typeof createWebSocketStream>,
+      req?: http.IncomingMessage,
+    ): void => {
+      const client = this.aedes.handle(stream, req);
       this.limitPacketSize(client);
     };
 
@@ -107,8 +112,9 @@ export class EmbeddedBroker {
     }
 
     if (mqtt.tlsPort !== null && mqtt.tlsCertFile && mqtt.tlsKeyFile) {
-      const server = tls.createServer({ cert: readFileSync(mqtt.tlsCertFile), key: readFileSync(mqtt.tlsKeyFile) }, (socket) =>
-        handle(socket),
+      const server = tls.createServer(
+        { cert: readFileSync(mqtt.tlsCertFile), key: readFileSync(mqtt.tlsKeyFile) },
+        (socket) => handle(socket),
       );
       this.ports.tls = await listenOn(server, mqtt.tlsPort, mqtt.host, 'MQTT over TLS');
       this.servers.push(server);
@@ -121,20 +127,33 @@ export class EmbeddedBroker {
     for (const server of this.servers) server.close();
     for (const client of this.webSockets?.clients ?? []) client.terminate();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    await Promise.all(
+      this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))),
+    );
   }
 
   /** Publishes to a gateway's down topic (QoS 1). */
   publishToGateway(gatewayId: string, payload: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
       this.aedes.publish(
-        { cmd: 'publish', topic: gatewayTopic(gatewayId, 'down'), payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false },
+        {
+          cmd: 'publish',
+          topic: gatewayTopic(gatewayId, 'down'),
+          payload: Buffer.from(JSON.stringify(payload)),
+          qos: 1,
+          retain: false,
+          dup: false,
+        },
         (error) => (error ? reject(error) : resolve()),
       );
     });
   }
 
-  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined): Promise<void> {
+  private async authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+  ): Promise<void> {
     const { metrics } = this.ctx;
     if (!username || !password) {
       metrics.mqttAuthFailures.inc({ reason: 'anonymous' });
@@ -143,7 +162,10 @@ export class EmbeddedBroker {
     const check = await this.gateways.verifyCredentials(username, password.toString('utf8'));
     if (!check.ok) {
       metrics.mqttAuthFailures.inc({ reason: check.reason });
-      this.ctx.logger.warn({ gatewayId: username.slice(0, 64), reason: check.reason }, 'MQTT connection refused');
+      this.ctx.logger.warn(
+        { gatewayId: username.slice(0, 64), reason: check.reason },
+        'MQTT connection refused',
+      );
       throw new ConnectRefused('bad username or password', 4);
     }
     if (client.id !== check.gateway.id) {
@@ -164,7 +186,10 @@ export class EmbeddedBroker {
     const target = parseGatewayTopic(packet.topic);
     if (!identity || !target || target.gatewayId !== identity.id || target.kind === 'down') {
       this.ctx.metrics.mqttAclDenials.inc({ action: 'publish' });
-      this.ctx.logger.warn({ gatewayId: identity?.id, topic: packet.topic.slice(0, 200) }, 'publish refused by topic ACL');
+      this.ctx.logger.warn(
+        { gatewayId: identity?.id, topic: packet.topic.slice(0, 200) },
+        'publish refused by topic ACL',
+      );
       throw new Error('publish not authorized');
     }
     if (target.kind === 'status') {
@@ -183,7 +208,10 @@ export class EmbeddedBroker {
     // Literal match only: "+", "#" or another gateway's topic never widen the grant.
     if (identity && subscription.topic === gatewayTopic(identity.id, 'down')) return subscription;
     this.ctx.metrics.mqttAclDenials.inc({ action: 'subscribe' });
-    this.ctx.logger.warn({ gatewayId: identity?.id, topic: subscription.topic.slice(0, 200) }, 'subscription refused by topic ACL');
+    this.ctx.logger.warn(
+      { gatewayId: identity?.id, topic: subscription.topic.slice(0, 200) },
+      'subscription refused by topic ACL',
+    );
     return null;
   }
 
@@ -207,7 +235,9 @@ export class EmbeddedBroker {
       const complete = parseLength();
       if (complete && parser.packet.length > max) {
         marked.hestiaOversized = parser.packet.length;
-        parser._emitError(new Error(`packet of ${parser.packet.length} bytes exceeds mqtt.maxPacketBytes (${max})`));
+        parser._emitError(
+          new Error(`packet of ${parser.packet.length} bytes exceeds mqtt.maxPacketBytes (${max})`),
+        );
         return false;
       }
       return complete;
@@ -237,7 +267,10 @@ export class EmbeddedBroker {
     }
     const kind = oversized !== undefined ? 'oversized' : 'malformed';
     this.ctx.metrics.mqttProtocolErrors.inc({ kind });
-    this.ctx.logger.warn({ gatewayId: identity?.id, reason: error.message }, 'MQTT connection closed: bad packet');
+    this.ctx.logger.warn(
+      { gatewayId: identity?.id, reason: error.message },
+      'MQTT connection closed: bad packet',
+    );
     const code = oversized !== undefined ? 'HESTIA_MQTT_PACKET_TOO_LARGE' : 'HESTIA_MQTT_MALFORMED_PACKET';
     this.ingest.recordRejection(identity, { code, detail: error.message }).catch((failure: unknown) => {
       this.ctx.logger.error({ err: failure }, 'could not record a dead letter for a bad packet');
@@ -247,8 +280,15 @@ export class EmbeddedBroker {
   private recordStatus(identity: GatewayIdentity, status: GatewayStatus): void {
     const atMs = this.ctx.clock.now();
     this.ctx.store.setGatewayStatus({ gatewayId: identity.id, status, atMs }).then(
-      () => this.ctx.bus.emit('gateway.status', { gatewayId: identity.id, tenantId: identity.tenantId, status, atMs }),
-      (error: unknown) => this.ctx.logger.error({ err: error, gatewayId: identity.id }, 'could not record gateway status'),
+      () =>
+        this.ctx.bus.emit('gateway.status', {
+          gatewayId: identity.id,
+          tenantId: identity.tenantId,
+          status,
+          atMs,
+        }),
+      (error: unknown) =>
+        this.ctx.logger.error({ err: error, gatewayId: identity.id }, 'could not record gateway status'),
     );
   }
 }
@@ -270,7 +310,9 @@ function listenOn(server: net.Server, port: number, host: string, what: string):
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`${what} port ${port} on ${host} is already in use; choose another (see --help for the HESTIA_* variable)`)
+          ? new Error(
+              `${what} port ${port} on ${host} is already in use; choose another (see --help for the HESTIA_* variable)`,
+            )
           : error,
       );
     });

@@ -80,7 +80,10 @@ export class GroupCommitter {
         (error: unknown) => {
           stopTimer();
           this.ctx.metrics.commitFailures.inc();
-          this.ctx.logger.error({ err: error, rows }, 'group commit failed; its messages stay unacknowledged');
+          this.ctx.logger.error(
+            { err: error, rows },
+            'group commit failed; its messages stay unacknowledged',
+          );
           for (const waiter of waiters) waiter.reject(error);
         },
       )

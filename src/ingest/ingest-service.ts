@@ -28,7 +28,13 @@ export class IngestService {
     const { config, clock } = this.ctx;
     const receivedAtMs = clock.now();
     const writes = emptyBatch();
-    const reject = (code: ErrorCode, detail: string, raw: string, rawBytes: number, messageType = 'unknown'): void => {
+    const reject = (
+      code: ErrorCode,
+      detail: string,
+      raw: string,
+      rawBytes: number,
+      messageType = 'unknown',
+    ): void => {
       this.deadLetter(writes, gateway, receivedAtMs, { code, detail }, raw, rawBytes);
       this.ctx.metrics.ingestMessages.inc({ message_type: messageType, outcome: 'rejected' });
     };
@@ -85,7 +91,13 @@ export class IngestService {
       const itemText = items.length === 1 ? text : JSON.stringify(item);
       const messageType = messageTypeOf(item);
       if (!decoded.ok) {
-        reject(decoded.rejection.code, decoded.rejection.detail, itemText, Buffer.byteLength(itemText), messageType);
+        reject(
+          decoded.rejection.code,
+          decoded.rejection.detail,
+          itemText,
+          Buffer.byteLength(itemText),
+          messageType,
+        );
         continue;
       }
       const message = decoded.message;
@@ -109,7 +121,12 @@ export class IngestService {
       if (!newest || message.tsMs >= newest.tsMs) newest = message;
     }
     if (newest) {
-      writes.gatewaySeen.push({ gatewayId: gateway.id, atMs: receivedAtMs, firmware: newest.version, vendor: newest.vendor });
+      writes.gatewaySeen.push({
+        gatewayId: gateway.id,
+        atMs: receivedAtMs,
+        firmware: newest.version,
+        vendor: newest.vendor,
+      });
     }
     return this.commit(writes);
   }

@@ -21,20 +21,32 @@ const EMAIL_PATTERN = /^[^\s@]{1,64}@[^\s@]{1,255}$/;
 export class AccountService {
   constructor(private readonly ctx: AppContext) {}
 
-  async createTenantWithAdmin(input: { tenantName: string; email: string; password: string }): Promise<{ tenant: Tenant; admin: User }> {
+  async createTenantWithAdmin(input: {
+    tenantName: string;
+    email: string;
+    password: string;
+  }): Promise<{ tenant: Tenant; admin: User }> {
     const tenantName = input.tenantName.trim();
     if (tenantName.length === 0 || tenantName.length > 100) {
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenant name: 1 to 100 characters');
     }
-    if (!EMAIL_PATTERN.test(input.email)) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'email: not an email address');
+    if (!EMAIL_PATTERN.test(input.email))
+      throw new HestiaError('HESTIA_VALIDATION_FAILED', 'email: not an email address');
     if (input.password.length < MIN_PASSWORD_LENGTH) {
-      throw new HestiaError('HESTIA_VALIDATION_FAILED', `password: at least ${MIN_PASSWORD_LENGTH} characters`);
+      throw new HestiaError(
+        'HESTIA_VALIDATION_FAILED',
+        `password: at least ${MIN_PASSWORD_LENGTH} characters`,
+      );
     }
     if (await this.ctx.store.findUserByEmail(input.email)) {
       throw new HestiaError('HESTIA_CONFLICT', `a user with email ${input.email} already exists`);
     }
     const now = this.ctx.clock.now();
-    const tenant = await this.ctx.store.createTenant({ id: randomUUID(), name: tenantName, createdAtMs: now });
+    const tenant = await this.ctx.store.createTenant({
+      id: randomUUID(),
+      name: tenantName,
+      createdAtMs: now,
+    });
     const admin = await this.ctx.store.createUser({
       id: randomUUID(),
       tenantId: tenant.id,
@@ -47,7 +59,10 @@ export class AccountService {
     return { tenant, admin };
   }
 
-  async login(email: string, password: string): Promise<{ accessToken: string; expiresAtMs: number; user: User }> {
+  async login(
+    email: string,
+    password: string,
+  ): Promise<{ accessToken: string; expiresAtMs: number; user: User }> {
     const user = await this.ctx.store.findUserByEmail(email);
     // Verify against a throwaway hash when the user is unknown, so timing does not reveal accounts.
     const ok = await verifyPassword(password, user?.passwordHash ?? (await absentPasswordHash()));

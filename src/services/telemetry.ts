@@ -22,7 +22,14 @@ export class TelemetryService {
 
   async history(
     device: Device,
-    query: { label: string; fromMs: number; toMs: number; limit: number; afterMs?: number | undefined; order: 'asc' | 'desc' },
+    query: {
+      label: string;
+      fromMs: number;
+      toMs: number;
+      limit: number;
+      afterMs?: number | undefined;
+      order: 'asc' | 'desc';
+    },
   ): Promise<HistoryPage> {
     // One extra row tells whether another page follows.
     const rows = await this.ctx.store.readHistory({ deviceId: device.id, ...query, limit: query.limit + 1 });
@@ -32,10 +39,27 @@ export class TelemetryService {
 
   async aggregate(
     device: Device,
-    query: { label: string; fromMs: number; toMs: number; agg: AggregateFunction; interval: string; timezone: string; fill: FillPolicy },
+    query: {
+      label: string;
+      fromMs: number;
+      toMs: number;
+      agg: AggregateFunction;
+      interval: string;
+      timezone: string;
+      fill: FillPolicy;
+    },
   ): Promise<AggregatePoint[]> {
-    const plan = planBuckets(query.fromMs, query.toMs, parseInterval(query.interval), checkTimezone(query.timezone));
-    const summaries = await this.ctx.store.summarizeBuckets({ deviceId: device.id, label: query.label, boundariesMs: plan.boundariesMs });
+    const plan = planBuckets(
+      query.fromMs,
+      query.toMs,
+      parseInterval(query.interval),
+      checkTimezone(query.timezone),
+    );
+    const summaries = await this.ctx.store.summarizeBuckets({
+      deviceId: device.id,
+      label: query.label,
+      boundariesMs: plan.boundariesMs,
+    });
     return aggregateBuckets(plan, summaries, query.agg, query.fill);
   }
 }

@@ -8,9 +8,15 @@ export async function openStore(config: Readonly<HestiaConfig>): Promise<Store> 
   let store: Store;
   if (config.storage.kind === 'postgres') {
     const { PostgresStore } = await import('./postgres/postgres-store.ts');
-    store = new PostgresStore({ connectionString: config.storage.databaseUrl!, poolSize: config.storage.postgresPoolSize });
+    store = new PostgresStore({
+      connectionString: config.storage.databaseUrl!,
+      poolSize: config.storage.postgresPoolSize,
+    });
   } else {
-    store = new SqliteStore({ file: path.join(config.dataDir, 'hestia.db'), synchronous: config.storage.sqliteSynchronous });
+    store = new SqliteStore({
+      file: path.join(config.dataDir, 'hestia.db'),
+      synchronous: config.storage.sqliteSynchronous,
+    });
   }
   try {
     await store.migrate();

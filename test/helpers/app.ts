@@ -16,7 +16,12 @@ export interface TestApp {
   tenantId: string;
   adminToken: string;
   /** `app.inject` with the admin's bearer token (or the given one). */
-  request(method: string, url: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
+  request(
+    method: string,
+    url: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: any }>;
   createGateway(id?: string): Promise<{ id: string; token: string }>;
   connectGateway(gateway: { id: string; token: string }, options?: IClientOptions): Promise<MqttClient>;
   mqttUrl: string;
@@ -34,13 +39,19 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
       dataDir,
       http: { port: 0, host: '127.0.0.1' },
       mqtt: { port: 0, wsPort: 0, host: '127.0.0.1' },
-      log: { level: process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info') },
+      log: {
+        level: process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'),
+      },
       ...overrides,
     },
   });
   const logger = pino({ level: config.log.level });
   const hestia = await Hestia.start(config, { logger });
-  const { tenant } = await hestia.services.accounts.createTenantWithAdmin({ tenantName: 'Acme', email: ADMIN_EMAIL, password: ADMIN_PASSWORD });
+  const { tenant } = await hestia.services.accounts.createTenantWithAdmin({
+    tenantName: 'Acme',
+    email: ADMIN_EMAIL,
+    password: ADMIN_PASSWORD,
+  });
   const { accessToken } = await hestia.services.accounts.login(ADMIN_EMAIL, ADMIN_PASSWORD);
   const mqttUrl = `mqtt://127.0.0.1:${hestia.ports.mqtt}`;
   const clients: MqttClient[] = [];
@@ -68,8 +79,12 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
       return { status: response.statusCode, body: parsed };
     },
     async createGateway(id) {
-      const response = await app.request('POST', '/v1/gateways', { name: `gw ${id ?? ''}`.trim(), ...(id ? { id } : {}) });
-      if (response.status !== 201) throw new Error(`gateway creation failed: ${JSON.stringify(response.body)}`);
+      const response = await app.request('POST', '/v1/gateways', {
+        name: `gw ${id ?? ''}`.trim(),
+        ...(id ? { id } : {}),
+      });
+      if (response.status !== 201)
+        throw new Error(`gateway creation failed: ${JSON.stringify(response.body)}`);
       return { id: response.body.gateway.id as string, token: response.body.token as string };
     },
     async connectGateway(gateway, options = {}) {
@@ -94,10 +109,16 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
 }
 
 /** The seed's messages (shared/fixtures/seed-messages.json), re-addressed to a gateway if asked. */
-export async function seedMessages(): Promise<{ sensorData: Record<string, string>; cameraDeviceState: Record<string, string> }> {
+export async function seedMessages(): Promise<{
+  sensorData: Record<string, string>;
+  cameraDeviceState: Record<string, string>;
+}> {
   const { readFile } = await import('node:fs/promises');
   const file = path.join(import.meta.dirname, '../../../shared/fixtures/seed-messages.json');
-  return JSON.parse(await readFile(file, 'utf8')) as { sensorData: Record<string, string>; cameraDeviceState: Record<string, string> };
+  return JSON.parse(await readFile(file, 'utf8')) as {
+    sensorData: Record<string, string>;
+    cameraDeviceState: Record<string, string>;
+  };
 }
 
 export const SEED_GATEWAY_ID = '6774f85a-0a5b-4059-9b68-00000000b001';

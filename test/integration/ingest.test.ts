@@ -13,7 +13,10 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
   let seed: Awaited<ReturnType<typeof seedMessages>>;
 
   before(async () => {
-    app = await startTestApp({ ingest: { maxPayloadBytes: 4096 }, mqtt: { port: 0, wsPort: 0, host: '127.0.0.1', maxPacketBytes: 16 * 1024 } });
+    app = await startTestApp({
+      ingest: { maxPayloadBytes: 4096 },
+      mqtt: { port: 0, wsPort: 0, host: '127.0.0.1', maxPacketBytes: 16 * 1024 },
+    });
     gateway = await app.createGateway(SEED_GATEWAY_ID);
     seed = await seedMessages();
   });
@@ -25,7 +28,9 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     await client.endAsync();
   }
 
-  async function deadLetters(): Promise<Array<{ reason: string; detail: string; payload: string; payloadBytes: number }>> {
+  async function deadLetters(): Promise<
+    Array<{ reason: string; detail: string; payload: string; payloadBytes: number }>
+  > {
     const response = await app.request('GET', '/v1/dead-letters?limit=1000');
     assert.equal(response.status, 200);
     return response.body.items;
@@ -41,23 +46,45 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     assert.equal(device.type, 'sensor');
     assert.equal(device.protocol, 'zwave');
     assert.deepEqual(device.channels, [
-      { label: 'Temperature', unit: 'C', sensorType: 'SENSOR MULTILEVEL', value: 26.1, text: null, ts: '2019-10-22T14:32:29.561Z', tsMs: 1571754749561 },
+      {
+        label: 'Temperature',
+        unit: 'C',
+        sensorType: 'SENSOR MULTILEVEL',
+        value: 26.1,
+        text: null,
+        ts: '2019-10-22T14:32:29.561Z',
+        tsMs: 1571754749561,
+      },
     ]);
-    const history = await app.request('GET', `/v1/devices/${DEVICE}/history?label=Temperature&from=2019-10-22T00:00:00Z&to=2019-10-23T00:00:00Z`);
-    assert.deepEqual(history.body.items, [{ ts: '2019-10-22T14:32:29.561Z', tsMs: 1571754749561, value: 26.1, text: null }]);
+    const history = await app.request(
+      'GET',
+      `/v1/devices/${DEVICE}/history?label=Temperature&from=2019-10-22T00:00:00Z&to=2019-10-23T00:00:00Z`,
+    );
+    assert.deepEqual(history.body.items, [
+      { ts: '2019-10-22T14:32:29.561Z', tsMs: 1571754749561, value: 26.1, text: null },
+    ]);
     const aggregate = await app.request(
       'GET',
       `/v1/devices/${DEVICE}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d`,
     );
     assert.equal(aggregate.status, 200);
-    assert.deepEqual(aggregate.body.points.map((p: { value: number | null }) => p.value), [null, 26.1, null, null, null, null, null]);
+    assert.deepEqual(
+      aggregate.body.points.map((p: { value: number | null }) => p.value),
+      [null, 26.1, null, null, null, null, null],
+    );
     const gw = await app.request('GET', `/v1/gateways/${gateway.id}`);
     assert.equal(gw.body.firmware, '3.0.0');
     assert.equal(gw.body.vendor, 'acme');
   });
 
   it('is idempotent and order-independent: duplicates and reordering leave the same state and history', async () => {
-    const at = (ts: number, value: string) => ({ ...seed.sensorData, label: 'Humidity', units: '%', timestampMs: String(ts), sensorData: value });
+    const at = (ts: number, value: string) => ({
+      ...seed.sensorData,
+      label: 'Humidity',
+      units: '%',
+      timestampMs: String(ts),
+      sensorData: value,
+    });
     const t = 1571754800000;
     await publish(JSON.stringify([at(t + 2000, '43'), at(t, '41'), at(t + 1000, '42')]));
     await publish(JSON.stringify([at(t, '41'), at(t + 2000, '43')])); // replay
@@ -66,8 +93,14 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     const humidity = detail.body.channels.find((c: { label: string }) => c.label === 'Humidity');
     assert.equal(humidity.value, 43);
     assert.equal(humidity.tsMs, t + 2000);
-    const history = await app.request('GET', `/v1/devices/${DEVICE}/history?label=Humidity&from=${t}&to=${t + 3000}`);
-    assert.deepEqual(history.body.items.map((p: { value: number }) => p.value), [41, 42, 43]);
+    const history = await app.request(
+      'GET',
+      `/v1/devices/${DEVICE}/history?label=Humidity&from=${t}&to=${t + 3000}`,
+    );
+    assert.deepEqual(
+      history.body.items.map((p: { value: number }) => p.value),
+      [41, 42, 43],
+    );
   });
 
   it('handles every messageType: deviceState, preview, command and gatewayConfig', async () => {
@@ -76,9 +109,28 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     await publish(
       JSON.stringify([
         { ...camera, gatewayId: gateway.id },
-        { ...camera, gatewayId: gateway.id, messageType: 'preview', preview: jpeg.toString('base64'), timestampMs: String(Number(camera.timestampMs) + 1) },
-        { ...camera, gatewayId: gateway.id, messageType: 'command', command: 'recordingMode', value: 'motion' },
-        { ...camera, gatewayId: gateway.id, messageType: 'sensorData', label: 'Motion', sensorData: 'true', timestampMs: String(Number(camera.timestampMs) + 2) },
+        {
+          ...camera,
+          gatewayId: gateway.id,
+          messageType: 'preview',
+          preview: jpeg.toString('base64'),
+          timestampMs: String(Number(camera.timestampMs) + 1),
+        },
+        {
+          ...camera,
+          gatewayId: gateway.id,
+          messageType: 'command',
+          command: 'recordingMode',
+          value: 'motion',
+        },
+        {
+          ...camera,
+          gatewayId: gateway.id,
+          messageType: 'sensorData',
+          label: 'Motion',
+          sensorData: 'true',
+          timestampMs: String(Number(camera.timestampMs) + 2),
+        },
       ]),
     );
     const device = await app.request('GET', `/v1/devices/${camera.deviceId}`);
@@ -91,7 +143,10 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     const state = device.body.channels.find((c: { label: string }) => c.label === 'State');
     assert.equal(state.text, 'streamingOn');
     assert.equal(device.body.channels.find((c: { label: string }) => c.label === 'Motion').value, 1);
-    const preview = await app.hestia.api.inject({ url: `/v1/devices/${camera.deviceId}/preview`, headers: { authorization: `Bearer ${app.adminToken}` } });
+    const preview = await app.hestia.api.inject({
+      url: `/v1/devices/${camera.deviceId}/preview`,
+      headers: { authorization: `Bearer ${app.adminToken}` },
+    });
     assert.equal(preview.statusCode, 200);
     assert.equal(preview.headers['content-type'], 'image/jpeg');
     assert.deepEqual(preview.rawPayload, jpeg);
@@ -107,7 +162,11 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     };
     await publish(JSON.stringify(config));
     const listed = await app.request('GET', `/v1/gateways/${gateway.id}/devices`);
-    assert.deepEqual(listed.body.items.map((d: { id: string }) => d.id).sort(), [DEVICE, 'door-1'].sort(), 'the camera is not in the list any more');
+    assert.deepEqual(
+      listed.body.items.map((d: { id: string }) => d.id).sort(),
+      [DEVICE, 'door-1'].sort(),
+      'the camera is not in the list any more',
+    );
     assert.equal(listed.body.items.find((d: { id: string }) => d.id === DEVICE).name, 'Hall multisensor');
     const camera2 = await app.request('GET', `/v1/devices/${camera.deviceId}`);
     assert.notEqual(camera2.body.removedAt, null);
@@ -115,7 +174,13 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
 
   it('rejects bad input with a reason in the dead-letter store, keeps serving, and keeps accepted data', async () => {
     const before = (await deadLetters()).length;
-    const good = (ts: number) => ({ ...seed.sensorData, label: 'Energy', units: 'kWh', timestampMs: String(ts), sensorData: '1.5' });
+    const good = (ts: number) => ({
+      ...seed.sensorData,
+      label: 'Energy',
+      units: 'kWh',
+      timestampMs: String(ts),
+      sensorData: '1.5',
+    });
     const now = Date.now();
     const other = await app.createGateway();
     await publish('{"not": json');
@@ -126,7 +191,9 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     await publish(JSON.stringify({ ...seed.sensorData, gatewayId: other.id }));
     await publish(JSON.stringify({ ...seed.sensorData, padding: 'x'.repeat(5000) }));
     // a mixed array: the good readings are stored, the bad one is dead-lettered
-    await publish(JSON.stringify([good(now - 2000), { ...good(now - 1000), sensorData: 'NaN-ish' }, good(now)]));
+    await publish(
+      JSON.stringify([good(now - 2000), { ...good(now - 1000), sensorData: 'NaN-ish' }, good(now)]),
+    );
     const letters = (await deadLetters()).slice(0, (await deadLetters()).length - before);
     const reasons = letters.map((l) => l.reason).sort();
     assert.deepEqual(reasons, [
@@ -143,19 +210,35 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     assert.ok(tooLarge.payloadBytes > 5000);
     assert.match(tooLarge.detail, /maxPayloadBytes/);
     assert.equal(letters.find((l) => l.reason === 'HESTIA_INGEST_INVALID_JSON')?.payload, '{"not": json');
-    assert.match(letters.find((l) => l.reason === 'HESTIA_INGEST_GATEWAY_MISMATCH')!.detail, /not the authenticated gateway/);
-    const energy = await app.request('GET', `/v1/devices/${DEVICE}/history?label=Energy&from=${now - 5000}&to=${now + 1}`);
-    assert.deepEqual(energy.body.items.map((p: { tsMs: number }) => p.tsMs), [now - 2000, now]);
+    assert.match(
+      letters.find((l) => l.reason === 'HESTIA_INGEST_GATEWAY_MISMATCH')!.detail,
+      /not the authenticated gateway/,
+    );
+    const energy = await app.request(
+      'GET',
+      `/v1/devices/${DEVICE}/history?label=Energy&from=${now - 5000}&to=${now + 1}`,
+    );
+    assert.deepEqual(
+      energy.body.items.map((p: { tsMs: number }) => p.tsMs),
+      [now - 2000, now],
+    );
     // the spoofed message touched nothing of the other gateway
     assert.deepEqual((await app.request('GET', `/v1/gateways/${other.id}/devices`)).body.items, []);
     const metrics = await app.request('GET', '/metrics', undefined, null);
-    assert.match(metrics.body as string, /hestia_dead_letters_total\{reason="HESTIA_INGEST_GATEWAY_MISMATCH"\} 1/);
+    assert.match(
+      metrics.body as string,
+      /hestia_dead_letters_total\{reason="HESTIA_INGEST_GATEWAY_MISMATCH"\} 1/,
+    );
   });
 
   it('a device of another gateway cannot be written through a message that names it', async () => {
     const intruder = await app.createGateway();
     const client = await app.connectGateway(intruder);
-    await client.publishAsync(up(intruder.id), JSON.stringify({ ...seed.sensorData, gatewayId: intruder.id, sensorData: '99' }), { qos: 1 });
+    await client.publishAsync(
+      up(intruder.id),
+      JSON.stringify({ ...seed.sensorData, gatewayId: intruder.id, sensorData: '99' }),
+      { qos: 1 },
+    );
     await client.endAsync();
     const detail = await app.request('GET', `/v1/devices/${DEVICE}`);
     assert.equal(detail.body.channels.find((c: { label: string }) => c.label === 'Temperature').value, 26.1);
@@ -170,8 +253,14 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     const raw = net.connect(app.hestia.ports.mqtt, '127.0.0.1');
     await new Promise<void>((resolve) => raw.once('connect', () => resolve()));
     const connect = mqttPacket.generate({
-      cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 30,
-      clientId: `${gateway.id}`, username: gateway.id, password: Buffer.from(gateway.token),
+      cmd: 'connect',
+      protocolId: 'MQTT',
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 30,
+      clientId: `${gateway.id}`,
+      username: gateway.id,
+      password: Buffer.from(gateway.token),
     });
     raw.write(connect);
     await new Promise<void>((resolve) => raw.once('data', () => resolve())); // CONNACK (this takes over the session)
@@ -185,7 +274,10 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     await junkClosed;
     await client.endAsync(true);
     const letters = (await deadLetters()).slice(0, (await deadLetters()).length - before);
-    assert.deepEqual(letters.map((l) => l.reason), ['HESTIA_MQTT_MALFORMED_PACKET']);
+    assert.deepEqual(
+      letters.map((l) => l.reason),
+      ['HESTIA_MQTT_MALFORMED_PACKET'],
+    );
     const metrics = (await app.request('GET', '/metrics', undefined, null)).body as string;
     assert.match(metrics, /hestia_mqtt_protocol_errors_total\{kind="malformed"\} [2-9]/);
     // the broker still serves
@@ -201,7 +293,7 @@ describe('ingest over MQTT (embedded broker, SQLite)', () => {
     await closed;
     const letters = await deadLetters();
     assert.equal(letters[0]?.reason, 'HESTIA_MQTT_PACKET_TOO_LARGE');
-    assert.match(letters[0]!.detail, /maxPacketBytes/);
+    assert.match(letters[0].detail, /maxPacketBytes/);
     await client.endAsync(true);
   });
 });

@@ -51,16 +51,27 @@ describe('MQTT authentication, topic ACL and presence', () => {
 
   it('refuses anonymous, unknown, wrong-token and borrowed-client-id connections', async () => {
     assert.equal(await refusedCode(app.mqttUrl, { clientId: 'anon' }), 4);
-    assert.equal(await refusedCode(app.mqttUrl, { clientId: 'nobody', username: 'nobody', password: 'x' }), 4);
+    assert.equal(
+      await refusedCode(app.mqttUrl, { clientId: 'nobody', username: 'nobody', password: 'x' }),
+      4,
+    );
     assert.equal(await refusedCode(app.mqttUrl, { clientId: a.id, username: a.id, password: b.token }), 4);
     // a gateway may not use another gateway's client id (it would take over that session)
     assert.equal(await refusedCode(app.mqttUrl, { clientId: b.id, username: a.id, password: a.token }), 2);
     // nor leave a Last Will on a topic it may not publish to
     assert.equal(
-      await refusedCode(app.mqttUrl, { clientId: a.id, username: a.id, password: a.token, will: { topic: topic(b.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } }),
+      await refusedCode(app.mqttUrl, {
+        clientId: a.id,
+        username: a.id,
+        password: a.token,
+        will: { topic: topic(b.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+      }),
       5,
     );
-    assert.equal(await refusedCode(app.mqttUrl, { clientId: a.id, username: a.id, password: a.token }), undefined);
+    assert.equal(
+      await refusedCode(app.mqttUrl, { clientId: a.id, username: a.id, password: a.token }),
+      undefined,
+    );
     const metrics = (await app.request('GET', '/metrics', undefined, null)).body as string;
     assert.match(metrics, /hestia_mqtt_auth_failures_total\{reason="anonymous"\} 1/);
     assert.match(metrics, /hestia_mqtt_auth_failures_total\{reason="bad_token"\} 1/);
@@ -68,7 +79,15 @@ describe('MQTT authentication, topic ACL and presence', () => {
 
   it('subscriptions: only the own down topic, literally; wildcards and other gateways are refused', async () => {
     const client = await app.connectGateway(a);
-    const granted = await grants(client, [topic(a.id, 'down'), topic(b.id, 'down'), 'hestia/v1/gw/+/down', 'hestia/#', '#', topic(a.id, 'up'), '$SYS/#']);
+    const granted = await grants(client, [
+      topic(a.id, 'down'),
+      topic(b.id, 'down'),
+      'hestia/v1/gw/+/down',
+      'hestia/#',
+      '#',
+      topic(a.id, 'up'),
+      '$SYS/#',
+    ]);
     assert.deepEqual(granted, [1, 128, 128, 128, 128, 128, 128]);
     await client.endAsync();
   });
@@ -107,16 +126,22 @@ describe('MQTT authentication, topic ACL and presence', () => {
 
   it('connection, clean disconnect and the Last Will mark the gateway online and offline', async () => {
     const status = async () => (await app.request('GET', `/v1/gateways/${a.id}`)).body.status as string;
-    const client: MqttClient = await app.connectGateway(a, { will: { topic: topic(a.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const client: MqttClient = await app.connectGateway(a, {
+      will: { topic: topic(a.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await waitFor(async () => (await status()) === 'online', 'online');
     await client.endAsync();
     await waitFor(async () => (await status()) === 'offline', 'offline after a clean disconnect');
-    const again = await app.connectGateway(a, { will: { topic: topic(a.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true } });
+    const again = await app.connectGateway(a, {
+      will: { topic: topic(a.id, 'status'), payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
     await waitFor(async () => (await status()) === 'online', 'online again');
     // an unclean drop (no DISCONNECT): the broker publishes the will and the gateway goes offline
     again.stream.destroy();
     await waitFor(async () => (await status()) === 'offline', 'offline after an unclean drop');
-    const listed = (await app.request('GET', '/v1/gateways')).body.items.find((g: { id: string }) => g.id === a.id);
+    const listed = (await app.request('GET', '/v1/gateways')).body.items.find(
+      (g: { id: string }) => g.id === a.id,
+    );
     assert.equal(listed.status, 'offline');
     assert.ok(listed.lastSeenAt);
     await again.endAsync(true);
@@ -124,11 +149,28 @@ describe('MQTT authentication, topic ACL and presence', () => {
 
   it('MQTT over WebSocket works with the same credentials and rules', async () => {
     const seed = await seedMessages();
-    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${app.hestia.ports.ws}`, { clientId: b.id, username: b.id, password: b.token, reconnectPeriod: 0 });
-    await ws.publishAsync(topic(b.id, 'up'), JSON.stringify({ ...seed.sensorData, gatewayId: b.id, deviceId: 'ws-device', timestampMs: String(Date.now()) }), { qos: 1 });
+    const ws = await mqtt.connectAsync(`ws://127.0.0.1:${app.hestia.ports.ws}`, {
+      clientId: b.id,
+      username: b.id,
+      password: b.token,
+      reconnectPeriod: 0,
+    });
+    await ws.publishAsync(
+      topic(b.id, 'up'),
+      JSON.stringify({
+        ...seed.sensorData,
+        gatewayId: b.id,
+        deviceId: 'ws-device',
+        timestampMs: String(Date.now()),
+      }),
+      { qos: 1 },
+    );
     await ws.endAsync();
     const devices = (await app.request('GET', `/v1/gateways/${b.id}/devices`)).body.items;
-    assert.deepEqual(devices.map((d: { id: string }) => d.id), ['ws-device']);
+    assert.deepEqual(
+      devices.map((d: { id: string }) => d.id),
+      ['ws-device'],
+    );
     assert.equal(await refusedCode(`ws://127.0.0.1:${app.hestia.ports.ws}`, { clientId: 'x' }), 4);
   });
 });

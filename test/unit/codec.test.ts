@@ -4,11 +4,17 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeMessage, type DecodeLimits } from '../../src/ingest/codec.ts';
 
-const fixtures = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../../shared/fixtures/seed-messages.json'), 'utf8')) as {
+const fixtures = JSON.parse(
+  readFileSync(path.join(import.meta.dirname, '../../../shared/fixtures/seed-messages.json'), 'utf8'),
+) as {
   sensorData: Record<string, string>;
   cameraDeviceState: Record<string, string>;
 };
-const limits: DecodeLimits = { nowMs: Date.UTC(2026, 0, 1), maxFutureSkewMs: 86_400_000, maxDevicesPerGateway: 10 };
+const limits: DecodeLimits = {
+  nowMs: Date.UTC(2026, 0, 1),
+  maxFutureSkewMs: 86_400_000,
+  maxDevicesPerGateway: 10,
+};
 
 function rejected(value: unknown) {
   const result = decodeMessage(value, limits);
@@ -48,14 +54,24 @@ describe('uplink codec', () => {
     if (result.message.messageType !== 'deviceState') return;
     assert.equal(result.message.deviceState, 'streamingOn');
     assert.equal(result.message.deviceType, 'camera');
-    assert.deepEqual(result.message.attributes, { mediaserverIp: '127.0.0.1', applicationName: 'rtp-live-iot' });
+    assert.deepEqual(result.message.attributes, {
+      mediaserverIp: '127.0.0.1',
+      applicationName: 'rtp-live-iot',
+    });
   });
 
   it('accepts numbers as numbers too, and binary labels in their usual spellings', () => {
     const base = { ...fixtures.sensorData };
     const numeric = decodeMessage({ ...base, sensorData: 21.5, timestampMs: 1571754749561 }, limits);
     assert.ok(numeric.ok && numeric.message.messageType === 'sensorData' && numeric.message.value === 21.5);
-    for (const [raw, bit] of [['true', 1], ['false', 0], ['open', 1], ['closed', 0], ['ON', 1], ['0', 0]] as const) {
+    for (const [raw, bit] of [
+      ['true', 1],
+      ['false', 0],
+      ['open', 1],
+      ['closed', 0],
+      ['ON', 1],
+      ['0', 0],
+    ] as const) {
       const motion = decodeMessage({ ...base, label: 'Motion', sensorData: raw }, limits);
       assert.ok(motion.ok && motion.message.messageType === 'sensorData');
       assert.equal(motion.message.value, bit, raw);
@@ -68,11 +84,17 @@ describe('uplink codec', () => {
 
   it('accepts preview, command and gatewayConfig messages', () => {
     const camera = { ...fixtures.cameraDeviceState };
-    const preview = decodeMessage({ ...camera, messageType: 'preview', preview: Buffer.from('jpegbytes').toString('base64') }, limits);
+    const preview = decodeMessage(
+      { ...camera, messageType: 'preview', preview: Buffer.from('jpegbytes').toString('base64') },
+      limits,
+    );
     assert.ok(preview.ok && preview.message.messageType === 'preview');
     assert.equal(preview.message.image.toString(), 'jpegbytes');
     assert.equal(preview.message.contentType, 'image/jpeg');
-    const command = decodeMessage({ ...camera, messageType: 'command', command: 'recordingMode', value: 'motion' }, limits);
+    const command = decodeMessage(
+      { ...camera, messageType: 'command', command: 'recordingMode', value: 'motion' },
+      limits,
+    );
     assert.ok(command.ok && command.message.messageType === 'command' && command.message.value === 'motion');
     const config = decodeMessage(
       {
@@ -80,7 +102,13 @@ describe('uplink codec', () => {
         gatewayId: camera.gatewayId,
         timestampMs: camera.timestampMs,
         devices: [
-          { deviceId: 'd-1', deviceType: 'sensor', protocol: 'zwave', nodeId: '19', name: 'Hall multisensor' },
+          {
+            deviceId: 'd-1',
+            deviceType: 'sensor',
+            protocol: 'zwave',
+            nodeId: '19',
+            name: 'Hall multisensor',
+          },
           { deviceId: 'd-2', deviceType: 'camera', protocol: 'onvif' },
         ],
       },
@@ -108,20 +136,47 @@ describe('uplink codec', () => {
       [{ ...base, label: 'Motion', sensorData: 'maybe' }, 'HESTIA_INGEST_NOT_NUMERIC', /Motion/],
       [{ ...base, timestampMs: 'yesterday' }, 'HESTIA_INGEST_SCHEMA', /timestampMs/],
       [{ ...base, timestampMs: '1.5' }, 'HESTIA_INGEST_SCHEMA', /timestampMs/],
-      [{ ...base, timestampMs: String(Date.UTC(1999, 11, 31)) }, 'HESTIA_INGEST_TIMESTAMP_RANGE', /before 2000/],
+      [
+        { ...base, timestampMs: String(Date.UTC(1999, 11, 31)) },
+        'HESTIA_INGEST_TIMESTAMP_RANGE',
+        /before 2000/,
+      ],
       [{ ...base, timestampMs: String(limits.nowMs + 86_400_001) }, 'HESTIA_INGEST_TIMESTAMP_RANGE', /ahead/],
       [{ ...base, clientType: 'app' }, 'HESTIA_INGEST_SCHEMA', /clientType/],
-      [{ ...base, messageType: 'command', command: 'selfDestruct', value: 'now' }, 'HESTIA_INGEST_SCHEMA', /unknown setting/],
-      [{ ...base, messageType: 'command', command: 'recordingMode', value: 'sometimes' }, 'HESTIA_INGEST_SCHEMA', /not valid/],
+      [
+        { ...base, messageType: 'command', command: 'selfDestruct', value: 'now' },
+        'HESTIA_INGEST_SCHEMA',
+        /unknown setting/,
+      ],
+      [
+        { ...base, messageType: 'command', command: 'recordingMode', value: 'sometimes' },
+        'HESTIA_INGEST_SCHEMA',
+        /not valid/,
+      ],
       [{ ...base, messageType: 'preview', preview: '***' }, 'HESTIA_INGEST_SCHEMA', /base64/],
       [{ ...base, messageType: 'gatewayConfig', devices: 'all' }, 'HESTIA_INGEST_SCHEMA', /devices/],
       [
-        { ...base, messageType: 'gatewayConfig', devices: Array.from({ length: 11 }, (_, i) => ({ deviceId: `d${i}`, deviceType: 'sensor', protocol: 'zwave' })) },
+        {
+          ...base,
+          messageType: 'gatewayConfig',
+          devices: Array.from({ length: 11 }, (_, i) => ({
+            deviceId: `d${i}`,
+            deviceType: 'sensor',
+            protocol: 'zwave',
+          })),
+        },
         'HESTIA_INGEST_DEVICE_LIMIT',
         /limit/,
       ],
       [
-        { ...base, messageType: 'gatewayConfig', devices: [{ deviceId: 'x', deviceType: 'sensor', protocol: 'zwave' }, { deviceId: 'x', deviceType: 'sensor', protocol: 'zwave' }] },
+        {
+          ...base,
+          messageType: 'gatewayConfig',
+          devices: [
+            { deviceId: 'x', deviceType: 'sensor', protocol: 'zwave' },
+            { deviceId: 'x', deviceType: 'sensor', protocol: 'zwave' },
+          ],
+        },
         'HESTIA_INGEST_SCHEMA',
         /twice/,
       ],

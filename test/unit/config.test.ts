@@ -27,7 +27,13 @@ describe('configuration', () => {
 
   it('takes HESTIA_* variables, including aliases, typed by the schema', () => {
     const config = loadConfig({
-      env: { HESTIA_HTTP_PORT: '9000', HESTIA_MQTT_WS_PORT: 'null', HESTIA_STORAGE: 'postgres', HESTIA_DATABASE_URL: 'postgres://x/y', HESTIA_DATA_DIR: '/tmp/h' },
+      env: {
+        HESTIA_HTTP_PORT: '9000',
+        HESTIA_MQTT_WS_PORT: 'null',
+        HESTIA_STORAGE: 'postgres',
+        HESTIA_DATABASE_URL: 'postgres://x/y',
+        HESTIA_DATA_DIR: '/tmp/h',
+      },
     });
     assert.equal(config.http.port, 9000);
     assert.equal(config.mqtt.wsPort, null);
@@ -37,21 +43,48 @@ describe('configuration', () => {
   });
 
   it('names the bad key and where it came from', () => {
-    assert.match(errorOf(() => loadConfig({ env: { HESTIA_HTTP_PORT: 'eighty' } })), /^HESTIA_CONFIG_INVALID: HESTIA_HTTP_PORT: .*number/);
-    assert.match(errorOf(() => loadConfig({ env: { HESTIA_HTTP_PORT: '70000' } })), /HESTIA_HTTP_PORT/);
-    assert.match(errorOf(() => loadConfig({ env: { HESTIA_HTP_PORT: '1' } })), /HESTIA_HTP_PORT: unknown configuration variable/);
-    assert.match(errorOf(() => loadConfig({ env: { HESTIA_STORAGE: 'mysql' } })), /HESTIA_STORAGE: .*sqlite.*postgres/);
-    assert.match(errorOf(() => loadConfig({ env: { HESTIA_STORAGE: 'postgres' } })), /HESTIA_DATABASE_URL/);
+    assert.match(
+      errorOf(() => loadConfig({ env: { HESTIA_HTTP_PORT: 'eighty' } })),
+      /^HESTIA_CONFIG_INVALID: HESTIA_HTTP_PORT: .*number/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({ env: { HESTIA_HTTP_PORT: '70000' } })),
+      /HESTIA_HTTP_PORT/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({ env: { HESTIA_HTP_PORT: '1' } })),
+      /HESTIA_HTP_PORT: unknown configuration variable/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({ env: { HESTIA_STORAGE: 'mysql' } })),
+      /HESTIA_STORAGE: .*sqlite.*postgres/,
+    );
+    assert.match(
+      errorOf(() => loadConfig({ env: { HESTIA_STORAGE: 'postgres' } })),
+      /HESTIA_DATABASE_URL/,
+    );
     const dir = mkdtempSync(path.join(tmpdir(), 'hestia-config-'));
     const file = path.join(dir, 'hestia.config.json');
     writeFileSync(file, JSON.stringify({ mqtt: { port: 'x' } }));
-    assert.match(errorOf(() => loadConfig({ file, env: {} })), new RegExp(`${file}: mqtt.port`));
+    assert.match(
+      errorOf(() => loadConfig({ file, env: {} })),
+      new RegExp(`${file}: mqtt.port`),
+    );
     writeFileSync(file, JSON.stringify({ mqtt: { prot: 1 } }));
-    assert.match(errorOf(() => loadConfig({ file, env: {} })), /unknown key mqtt.prot/);
+    assert.match(
+      errorOf(() => loadConfig({ file, env: {} })),
+      /unknown key mqtt.prot/,
+    );
     writeFileSync(file, '{ not json');
-    assert.match(errorOf(() => loadConfig({ file, env: {} })), /not a JSON object/);
+    assert.match(
+      errorOf(() => loadConfig({ file, env: {} })),
+      /not a JSON object/,
+    );
     writeFileSync(file, JSON.stringify({ mqtt: { tlsPort: 8883 } }));
-    assert.match(errorOf(() => loadConfig({ file, env: {} })), /tlsCertFile/);
+    assert.match(
+      errorOf(() => loadConfig({ file, env: {} })),
+      /tlsCertFile/,
+    );
   });
 
   it('lets the environment override the file', () => {

@@ -4,7 +4,8 @@ import { aggregateBuckets, parseInterval, planBuckets } from '../../src/services
 import { BucketAccumulator } from '../../src/store/shared.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const plan = (from: string, to: string, interval: string, zone: string) => planBuckets(Date.parse(from), Date.parse(to), parseInterval(interval), zone);
+const plan = (from: string, to: string, interval: string, zone: string) =>
+  planBuckets(Date.parse(from), Date.parse(to), parseInterval(interval), zone);
 
 describe('calendar buckets', () => {
   it('a DST spring-forward day has 23 hourly buckets and a fall-back day 25 (Europe/Berlin)', () => {
@@ -14,14 +15,22 @@ describe('calendar buckets', () => {
     const fall = plan('2024-10-26T22:00:00Z', '2024-10-27T23:00:00Z', '1h', 'Europe/Berlin');
     assert.equal(fall.startsMs.length, 25);
     const days = plan('2024-10-25T22:00:00Z', '2024-10-28T23:00:00Z', '1d', 'Europe/Berlin');
-    assert.deepEqual(days.startsMs.map(iso), ['2024-10-25T22:00:00.000Z', '2024-10-26T22:00:00.000Z', '2024-10-27T23:00:00.000Z']);
+    assert.deepEqual(days.startsMs.map(iso), [
+      '2024-10-25T22:00:00.000Z',
+      '2024-10-26T22:00:00.000Z',
+      '2024-10-27T23:00:00.000Z',
+    ]);
     const lengths = days.boundariesMs.slice(1).map((b, i) => (b - days.boundariesMs[i]!) / 3_600_000);
     assert.deepEqual(lengths, [24, 25, 24]);
   });
 
   it('weeks are ISO weeks starting Monday; months are calendar months in the zone', () => {
     const weeks = plan('2024-01-03T00:00:00Z', '2024-01-20T00:00:00Z', '1w', 'UTC');
-    assert.deepEqual(weeks.startsMs.map(iso), ['2024-01-01T00:00:00.000Z', '2024-01-08T00:00:00.000Z', '2024-01-15T00:00:00.000Z']);
+    assert.deepEqual(weeks.startsMs.map(iso), [
+      '2024-01-01T00:00:00.000Z',
+      '2024-01-08T00:00:00.000Z',
+      '2024-01-15T00:00:00.000Z',
+    ]);
     const months = plan('2024-01-01T05:00:00Z', '2025-01-01T05:00:00Z', '1mo', 'America/New_York');
     assert.equal(months.startsMs.length, 12);
     assert.equal(iso(months.startsMs[2]!), '2024-03-01T05:00:00.000Z'); // EST
@@ -31,9 +40,18 @@ describe('calendar buckets', () => {
 
   it('sub-day buckets follow local quarter hours in a half-hour zone (Asia/Kolkata)', () => {
     const quarters = plan('2024-01-01T00:00:00Z', '2024-01-01T01:00:00Z', '15m', 'Asia/Kolkata');
-    assert.deepEqual(quarters.startsMs.map(iso), ['2024-01-01T00:00:00.000Z', '2024-01-01T00:15:00.000Z', '2024-01-01T00:30:00.000Z', '2024-01-01T00:45:00.000Z']);
+    assert.deepEqual(quarters.startsMs.map(iso), [
+      '2024-01-01T00:00:00.000Z',
+      '2024-01-01T00:15:00.000Z',
+      '2024-01-01T00:30:00.000Z',
+      '2024-01-01T00:45:00.000Z',
+    ]);
     const hours = plan('2024-01-01T00:00:00Z', '2024-01-01T02:00:00Z', '1h', 'Asia/Kolkata');
-    assert.deepEqual(hours.startsMs.map(iso), ['2023-12-31T23:30:00.000Z', '2024-01-01T00:30:00.000Z', '2024-01-01T01:30:00.000Z']);
+    assert.deepEqual(hours.startsMs.map(iso), [
+      '2023-12-31T23:30:00.000Z',
+      '2024-01-01T00:30:00.000Z',
+      '2024-01-01T01:30:00.000Z',
+    ]);
   });
 
   it('the first bucket starts aligned but only counts data from `from`', () => {
@@ -54,13 +72,19 @@ describe('calendar buckets', () => {
 describe('aggregation and fill', () => {
   const p = plan('2024-01-01T00:00:00Z', '2024-01-05T00:00:00Z', '1d', 'UTC');
   const acc = new BucketAccumulator(p.boundariesMs);
-  for (const [day, hour, value] of [[0, 1, 10], [0, 2, 20], [0, 3, 6], [2, 5, -4]] as const) {
+  for (const [day, hour, value] of [
+    [0, 1, 10],
+    [0, 2, 20],
+    [0, 3, 6],
+    [2, 5, -4],
+  ] as const) {
     acc.add(Date.UTC(2024, 0, 1 + day, hour), value);
   }
   const summaries = acc.result();
 
   it('computes each function per bucket', () => {
-    const values = (agg: Parameters<typeof aggregateBuckets>[2]) => aggregateBuckets(p, summaries, agg, 'null').map((x) => x.value);
+    const values = (agg: Parameters<typeof aggregateBuckets>[2]) =>
+      aggregateBuckets(p, summaries, agg, 'null').map((x) => x.value);
     assert.deepEqual(values('mean'), [12, null, -4, null]);
     assert.deepEqual(values('min'), [6, null, -4, null]);
     assert.deepEqual(values('max'), [20, null, -4, null]);
@@ -71,8 +95,17 @@ describe('aggregation and fill', () => {
   });
 
   it('fills empty buckets with null, the previous value or 0', () => {
-    assert.deepEqual(aggregateBuckets(p, summaries, 'mean', 'previous').map((x) => x.value), [12, 12, -4, -4]);
-    assert.deepEqual(aggregateBuckets(p, summaries, 'mean', '0').map((x) => x.value), [12, 0, -4, 0]);
-    assert.deepEqual(aggregateBuckets(p, summaries, 'mean', 'null').map((x) => x.count), [3, 0, 1, 0]);
+    assert.deepEqual(
+      aggregateBuckets(p, summaries, 'mean', 'previous').map((x) => x.value),
+      [12, 12, -4, -4],
+    );
+    assert.deepEqual(
+      aggregateBuckets(p, summaries, 'mean', '0').map((x) => x.value),
+      [12, 0, -4, 0],
+    );
+    assert.deepEqual(
+      aggregateBuckets(p, summaries, 'mean', 'null').map((x) => x.count),
+      [3, 0, 1, 0],
+    );
   });
 });

@@ -18,13 +18,22 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           cursor: Type.Optional(Type.String({ maxLength: 100 })),
         }),
-        response: { 200: Type.Object({ items: Type.Array(DeadLetterSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(DeadLetterSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const tenantId = tenantOf(principalOf(request));
       const { limit, cursor } = request.query;
-      const letters = await ctx.store.listDeadLetters(tenantId, { limit: limit + 1, beforeId: decodeNumericCursor(cursor) });
+      const letters = await ctx.store.listDeadLetters(tenantId, {
+        limit: limit + 1,
+        beforeId: decodeNumericCursor(cursor),
+      });
       const items = letters.slice(0, limit);
       return {
         items: items.map(presentDeadLetter),

@@ -1,10 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { Device } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
-import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type AggregateFunction, type FillPolicy } from '../../services/statistics.ts';
+import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type FillPolicy } from '../../services/statistics.ts';
 import { assertTenantAccess, principalOf, requireRole } from '../auth.ts';
 import type { Principal } from '../../services/accounts.ts';
-import { decodeNumericCursor, encodeCursor, iso, parseTime, presentDevice, presentReading } from '../present.ts';
+import {
+  decodeNumericCursor,
+  encodeCursor,
+  iso,
+  parseTime,
+  presentDevice,
+  presentReading,
+} from '../present.ts';
 import { DeviceSchema, ReadingSchema, TimeParam, errorResponses } from '../schemas.ts';
 import type { ApiContext, ApiPlugin } from '../server.ts';
 
@@ -29,7 +36,13 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
     '/v1/devices/:deviceId',
     {
       preHandler: admin,
-      schema: { tags: ['devices'], summary: 'One device with the current state of every channel', security, params: DeviceParams, response: { 200: DeviceSchema, ...errorResponses } },
+      schema: {
+        tags: ['devices'],
+        summary: 'One device with the current state of every channel',
+        security,
+        params: DeviceParams,
+        response: { 200: DeviceSchema, ...errorResponses },
+      },
     },
     async (request) => {
       await loadDevice(api, principalOf(request), request.params.deviceId);
@@ -44,13 +57,21 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
     '/v1/devices/:deviceId/preview',
     {
       preHandler: admin,
-      schema: { tags: ['devices'], summary: "A camera's latest preview image", security, params: DeviceParams },
+      schema: {
+        tags: ['devices'],
+        summary: "A camera's latest preview image",
+        security,
+        params: DeviceParams,
+      },
     },
     async (request, reply) => {
       const device = await loadDevice(api, principalOf(request), request.params.deviceId);
       const preview = await ctx.store.findPreview(device.id);
       if (!preview) throw new HestiaError('HESTIA_NOT_FOUND', 'This device has no preview');
-      return reply.header('content-type', preview.contentType).header('last-modified', new Date(preview.tsMs).toUTCString()).send(preview.image);
+      return reply
+        .header('content-type', preview.contentType)
+        .header('last-modified', new Date(preview.tsMs).toUTCString())
+        .send(preview.image);
     },
   );
 
@@ -69,7 +90,9 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           to: Type.Optional({ ...TimeParam, description: 'Exclusive; default: now' }),
           limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
           order: Type.Optional(literalUnion(['asc', 'desc'])),
-          cursor: Type.Optional(Type.String({ maxLength: 100, description: 'nextCursor of the previous page' })),
+          cursor: Type.Optional(
+            Type.String({ maxLength: 100, description: 'nextCursor of the previous page' }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -121,8 +144,15 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           from: TimeParam,
           to: { ...TimeParam, description: 'Exclusive' },
           agg: literalUnion(AGGREGATE_FUNCTIONS),
-          interval: Type.String({ pattern: '^\\d{1,4}(m|h|d|w|mo|y)$', description: 'e.g. 15m, 1h, 1d, 1w, 1mo' }),
-          timezone: Type.String({ default: 'UTC', maxLength: 64, description: 'IANA timezone, e.g. Europe/Moscow' }),
+          interval: Type.String({
+            pattern: '^\\d{1,4}(m|h|d|w|mo|y)$',
+            description: 'e.g. 15m, 1h, 1d, 1w, 1mo',
+          }),
+          timezone: Type.String({
+            default: 'UTC',
+            maxLength: 64,
+            description: 'IANA timezone, e.g. Europe/Moscow',
+          }),
           fill: Type.Optional(literalUnion(FILL_POLICIES)),
         }),
         response: {
@@ -134,7 +164,12 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
             timezone: Type.String(),
             fill: Type.String(),
             points: Type.Array(
-              Type.Object({ ts: Type.String({ format: 'date-time' }), tsMs: Type.Number(), value: Type.Union([Type.Number(), Type.Null()]), count: Type.Integer() }),
+              Type.Object({
+                ts: Type.String({ format: 'date-time' }),
+                tsMs: Type.Number(),
+                value: Type.Union([Type.Number(), Type.Null()]),
+                count: Type.Integer(),
+              }),
             ),
           }),
           ...errorResponses,
@@ -149,7 +184,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         label: q.label,
         fromMs: parseTime(q.from, 'from', 0),
         toMs: parseTime(q.to, 'to', 0),
-        agg: q.agg as AggregateFunction,
+        agg: q.agg,
         interval: q.interval,
         timezone: q.timezone,
         fill,

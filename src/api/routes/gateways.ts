@@ -23,15 +23,29 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
-            id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The id printed on the device; a UUID is made if absent' })),
+            id: Type.Optional(
+              Type.String({
+                minLength: 1,
+                maxLength: 64,
+                description: 'The id printed on the device; a UUID is made if absent',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: {
           201: Type.Object({
             gateway: GatewaySchema,
-            token: Type.String({ description: 'MQTT password of the gateway. Shown only in this response; stored hashed.' }),
-            mqtt: Type.Object({ username: Type.String(), clientId: Type.String(), up: Type.String(), down: Type.String(), status: Type.String() }),
+            token: Type.String({
+              description: 'MQTT password of the gateway. Shown only in this response; stored hashed.',
+            }),
+            mqtt: Type.Object({
+              username: Type.String(),
+              clientId: Type.String(),
+              up: Type.String(),
+              down: Type.String(),
+              status: Type.String(),
+            }),
           }),
           409: Type.Ref('Error'),
           ...errorResponses,
@@ -68,13 +82,22 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           cursor: Type.Optional(Type.String({ maxLength: 400 })),
         }),
-        response: { 200: Type.Object({ items: Type.Array(GatewaySchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+        response: {
+          200: Type.Object({
+            items: Type.Array(GatewaySchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
       },
     },
     async (request) => {
       const tenantId = tenantOf(principalOf(request));
       const { limit, cursor } = request.query;
-      const gateways = await ctx.store.listGateways(tenantId, { limit: limit + 1, after: decodeCursor(cursor) });
+      const gateways = await ctx.store.listGateways(tenantId, {
+        limit: limit + 1,
+        after: decodeCursor(cursor),
+      });
       const items = gateways.slice(0, limit);
       return {
         items: items.map(presentGateway),
@@ -87,7 +110,13 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
     '/v1/gateways/:gatewayId',
     {
       preHandler: admin,
-      schema: { tags: ['gateways'], summary: 'One gateway', security, params: GatewayParams, response: { 200: GatewaySchema, ...errorResponses } },
+      schema: {
+        tags: ['gateways'],
+        summary: 'One gateway',
+        security,
+        params: GatewayParams,
+        response: { 200: GatewaySchema, ...errorResponses },
+      },
     },
     async (request) => {
       const gateway = await ctx.store.findGateway(request.params.gatewayId);

@@ -8,6 +8,10 @@ import type { HandlerContext, HandlerResult } from './context.ts';
 export async function handleCommand(message: CommandMessage, ctx: HandlerContext): Promise<HandlerResult> {
   const rejection = await ctx.claimDevice(message, message.tsMs);
   if (rejection) return rejection;
-  ctx.writes.deviceSettings.push({ deviceId: message.deviceId, settings: { [message.command]: message.value }, tsMs: message.tsMs });
+  ctx.writes.deviceSettings.push({
+    deviceId: message.deviceId,
+    settings: { [message.command]: message.value },
+    tsMs: message.tsMs,
+  });
   return null;
 }

@@ -9,7 +9,11 @@ export interface HandlerContext {
   readonly receivedAtMs: number;
   readonly writes: IngestBatch;
   /** See DeviceRegistry.claim; `refresh` re-sends the device row (name, node id) even if known. */
-  claimDevice(ref: DeviceRef & { name?: string | null }, seenAtMs: number, refresh?: boolean): Promise<Rejection | null>;
+  claimDevice(
+    ref: DeviceRef & { name?: string | null },
+    seenAtMs: number,
+    refresh?: boolean,
+  ): Promise<Rejection | null>;
 }
 
 /** A handler returns null when the message was accepted, or why it was not. */

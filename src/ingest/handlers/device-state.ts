@@ -8,7 +8,10 @@ export const STATE_LABEL = 'State';
  * messageType "deviceState" (seed 002: UpdateCameraState): the state is a text channel with
  * history, and the media server the camera streams to is kept in the device's attributes.
  */
-export async function handleDeviceState(message: DeviceStateMessage, ctx: HandlerContext): Promise<HandlerResult> {
+export async function handleDeviceState(
+  message: DeviceStateMessage,
+  ctx: HandlerContext,
+): Promise<HandlerResult> {
   const rejection = await ctx.claimDevice(message, message.tsMs);
   if (rejection) return rejection;
   ctx.writes.readings.push({
@@ -23,7 +26,11 @@ export async function handleDeviceState(message: DeviceStateMessage, ctx: Handle
     text: message.deviceState,
   });
   if (Object.keys(message.attributes).length > 0) {
-    ctx.writes.deviceAttributes.push({ deviceId: message.deviceId, attributes: message.attributes, tsMs: message.tsMs });
+    ctx.writes.deviceAttributes.push({
+      deviceId: message.deviceId,
+      attributes: message.attributes,
+      tsMs: message.tsMs,
+    });
   }
   return null;
 }

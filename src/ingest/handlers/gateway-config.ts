@@ -6,7 +6,10 @@ import type { HandlerContext, HandlerResult } from './context.ts';
  * devices are created or refreshed; devices of this gateway missing from the list are marked
  * removed (their history stays). A device owned by another gateway rejects the whole message.
  */
-export async function handleGatewayConfig(message: GatewayConfigMessage, ctx: HandlerContext): Promise<HandlerResult> {
+export async function handleGatewayConfig(
+  message: GatewayConfigMessage,
+  ctx: HandlerContext,
+): Promise<HandlerResult> {
   const start = ctx.writes.devices.length;
   for (const device of message.devices) {
     const rejection = await ctx.claimDevice(device, message.tsMs, true);

@@ -6,7 +6,10 @@ import type { HandlerContext, HandlerResult } from './context.ts';
  * reading becomes the channel's current state if it is the newest, and a history point.
  * A camera's motion detector arrives the same way (label "Motion").
  */
-export async function handleSensorData(message: SensorDataMessage, ctx: HandlerContext): Promise<HandlerResult> {
+export async function handleSensorData(
+  message: SensorDataMessage,
+  ctx: HandlerContext,
+): Promise<HandlerResult> {
   const rejection = await ctx.claimDevice(message, message.tsMs);
   if (rejection) return rejection;
   ctx.writes.readings.push({
