@@ -50,7 +50,7 @@ export class Hestia {
   static async start(config: Readonly<HestiaConfig>, options: StartOptions = {}): Promise<Hestia> {
     const logger = options.logger ?? createLogger(config.log.level);
     mkdirSync(config.dataDir, { recursive: true });
-    const store = await openStore(config);
+    const store = await openStore(config, logger);
     const ctx: AppContext = {
       config,
       logger,

@@ -17,7 +17,7 @@ async function withContext<T>(
 ): Promise<T> {
   const config = loadConfig({ file: configFile });
   const logger = createLogger(process.env.HESTIA_LOG_LEVEL ?? 'warn');
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   try {
     return await work({
       config,

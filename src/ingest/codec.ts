@@ -108,11 +108,17 @@ function fail(detail: string, code: ErrorCode = 'HESTIA_INGEST_SCHEMA'): never {
   throw new Invalid(code, detail);
 }
 
+// PostgreSQL text cannot hold U+0000; refusing it here keeps one message from failing a whole commit.
+function noNul(key: string, value: string): string {
+  if (value.includes('\u0000')) fail(`${key}: contains a NUL character`);
+  return value;
+}
+
 function str(obj: Record<string, unknown>, key: string, maxLength: number): string {
   const value = obj[key];
   if (typeof value !== 'string') fail(`${key}: expected a string, got ${describe(value)}`);
   if (value.length === 0 || value.length > maxLength) fail(`${key}: expected 1 to ${maxLength} characters`);
-  return value;
+  return noNul(key, value);
 }
 
 function optStr(obj: Record<string, unknown>, key: string, maxLength: number): string | null {
@@ -121,7 +127,7 @@ function optStr(obj: Record<string, unknown>, key: string, maxLength: number): s
   if (typeof value === 'number') return String(value);
   if (typeof value !== 'string') fail(`${key}: expected a string, got ${describe(value)}`);
   if (value.length > maxLength) fail(`${key}: longer than ${maxLength} characters`);
-  return value;
+  return noNul(key, value);
 }
 
 function id(obj: Record<string, unknown>, key: string): string {
@@ -187,6 +193,7 @@ function decodeObject(obj: Record<string, unknown>, limits: DecodeLimits): Uplin
         fail(`sensorData: expected a string or number, got ${describe(raw)}`);
       }
       if (typeof raw === 'string' && raw.length > 256) fail('sensorData: longer than 256 characters');
+      if (typeof raw === 'string') noNul('sensorData', raw);
       const parsed = parseLabelValue(label, raw);
       if (typeof parsed === 'string') fail(parsed, 'HESTIA_INGEST_NOT_NUMERIC');
       return {

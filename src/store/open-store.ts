@@ -1,10 +1,11 @@
 import path from 'node:path';
+import type { Logger } from 'pino';
 import type { HestiaConfig } from '../core/config.ts';
 import type { Store } from './ports.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 
 /** Opens and migrates the configured storage backend. */
-export async function openStore(config: Readonly<HestiaConfig>): Promise<Store> {
+export async function openStore(config: Readonly<HestiaConfig>, logger?: Logger): Promise<Store> {
   let store: Store;
   if (config.storage.kind === 'postgres') {
     const { PostgresStore } = await import('./postgres/postgres-store.ts');

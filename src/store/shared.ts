@@ -18,7 +18,8 @@ export function isNewer(
   const av = a.value ?? -Infinity;
   const bv = b.value ?? -Infinity;
   if (av !== bv) return av > bv;
-  return (a.text ?? '') > (b.text ?? '');
+  // Byte order (UTF-8), as both databases compare text; JS string order is UTF-16 and differs.
+  return Buffer.compare(Buffer.from(a.text ?? ''), Buffer.from(b.text ?? '')) > 0;
 }
 
 /** The reading per series that wins current state within one batch. */

@@ -422,7 +422,7 @@ export function runStoreConformance(
       assert.deepEqual(device?.settings, { recordingMode: 'motion' });
       const preview = await store.findPreview(id);
       assert.equal(preview?.contentType, 'image/jpeg');
-      assert.deepEqual([...preview!.image], [1, 2, 3]);
+      assert.deepEqual([...preview.image], [1, 2, 3]);
     });
 
     it('a device list marks unlisted devices removed and revives listed ones', async () => {
@@ -589,6 +589,184 @@ export function runStoreConformance(
         ).length,
         1,
       );
+    });
+
+    it('equal timestamps: a null value ranks below every number, then text decides in byte order, whatever the arrival order', async () => {
+      type State = { value: number | null; text: string | null };
+      // [loser, winner]; each pair is applied in one batch, and in two batches in both orders.
+      const pairs: Array<[State, State]> = [
+        [
+          { value: null, text: 'z' },
+          { value: -1e308, text: null },
+        ], // null is below the most negative number
+        [
+          { value: null, text: 'B' },
+          { value: null, text: 'a' },
+        ], // byte order: 'a' (0x61) > 'B' (0x42), unlike most locales
+      ];
+      for (const [loser, winner] of pairs) {
+        const devices = [await newDevice(), await newDevice(), await newDevice()] as const;
+        const lose = (id: string) => reading(id, 'State', t0, loser.value, loser.text);
+        const win = (id: string) => reading(id, 'State', t0, winner.value, winner.text);
+        await store.applyIngest(batch({ readings: [win(devices[0]), lose(devices[0])] }));
+        await store.applyIngest(batch({ readings: [lose(devices[1])] }));
+        await store.applyIngest(batch({ readings: [win(devices[1])] }));
+        await store.applyIngest(batch({ readings: [win(devices[2])] }));
+        await store.applyIngest(batch({ readings: [lose(devices[2])] }));
+        const states = await Promise.all(
+          devices.map(async (id) => {
+            const channel = (await store.findDeviceWithChannels(id))?.channels[0];
+            return { value: channel?.value, text: channel?.text };
+          }),
+        );
+        assert.deepEqual(states, [winner, winner, winner], JSON.stringify({ loser, winner }));
+      }
+    });
+
+    it('the same device twice in one batch is upserted in order; a null name keeps the stored one', async () => {
+      const id = randomUUID();
+      const upsert = (name: string | null, seenAtMs: number, protocol = 'zwave') => ({
+        id,
+        tenantId,
+        gatewayId,
+        type: 'sensor' as const,
+        protocol,
+        nodeId: null,
+        networkId: null,
+        name,
+        seenAtMs,
+      });
+      await store.applyIngest(
+        batch({ devices: [upsert('Kitchen', t0 + 10), upsert(null, t0 + 20, 'zigbee')] }),
+      );
+      let device = await store.findDevice(id);
+      assert.equal(device?.name, 'Kitchen');
+      assert.equal(device?.protocol, 'zigbee');
+      assert.equal(device?.lastSeenAtMs, t0 + 20);
+      assert.equal(device?.createdAtMs, t0 + 10);
+      await store.applyIngest(batch({ devices: [upsert(null, t0 + 5)] }));
+      device = await store.findDevice(id);
+      assert.equal(device?.name, 'Kitchen');
+      assert.equal(device?.lastSeenAtMs, t0 + 20, 'last seen never goes back');
+    });
+
+    it('bucket summaries follow timestamps, not arrival: first, last, inner boundaries, sums added in time order', async () => {
+      const id = await newDevice();
+      const hour = 3_600_000;
+      // Arrival order differs from time order. Adding 1 + 1e16 - 1e16 in time order gives 0 in
+      // doubles, in arrival order 1: adapters agree to the last bit by adding in time order.
+      await store.applyIngest(
+        batch({ readings: [reading(id, 'Power', t0 + 30, -1e16), reading(id, 'Power', t0 + hour, 7)] }),
+      );
+      await store.applyIngest(
+        batch({ readings: [reading(id, 'Power', t0 + 20, 1e16), reading(id, 'Power', t0 + 10, 1)] }),
+      );
+      const summaries = await store.summarizeBuckets({
+        deviceId: id,
+        label: 'Power',
+        boundariesMs: [t0, t0 + hour, t0 + 2 * hour],
+      });
+      assert.deepEqual(summaries, [
+        { index: 0, count: 3, sum: 1 + 1e16 - 1e16, min: -1e16, max: 1e16, first: 1, last: -1e16 },
+        { index: 1, count: 1, sum: 7, min: 7, max: 7, first: 7, last: 7 },
+      ]);
+      assert.deepEqual(
+        await store.summarizeBuckets({ deviceId: id, label: 'Power', boundariesMs: [t0 + 11, t0 + 19] }),
+        [],
+      );
+    });
+
+    it('gateways are listed in byte order of their ids', async () => {
+      for (const id of ['gw-a', 'gw-Z', 'gw-_'])
+        await store.createGateway({ id, tenantId: otherTenantId, name: id, tokenHash: 'h', createdAtMs: t0 });
+      const first = await store.listGateways(otherTenantId, { limit: 2 });
+      const second = await store.listGateways(otherTenantId, { limit: 10, after: first.at(-1)!.id });
+      assert.deepEqual(
+        [...first, ...second].map((g) => g.id),
+        ['gw-Z', 'gw-_', 'gw-a', 'gw-other'],
+      );
+    });
+
+    it('gateway last seen never goes back across batches; a null firmware keeps the stored one', async () => {
+      await store.applyIngest(
+        batch({ gatewaySeen: [{ gatewayId: 'gw-2', atMs: t0 + 10_000, firmware: '1.0', vendor: 'v' }] }),
+      );
+      await store.applyIngest(
+        batch({ gatewaySeen: [{ gatewayId: 'gw-2', atMs: t0 + 5_000, firmware: null, vendor: null }] }),
+      );
+      const gw = await store.findGateway('gw-2');
+      assert.equal(gw?.lastSeenAtMs, t0 + 10_000);
+      assert.equal(gw?.firmware, '1.0');
+      assert.equal(gw?.vendor, 'v');
+    });
+
+    it('a dead letter carrying NUL characters is stored with its batch; its payload reads back unchanged', async () => {
+      const id = await newDevice();
+      const payload = '{"a":"\u0000\u0001"}\u0000garbage';
+      await store.applyIngest(
+        batch({
+          readings: [reading(id, 'Temperature', t0, 20)],
+          deadLetters: [
+            {
+              tenantId: otherTenantId,
+              gatewayId: 'gw-other',
+              receivedAtMs: t0,
+              reason: 'HESTIA_INGEST_INVALID_JSON',
+              detail: 'Unexpected token \u0000',
+              payload,
+              payloadBytes: Buffer.byteLength(payload),
+            },
+          ],
+        }),
+      );
+      const [stored] = await store.listDeadLetters(otherTenantId, { limit: 1 });
+      assert.equal(stored?.payload, payload);
+      assert.equal(stored?.payloadBytes, Buffer.byteLength(payload));
+      assert.ok(stored?.detail.startsWith('Unexpected token'));
+      assert.equal(await store.countReadings({ deviceId: id }), 1);
+    });
+
+    it('concurrent batches over the same series and gateways all commit, as if applied one by one', async () => {
+      const devices = [await newDevice(), await newDevice(), await newDevice()];
+      const labels = ['A', 'B', 'C', 'D'];
+      const before = await store.countReadings();
+      // Every batch writes every (device, label) at overlapping timestamps, in its own order,
+      // creating the series concurrently, and touches the same gateways in its own order.
+      const batches = Array.from({ length: 8 }, (_, b) => {
+        const readings: ReadingWrite[] = [];
+        for (const deviceId of devices)
+          for (const label of labels)
+            for (let k = 0; k < 5; k++) readings.push(reading(deviceId, label, t0 + (b + k) * 1000, b + k));
+        if (b % 2 === 1) readings.reverse();
+        const gateways = ['gw-1', 'gw-2', 'gw-3'];
+        if (b % 2 === 1) gateways.reverse();
+        return batch({
+          readings,
+          gatewaySeen: gateways.map((g) => ({
+            gatewayId: g,
+            atMs: t0 + 100_000 + b,
+            firmware: null,
+            vendor: null,
+          })),
+          deviceAttributes: (b % 2 === 1 ? [...devices].reverse() : devices).map((deviceId) => ({
+            deviceId,
+            attributes: { [`batch${b}`]: 'yes' },
+            tsMs: t0 + b,
+          })),
+        });
+      });
+      await Promise.all(batches.map((b) => store.applyIngest(b)));
+      // timestamps t0 + 0 … t0 + 11 s per series
+      assert.equal(await store.countReadings(), before + devices.length * labels.length * 12);
+      for (const deviceId of devices) {
+        const device = await store.findDeviceWithChannels(deviceId);
+        assert.deepEqual(
+          device?.channels.map((c) => [c.label, c.value, c.tsMs]),
+          labels.map((label) => [label, 11, t0 + 11_000]),
+        );
+        assert.equal(Object.keys(device?.attributes ?? {}).length, 8);
+      }
+      assert.ok(((await store.findGateway('gw-3'))?.lastSeenAtMs ?? 0) >= t0 + 100_007);
     });
 
     it('large batches commit in one call', async () => {

@@ -143,6 +143,12 @@ describe('uplink codec', () => {
       ],
       [{ ...base, timestampMs: String(limits.nowMs + 86_400_001) }, 'HESTIA_INGEST_TIMESTAMP_RANGE', /ahead/],
       [{ ...base, clientType: 'app' }, 'HESTIA_INGEST_SCHEMA', /clientType/],
+      [{ ...base, label: 'Note\u0000', sensorData: 'x' }, 'HESTIA_INGEST_SCHEMA', /label: contains a NUL/],
+      [
+        { ...base, label: 'Note', sensorData: 'a\u0000b' },
+        'HESTIA_INGEST_SCHEMA',
+        /sensorData: contains a NUL/,
+      ],
       [
         { ...base, messageType: 'command', command: 'selfDestruct', value: 'now' },
         'HESTIA_INGEST_SCHEMA',

@@ -312,11 +312,13 @@ export class SqliteStore implements Store {
       for (const reading of batch.readings) {
         insertReading.run(this.seriesId(reading), reading.tsMs, reading.value, reading.text);
       }
+      // Same rule as shared.ts `isNewer`: a null value ranks as -Infinity (the literal -9e999
+      // overflows to it), below every number, as in newestPerSeries within a batch.
       const updateState = this.stmt(
         `UPDATE series SET value = @value, text = @text, ts_ms = @tsMs,
            unit = coalesce(@unit, unit), sensor_type = coalesce(@sensorType, sensor_type)
          WHERE id = @id AND (ts_ms IS NULL OR ts_ms < @tsMs OR (ts_ms = @tsMs
-           AND (coalesce(value, -1e308), coalesce(text, '')) < (coalesce(@value, -1e308), coalesce(@text, ''))))`,
+           AND (coalesce(value, -9e999), coalesce(text, '')) < (coalesce(@value, -9e999), coalesce(@text, ''))))`,
       );
       for (const reading of newestPerSeries(batch.readings)) {
         updateState.run({

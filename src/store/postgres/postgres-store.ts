@@ -1,0 +1,821 @@
+import pg from 'pg';
+import type { PoolClient } from 'pg';
+import type {
+  AccessTokenRecord,
+  DeadLetter,
+  Device,
+  DeviceType,
+  DeviceWithChannels,
+  Gateway,
+  GatewayStatus,
+  GatewayWithSecret,
+  Preview,
+  Reading,
+  Role,
+  Tenant,
+  User,
+  UserWithSecret,
+} from '../../core/domain.ts';
+import type { BucketSummary, DeviceUpsert, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
+import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey } from '../shared.ts';
+import { postgresMigrations } from './schema.ts';
+
+type Row = Record<string, unknown>;
+
+export interface PostgresStoreOptions {
+  /** libpq-style URL, e.g. postgres://hestia@db:5432/hestia. */
+  connectionString: string;
+  /** Most connections the pool opens; each group commit holds one for its transaction. */
+  poolSize: number;
+  /**
+   * Called when an idle pooled connection fails (server restart, network cut). The pool drops
+   * the connection and opens a new one on demand; the default prints a process warning.
+   */
+  onIdleClientError?: ((error: Error) => void) | undefined;
+}
+
+/**
+ * Key of the transaction-level advisory lock that serialises migrations, so that workers
+ * starting together do not race to create the same tables. Advisory locks are scoped to the
+ * database; singleton jobs (DESIGN §6) must pick other keys.
+ */
+export const MIGRATION_LOCK_KEY = 0x48535401;
+
+/**
+ * A group commit is retried this many times in all when PostgreSQL aborts it to break a
+ * deadlock or a serialization conflict. Retrying is safe: the transaction was rolled back whole.
+ */
+const MAX_BATCH_ATTEMPTS = 3;
+/** SQLSTATEs of aborts that a retry of the same transaction resolves. */
+const TRANSIENT_SQLSTATES = new Set(['40P01' /* deadlock_detected */, '40001' /* serialization_failure */]);
+
+const INT8_OID: number = pg.types.builtins.INT8;
+
+/**
+ * int8 as a JS number: ms timestamps, counts and ids are far below 2^53. A value that is not
+ * a safe integer throws instead of being rounded silently.
+ */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`int8 value ${text} is not a safe integer`);
+  return value;
+}
+
+const defaultTypeParser = pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown;
+
+/** Per pool, so that other users of `pg` in the process keep the driver's defaults. */
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID && format !== 'binary'
+      ? parseInt8
+      : defaultTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** PostgreSQL for scale-out: several workers share one database (DESIGN §6). */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  /**
+   * (device, label) → series id; series rows are never renumbered, so entries stay valid. Only
+   * ids that are committed are cached: a concurrent batch must never use the id of a series
+   * that another transaction created and then rolled back.
+   */
+  private readonly seriesIds = new Map<string, number>();
+
+  constructor(options: PostgresStoreOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.poolSize,
+      types: typeParsers,
+      application_name: 'hestia',
+    });
+    const onIdleClientError =
+      options.onIdleClientError ??
+      ((error: Error) => process.emitWarning(error, { code: 'HESTIA_POSTGRES_IDLE_CLIENT' }));
+    // Without a listener an idle connection's error would be an uncaught 'error' event.
+    this.pool.on('error', onIdleClientError);
+  }
+
+  /** Runs `work` in one transaction on one pooled connection; rolls back and rethrows on error. */
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let brokenConnection: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        // The connection is unusable; releasing it with the error closes it, and the server
+        // aborts the transaction when the connection goes. The original error is what matters.
+        brokenConnection = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      }
+      throw error;
+    } finally {
+      client.release(brokenConnection);
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at_ms bigint NOT NULL)',
+      );
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version));
+      for (const migration of postgresMigrations) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)', [
+          migration.version,
+          Date.now(),
+        ]);
+      }
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  private async rows(sql: string, values: unknown[] = []): Promise<Row[]> {
+    return (await this.pool.query<Row>(sql, values)).rows;
+  }
+
+  private async count(sql: string, values: unknown[] = []): Promise<number> {
+    const row = (await this.rows(sql, values))[0];
+    return row?.n as number;
+  }
+
+  // ---- tenants, users, tokens ----
+
+  async createTenant(input: { id: string; name: string; createdAtMs: number }): Promise<Tenant> {
+    await this.pool.query('INSERT INTO tenants (id, name, created_at_ms) VALUES ($1, $2, $3)', [
+      input.id,
+      input.name,
+      input.createdAtMs,
+    ]);
+    return { ...input };
+  }
+
+  async findTenant(id: string): Promise<Tenant | undefined> {
+    const row = (await this.rows('SELECT * FROM tenants WHERE id = $1', [id]))[0];
+    return row ? toTenant(row) : undefined;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return (await this.rows('SELECT * FROM tenants ORDER BY created_at_ms, id')).map(toTenant);
+  }
+
+  async createUser(input: {
+    id: string;
+    tenantId: string | null;
+    email: string;
+    passwordHash: string;
+    role: Role;
+    createdAtMs: number;
+  }): Promise<User> {
+    await this.pool.query(
+      'INSERT INTO users (id, tenant_id, email, email_lower, password_hash, role, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
+        input.id,
+        input.tenantId,
+        input.email,
+        input.email.toLowerCase(),
+        input.passwordHash,
+        input.role,
+        input.createdAtMs,
+      ],
+    );
+    const { passwordHash: _secret, ...user } = input;
+    return user;
+  }
+
+  async findUserByEmail(email: string): Promise<UserWithSecret | undefined> {
+    const row = (await this.rows('SELECT * FROM users WHERE email_lower = $1', [email.toLowerCase()]))[0];
+    return row ? { ...toUser(row), passwordHash: row.password_hash as string } : undefined;
+  }
+
+  async countUsers(): Promise<number> {
+    return this.count('SELECT count(*) AS n FROM users');
+  }
+
+  async createAccessToken(input: {
+    tokenHash: string;
+    userId: string;
+    tenantId: string | null;
+    role: Role;
+    expiresAtMs: number;
+  }): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO access_tokens (token_hash, user_id, tenant_id, role, expires_at_ms) VALUES ($1, $2, $3, $4, $5)',
+      [input.tokenHash, input.userId, input.tenantId, input.role, input.expiresAtMs],
+    );
+  }
+
+  async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | undefined> {
+    const row = (await this.rows('SELECT * FROM access_tokens WHERE token_hash = $1', [tokenHash]))[0];
+    return row
+      ? {
+          userId: row.user_id as string,
+          tenantId: row.tenant_id as string | null,
+          role: row.role as Role,
+          expiresAtMs: row.expires_at_ms as number,
+        }
+      : undefined;
+  }
+
+  async deleteAccessToken(tokenHash: string): Promise<void> {
+    await this.pool.query('DELETE FROM access_tokens WHERE token_hash = $1', [tokenHash]);
+  }
+
+  async deleteExpiredAccessTokens(nowMs: number): Promise<number> {
+    return (
+      (await this.pool.query('DELETE FROM access_tokens WHERE expires_at_ms <= $1', [nowMs])).rowCount ?? 0
+    );
+  }
+
+  // ---- gateways ----
+
+  async createGateway(input: {
+    id: string;
+    tenantId: string;
+    name: string;
+    tokenHash: string;
+    createdAtMs: number;
+  }): Promise<Gateway> {
+    const rows = await this.rows(
+      'INSERT INTO gateways (id, tenant_id, name, token_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING *',
+      [input.id, input.tenantId, input.name, input.tokenHash, input.createdAtMs],
+    );
+    return toGateway(rows[0]!);
+  }
+
+  async findGateway(id: string): Promise<GatewayWithSecret | undefined> {
+    const row = (await this.rows('SELECT * FROM gateways WHERE id = $1', [id]))[0];
+    return row ? { ...toGateway(row), tokenHash: row.token_hash as string } : undefined;
+  }
+
+  async listGateways(tenantId: string, page: Page): Promise<Gateway[]> {
+    const rows = await this.rows(
+      'SELECT * FROM gateways WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+      [tenantId, page.after ?? '', page.limit],
+    );
+    return rows.map(toGateway);
+  }
+
+  async setGatewayStatus(input: { gatewayId: string; status: GatewayStatus; atMs: number }): Promise<void> {
+    await this.pool.query(
+      `UPDATE gateways SET status = $1, status_changed_at_ms = $2,
+         last_seen_at_ms = greatest(coalesce(last_seen_at_ms, 0), $2)
+       WHERE id = $3 AND (status_changed_at_ms IS NULL OR status_changed_at_ms <= $2)`,
+      [input.status, input.atMs, input.gatewayId],
+    );
+  }
+
+  async markAllGatewaysOffline(atMs: number): Promise<number> {
+    const result = await this.pool.query(
+      `UPDATE gateways SET status = 'offline', status_changed_at_ms = $1 WHERE status = 'online'`,
+      [atMs],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  // ---- devices ----
+
+  async findDevice(id: string): Promise<Device | undefined> {
+    const row = (await this.rows('SELECT * FROM devices WHERE id = $1', [id]))[0];
+    return row ? toDevice(row) : undefined;
+  }
+
+  async findDeviceWithChannels(id: string): Promise<DeviceWithChannels | undefined> {
+    const row = (await this.rows('SELECT * FROM devices WHERE id = $1', [id]))[0];
+    if (!row) return undefined;
+    const channels = await this.rows('SELECT * FROM series WHERE device_id = $1 ORDER BY label', [id]);
+    return { ...toDevice(row), channels: channels.map(toChannel) };
+  }
+
+  async listGatewayDevices(gatewayId: string): Promise<DeviceWithChannels[]> {
+    const devices = await this.rows(
+      'SELECT * FROM devices WHERE gateway_id = $1 AND removed_at_ms IS NULL ORDER BY id',
+      [gatewayId],
+    );
+    const channels = await this.rows('SELECT * FROM series WHERE gateway_id = $1 ORDER BY device_id, label', [
+      gatewayId,
+    ]);
+    const byDevice = new Map<string, DeviceWithChannels['channels']>();
+    for (const channel of channels) {
+      const list = byDevice.get(channel.device_id as string) ?? [];
+      list.push(toChannel(channel));
+      byDevice.set(channel.device_id as string, list);
+    }
+    return devices.map((row) => ({ ...toDevice(row), channels: byDevice.get(row.id as string) ?? [] }));
+  }
+
+  async countGatewayDevices(gatewayId: string): Promise<number> {
+    return this.count('SELECT count(*) AS n FROM devices WHERE gateway_id = $1 AND removed_at_ms IS NULL', [
+      gatewayId,
+    ]);
+  }
+
+  async findPreview(deviceId: string): Promise<Preview | undefined> {
+    const row = (await this.rows('SELECT * FROM previews WHERE device_id = $1', [deviceId]))[0];
+    return row
+      ? {
+          deviceId: row.device_id as string,
+          tsMs: row.ts_ms as number,
+          contentType: row.content_type as string,
+          image: row.image as Buffer,
+        }
+      : undefined;
+  }
+
+  // ---- telemetry ----
+
+  async applyIngest(batch: IngestBatch): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const usedSeriesIds = await this.transaction((client) => this.writeBatch(client, batch));
+        for (const [key, id] of usedSeriesIds) this.seriesIds.set(key, id);
+        return;
+      } catch (error) {
+        // Only committed ids are cached, so this is not needed for the failed batch itself; it
+        // is cheap, matches the SQLite adapter, and re-resolves ids after any surprise.
+        this.seriesIds.clear();
+        if (attempt < MAX_BATCH_ATTEMPTS && isTransient(error)) continue;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Writes a batch with set-based statements, in the same order as the SQLite adapter. Rows are
+   * locked in key order (sorted input, or an explicit ordered lock) so that workers writing
+   * overlapping batches wait for each other instead of deadlocking; the rare remaining deadlock
+   * (rows of one table locked by two statements) is retried by `applyIngest`.
+   *
+   * Returns the series ids the batch used, to be cached once the transaction has committed.
+   */
+  private async writeBatch(client: PoolClient, batch: IngestBatch): Promise<Map<string, number>> {
+    for (const devices of upsertRounds(batch.devices)) {
+      await client.query(
+        `INSERT INTO devices (id, tenant_id, gateway_id, type, protocol, name, node_id, network_id, created_at_ms, last_seen_at_ms)
+         SELECT id, tenant_id, gateway_id, type, protocol, name, node_id, network_id, seen_at_ms, seen_at_ms
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])
+           AS d (id, tenant_id, gateway_id, type, protocol, name, node_id, network_id, seen_at_ms)
+         ON CONFLICT (id) DO UPDATE SET
+           type = excluded.type, protocol = excluded.protocol,
+           name = coalesce(excluded.name, devices.name),
+           node_id = coalesce(excluded.node_id, devices.node_id),
+           network_id = coalesce(excluded.network_id, devices.network_id),
+           last_seen_at_ms = greatest(coalesce(devices.last_seen_at_ms, 0), excluded.last_seen_at_ms),
+           removed_at_ms = NULL
+         WHERE devices.gateway_id = excluded.gateway_id`,
+        [
+          devices.map((d) => d.id),
+          devices.map((d) => d.tenantId),
+          devices.map((d) => d.gatewayId),
+          devices.map((d) => d.type),
+          devices.map((d) => d.protocol),
+          devices.map((d) => d.name),
+          devices.map((d) => d.nodeId),
+          devices.map((d) => d.networkId),
+          devices.map((d) => d.seenAtMs),
+        ],
+      );
+    }
+
+    // One statement per list: lists of one gateway apply in order, and a batch holds few of them.
+    for (const list of batch.deviceLists) {
+      await client.query(
+        `UPDATE devices SET removed_at_ms = $1
+         WHERE gateway_id = $2 AND removed_at_ms IS NULL AND id <> ALL ($3::text[])`,
+        [list.atMs, list.gatewayId, list.deviceIds],
+      );
+    }
+
+    let seriesIds = new Map<string, number>();
+    if (batch.readings.length > 0) {
+      seriesIds = await this.resolveSeriesIds(client, batch.readings);
+      const idOf = (r: { deviceId: string; label: string }): number => {
+        const id = seriesIds.get(seriesKey(r.deviceId, r.label));
+        if (id === undefined)
+          throw new Error(`series of device ${r.deviceId} label ${r.label} was not resolved`);
+        return id;
+      };
+
+      // Sorted by (series, time) so that concurrent batches insert overlapping keys in the same
+      // order. The sort is stable: among duplicates the first of the batch is kept, as in SQLite.
+      const history = batch.readings
+        .map((r) => ({ seriesId: idOf(r), tsMs: r.tsMs, value: r.value, text: r.text }))
+        .sort((a, b) => a.seriesId - b.seriesId || a.tsMs - b.tsMs);
+      await client.query(
+        `INSERT INTO readings (series_id, ts_ms, value, text)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::text[])
+         ON CONFLICT DO NOTHING`,
+        [
+          history.map((h) => h.seriesId),
+          history.map((h) => h.tsMs),
+          history.map((h) => h.value),
+          history.map((h) => h.text),
+        ],
+      );
+
+      const state = newestPerSeries(batch.readings)
+        .map((r) => ({ ...r, seriesId: idOf(r) }))
+        .sort((a, b) => a.seriesId - b.seriesId);
+      await lockInOrder(
+        client,
+        'series',
+        'bigint',
+        state.map((s) => s.seriesId),
+      );
+      // Same rule as shared.ts `isNewer`: newer timestamp, then larger value (null lowest), then
+      // larger text in byte order (the column's "C" collation).
+      await client.query(
+        `UPDATE series AS s SET value = r.value, text = r.text, ts_ms = r.ts_ms,
+           unit = coalesce(r.unit, s.unit), sensor_type = coalesce(r.sensor_type, s.sensor_type)
+         FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::text[], $5::text[], $6::text[])
+           AS r (id, ts_ms, value, text, unit, sensor_type)
+         WHERE s.id = r.id AND (s.ts_ms IS NULL OR s.ts_ms < r.ts_ms OR (s.ts_ms = r.ts_ms
+           AND (coalesce(s.value, '-Infinity'), coalesce(s.text, '') COLLATE "C")
+             < (coalesce(r.value, '-Infinity'), coalesce(r.text, '') COLLATE "C")))`,
+        [
+          state.map((s) => s.seriesId),
+          state.map((s) => s.tsMs),
+          state.map((s) => s.value),
+          state.map((s) => s.text),
+          state.map((s) => s.unit),
+          state.map((s) => s.sensorType),
+        ],
+      );
+    }
+
+    const attributes = mergePerDevice(batch.deviceAttributes, 'attributes');
+    const settings = mergePerDevice(batch.deviceSettings, 'settings');
+    if (attributes.size > 0 || settings.size > 0) {
+      await lockInOrder(client, 'devices', 'text', [...new Set([...attributes.keys(), ...settings.keys()])]);
+      // `||` is a shallow merge, like json_patch for the flat string maps stored here.
+      if (attributes.size > 0) {
+        await client.query(
+          `UPDATE devices AS d SET attributes = d.attributes || p.value
+           FROM jsonb_each($1::jsonb) AS p WHERE d.id = p.key`,
+          [JSON.stringify(Object.fromEntries(attributes))],
+        );
+      }
+      if (settings.size > 0) {
+        await client.query(
+          `UPDATE devices AS d SET settings = d.settings || p.value
+           FROM jsonb_each($1::jsonb) AS p WHERE d.id = p.key`,
+          [JSON.stringify(Object.fromEntries(settings))],
+        );
+      }
+    }
+
+    const previews = latestPreviews(batch.previews);
+    if (previews.length > 0) {
+      await client.query(
+        `INSERT INTO previews (device_id, tenant_id, ts_ms, content_type, image)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[])
+         ON CONFLICT (device_id) DO UPDATE SET ts_ms = excluded.ts_ms, content_type = excluded.content_type, image = excluded.image
+         WHERE excluded.ts_ms >= previews.ts_ms`,
+        [
+          previews.map((p) => p.deviceId),
+          previews.map((p) => p.tenantId),
+          previews.map((p) => p.tsMs),
+          previews.map((p) => p.contentType),
+          previews.map((p) => p.image),
+        ],
+      );
+    }
+
+    const seen = latestGatewaySeen(batch).sort((a, b) => compareText(a.gatewayId, b.gatewayId));
+    if (seen.length > 0) {
+      await lockInOrder(
+        client,
+        'gateways',
+        'text',
+        seen.map((s) => s.gatewayId),
+      );
+      await client.query(
+        `UPDATE gateways AS g SET last_seen_at_ms = greatest(coalesce(g.last_seen_at_ms, 0), s.at_ms),
+           firmware = coalesce(s.firmware, g.firmware), vendor = coalesce(s.vendor, g.vendor)
+         FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[]) AS s (id, at_ms, firmware, vendor)
+         WHERE g.id = s.id`,
+        [
+          seen.map((s) => s.gatewayId),
+          seen.map((s) => s.atMs),
+          seen.map((s) => s.firmware),
+          seen.map((s) => s.vendor),
+        ],
+      );
+    }
+
+    if (batch.deadLetters.length > 0) {
+      const letters = batch.deadLetters;
+      // Ordered by position so that ids follow the batch order (newest last), as in SQLite.
+      // Dead letters hold whatever a gateway sent: the payload is stored as UTF-8 bytes so that
+      // NUL characters survive, which PostgreSQL text cannot hold; other fields lose them.
+      await client.query(
+        `INSERT INTO dead_letters (tenant_id, gateway_id, received_at_ms, reason, detail, payload, payload_bytes)
+         SELECT tenant_id, gateway_id, received_at_ms, reason, detail, payload, payload_bytes
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bytea[], $7::int[])
+           WITH ORDINALITY AS l (tenant_id, gateway_id, received_at_ms, reason, detail, payload, payload_bytes, position)
+         ORDER BY position`,
+        [
+          letters.map((l) => l.tenantId),
+          letters.map((l) => l.gatewayId),
+          letters.map((l) => l.receivedAtMs),
+          letters.map((l) => withoutNul(l.reason)),
+          letters.map((l) => withoutNul(l.detail)),
+          letters.map((l) => Buffer.from(l.payload, 'utf8')),
+          letters.map((l) => l.payloadBytes),
+        ],
+      );
+    }
+    return seriesIds;
+  }
+
+  /**
+   * The series id of every (device, label) of `readings`, from the cache (copied, as another
+   * batch may clear it meanwhile) or the database, creating missing series rows in one
+   * statement. A series created concurrently by another worker makes the insert wait for that
+   * transaction; the SELECT that follows is a new statement and so sees its row.
+   */
+  private async resolveSeriesIds(
+    client: PoolClient,
+    readings: IngestBatch['readings'],
+  ): Promise<Map<string, number>> {
+    const resolved = new Map<string, number>();
+    const missing = new Map<string, IngestBatch['readings'][number]>();
+    for (const reading of readings) {
+      const key = seriesKey(reading.deviceId, reading.label);
+      if (resolved.has(key) || missing.has(key)) continue;
+      const cached = this.seriesIds.get(key);
+      if (cached === undefined) missing.set(key, reading);
+      else resolved.set(key, cached);
+    }
+    if (missing.size === 0) return resolved;
+    const wanted = [...missing.values()].sort(
+      (a, b) => compareText(a.deviceId, b.deviceId) || compareText(a.label, b.label),
+    );
+    const deviceIds = wanted.map((r) => r.deviceId);
+    const labels = wanted.map((r) => r.label);
+    await client.query(
+      `INSERT INTO series (tenant_id, gateway_id, device_id, label)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       ON CONFLICT (device_id, label) DO NOTHING`,
+      [wanted.map((r) => r.tenantId), wanted.map((r) => r.gatewayId), deviceIds, labels],
+    );
+    const { rows } = await client.query<{ id: number; device_id: string; label: string }>(
+      `SELECT s.id, s.device_id, s.label FROM series AS s
+       JOIN unnest($1::text[], $2::text[]) AS w (device_id, label)
+         ON s.device_id = w.device_id AND s.label = w.label`,
+      [deviceIds, labels],
+    );
+    for (const row of rows) resolved.set(seriesKey(row.device_id, row.label), row.id);
+    return resolved;
+  }
+
+  async readHistory(query: HistoryQuery): Promise<Reading[]> {
+    let from = query.fromMs;
+    let to = query.toMs;
+    if (query.afterMs !== undefined) {
+      if (query.order === 'asc') from = Math.max(from, query.afterMs + 1);
+      else to = Math.min(to, query.afterMs);
+    }
+    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const rows = await this.rows(
+      `SELECT ts_ms, value, text FROM readings
+       WHERE series_id = (SELECT id FROM series WHERE device_id = $1 AND label = $2)
+         AND ts_ms >= $3 AND ts_ms < $4
+       ORDER BY ts_ms ${direction} LIMIT $5`,
+      [query.deviceId, query.label, from, to, query.limit],
+    );
+    return rows.map((r) => ({
+      tsMs: r.ts_ms as number,
+      value: r.value as number | null,
+      text: r.text as string | null,
+    }));
+  }
+
+  /**
+   * Buckets are numbered by width_bucket (1 for [b[0], b[1]), …), restricted to the covered
+   * range. The sum adds values in time order, as the SQLite adapter does, so that float sums
+   * agree to the last bit. first/last take the value of the smallest/largest [ts, value] pair:
+   * timestamps are unique within a series and exact in float8 (< 2^53), and min/max of an
+   * array need no sort.
+   */
+  async summarizeBuckets(query: {
+    deviceId: string;
+    label: string;
+    boundariesMs: number[];
+  }): Promise<BucketSummary[]> {
+    const boundaries = query.boundariesMs;
+    if (boundaries.length < 2) return [];
+    const rows = await this.rows(
+      `SELECT width_bucket(ts_ms, $3::bigint[]) - 1 AS index,
+         count(*) AS count,
+         sum(value ORDER BY ts_ms) AS sum,
+         min(value) AS min,
+         max(value) AS max,
+         (min(ARRAY[ts_ms::float8, value]))[2] AS first,
+         (max(ARRAY[ts_ms::float8, value]))[2] AS last
+       FROM readings
+       WHERE series_id = (SELECT id FROM series WHERE device_id = $1 AND label = $2)
+         AND ts_ms >= $4 AND ts_ms < $5 AND value IS NOT NULL
+       GROUP BY 1
+       ORDER BY 1`,
+      [query.deviceId, query.label, boundaries, boundaries[0], boundaries[boundaries.length - 1]],
+    );
+    return rows.map((r) => ({
+      index: r.index as number,
+      count: r.count as number,
+      sum: r.sum as number,
+      min: r.min as number,
+      max: r.max as number,
+      first: r.first as number,
+      last: r.last as number,
+    }));
+  }
+
+  async countReadings(filter: { deviceId?: string } = {}): Promise<number> {
+    return filter.deviceId
+      ? this.count(
+          'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE device_id = $1)',
+          [filter.deviceId],
+        )
+      : this.count('SELECT count(*) AS n FROM readings');
+  }
+
+  // ---- dead letters ----
+
+  async listDeadLetters(
+    tenantId: string | null,
+    page: { limit: number; beforeId?: number | undefined },
+  ): Promise<DeadLetter[]> {
+    const beforeId = page.beforeId ?? Number.MAX_SAFE_INTEGER;
+    // Two statements rather than IS NOT DISTINCT FROM, which cannot use the (tenant_id, id) index.
+    const rows =
+      tenantId === null
+        ? await this.rows(
+            'SELECT * FROM dead_letters WHERE tenant_id IS NULL AND id < $1 ORDER BY id DESC LIMIT $2',
+            [beforeId, page.limit],
+          )
+        : await this.rows(
+            'SELECT * FROM dead_letters WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+            [tenantId, beforeId, page.limit],
+          );
+    return rows.map(toDeadLetter);
+  }
+
+  async trimDeadLetters(maxPerTenant: number): Promise<number> {
+    const result = await this.pool.query(
+      `DELETE FROM dead_letters WHERE id IN (
+         SELECT id FROM (
+           SELECT id, row_number() OVER (PARTITION BY tenant_id ORDER BY id DESC) AS rank FROM dead_letters
+         ) AS ranked WHERE rank > $1)`,
+      [maxPerTenant],
+    );
+    return result.rowCount ?? 0;
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code !== undefined && TRANSIENT_SQLSTATES.has(error.code);
+}
+
+/** Byte order of UTF-8, i.e. the "C" collation the key columns use. */
+function compareText(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** PostgreSQL text cannot hold U+0000: it becomes U+FFFD, as undecodable bytes do. */
+function withoutNul(text: string): string {
+  return text.replaceAll('\u0000', '\uFFFD');
+}
+
+/**
+ * Takes the row locks an UPDATE takes, in key order, before a set-based UPDATE whose own
+ * locking order depends on the plan. `table` and `keyType` are constants of this file.
+ */
+async function lockInOrder(
+  client: PoolClient,
+  table: 'series' | 'devices' | 'gateways',
+  keyType: 'bigint' | 'text',
+  ids: Array<number | string>,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await client.query(
+    `SELECT 1 FROM ${table} WHERE id = ANY ($1::${keyType}[]) ORDER BY id FOR NO KEY UPDATE`,
+    [ids],
+  );
+}
+
+/**
+ * Splits device upserts into rounds with each id at most once, sorted by id: one multi-row
+ * upsert may not touch a row twice, and the k-th upsert of a device must see the (k-1)-th, as
+ * the SQLite adapter applies them one after the other.
+ */
+function upsertRounds(devices: DeviceUpsert[]): DeviceUpsert[][] {
+  const rounds: DeviceUpsert[][] = [];
+  const seen = new Map<string, number>();
+  for (const device of devices) {
+    const round = seen.get(device.id) ?? 0;
+    seen.set(device.id, round + 1);
+    (rounds[round] ??= []).push(device);
+  }
+  for (const round of rounds) round.sort((a, b) => compareText(a.id, b.id));
+  return rounds;
+}
+
+/**
+ * The preview per device that the SQLite adapter ends up with when applying the batch in order:
+ * the newest, and of equal timestamps the later one.
+ */
+function latestPreviews(previews: IngestBatch['previews']): IngestBatch['previews'] {
+  const latest = new Map<string, IngestBatch['previews'][number]>();
+  for (const preview of previews) {
+    const current = latest.get(preview.deviceId);
+    if (!current || preview.tsMs >= current.tsMs) latest.set(preview.deviceId, preview);
+  }
+  return [...latest.values()].sort((a, b) => compareText(a.deviceId, b.deviceId));
+}
+
+function toTenant(row: Row): Tenant {
+  return { id: row.id as string, name: row.name as string, createdAtMs: row.created_at_ms as number };
+}
+
+function toUser(row: Row): User {
+  return {
+    id: row.id as string,
+    tenantId: row.tenant_id as string | null,
+    email: row.email as string,
+    role: row.role as Role,
+    createdAtMs: row.created_at_ms as number,
+  };
+}
+
+function toGateway(row: Row): Gateway {
+  return {
+    id: row.id as string,
+    tenantId: row.tenant_id as string,
+    name: row.name as string,
+    status: row.status as GatewayStatus,
+    lastSeenAtMs: row.last_seen_at_ms as number | null,
+    statusChangedAtMs: row.status_changed_at_ms as number | null,
+    firmware: row.firmware as string | null,
+    vendor: row.vendor as string | null,
+    createdAtMs: row.created_at_ms as number,
+  };
+}
+
+function toDevice(row: Row): Device {
+  return {
+    id: row.id as string,
+    tenantId: row.tenant_id as string,
+    gatewayId: row.gateway_id as string,
+    type: row.type as DeviceType,
+    protocol: row.protocol as string,
+    name: row.name as string | null,
+    nodeId: row.node_id as string | null,
+    networkId: row.network_id as string | null,
+    attributes: row.attributes as Record<string, string>,
+    settings: row.settings as Record<string, string>,
+    createdAtMs: row.created_at_ms as number,
+    lastSeenAtMs: row.last_seen_at_ms as number | null,
+    removedAtMs: row.removed_at_ms as number | null,
+  };
+}
+
+function toChannel(row: Row): DeviceWithChannels['channels'][number] {
+  return {
+    label: row.label as string,
+    unit: row.unit as string | null,
+    sensorType: row.sensor_type as string | null,
+    value: row.value as number | null,
+    text: row.text as string | null,
+    tsMs: row.ts_ms as number,
+  };
+}
+
+function toDeadLetter(row: Row): DeadLetter {
+  return {
+    id: row.id as number,
+    tenantId: row.tenant_id as string | null,
+    gatewayId: row.gateway_id as string | null,
+    receivedAtMs: row.received_at_ms as number,
+    reason: row.reason as string,
+    detail: row.detail as string,
+    payload: (row.payload as Buffer).toString('utf8'),
+    payloadBytes: row.payload_bytes as number,
+  };
+}
