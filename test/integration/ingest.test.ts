@@ -318,7 +318,7 @@ function ingestSuite(backend: string, storage: ConfigInput['storage'] | undefine
         const all = await deadLetters();
         return all[0]?.reason === 'HESTIA_MQTT_PACKET_TOO_LARGE' ? all : undefined;
       });
-      assert.match(letters[0].detail, /maxPacketBytes/);
+      assert.match(letters[0]!.detail, /maxPacketBytes/);
       await client.endAsync(true);
     });
   });
