@@ -12,7 +12,8 @@ export async function openStore(config: Readonly<HestiaConfig>, logger?: Logger)
     store = new PostgresStore({
       connectionString: config.storage.databaseUrl!,
       poolSize: config.storage.postgresPoolSize,
-      onIdleClientError: (error) => logger?.warn({ err: error.message }, 'PostgreSQL dropped an idle connection'),
+      onIdleClientError: (error) =>
+        logger?.warn({ err: error.message }, 'PostgreSQL dropped an idle connection'),
     });
   } else {
     store = new SqliteStore({

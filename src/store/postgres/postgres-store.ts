@@ -4,7 +4,6 @@ import type {
   AccessTokenRecord,
   DeadLetter,
   Device,
-  DeviceType,
   DeviceWithChannels,
   Gateway,
   GatewayStatus,
@@ -17,10 +16,9 @@ import type {
   UserWithSecret,
 } from '../../core/domain.ts';
 import type { BucketSummary, DeviceUpsert, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
+import { toChannel, toDeadLetter, toDevice, toGateway, toTenant, toUser, type Row } from '../rows.ts';
 import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey } from '../shared.ts';
 import { postgresMigrations } from './schema.ts';
-
-type Row = Record<string, unknown>;
 
 export interface PostgresStoreOptions {
   /** libpq-style URL, e.g. postgres://hestia@db:5432/hestia. */
@@ -748,74 +746,4 @@ function latestPreviews(previews: IngestBatch['previews']): IngestBatch['preview
     if (!current || preview.tsMs >= current.tsMs) latest.set(preview.deviceId, preview);
   }
   return [...latest.values()].sort((a, b) => compareText(a.deviceId, b.deviceId));
-}
-
-function toTenant(row: Row): Tenant {
-  return { id: row.id as string, name: row.name as string, createdAtMs: row.created_at_ms as number };
-}
-
-function toUser(row: Row): User {
-  return {
-    id: row.id as string,
-    tenantId: row.tenant_id as string | null,
-    email: row.email as string,
-    role: row.role as Role,
-    createdAtMs: row.created_at_ms as number,
-  };
-}
-
-function toGateway(row: Row): Gateway {
-  return {
-    id: row.id as string,
-    tenantId: row.tenant_id as string,
-    name: row.name as string,
-    status: row.status as GatewayStatus,
-    lastSeenAtMs: row.last_seen_at_ms as number | null,
-    statusChangedAtMs: row.status_changed_at_ms as number | null,
-    firmware: row.firmware as string | null,
-    vendor: row.vendor as string | null,
-    createdAtMs: row.created_at_ms as number,
-  };
-}
-
-function toDevice(row: Row): Device {
-  return {
-    id: row.id as string,
-    tenantId: row.tenant_id as string,
-    gatewayId: row.gateway_id as string,
-    type: row.type as DeviceType,
-    protocol: row.protocol as string,
-    name: row.name as string | null,
-    nodeId: row.node_id as string | null,
-    networkId: row.network_id as string | null,
-    attributes: row.attributes as Record<string, string>,
-    settings: row.settings as Record<string, string>,
-    createdAtMs: row.created_at_ms as number,
-    lastSeenAtMs: row.last_seen_at_ms as number | null,
-    removedAtMs: row.removed_at_ms as number | null,
-  };
-}
-
-function toChannel(row: Row): DeviceWithChannels['channels'][number] {
-  return {
-    label: row.label as string,
-    unit: row.unit as string | null,
-    sensorType: row.sensor_type as string | null,
-    value: row.value as number | null,
-    text: row.text as string | null,
-    tsMs: row.ts_ms as number,
-  };
-}
-
-function toDeadLetter(row: Row): DeadLetter {
-  return {
-    id: row.id as number,
-    tenantId: row.tenant_id as string | null,
-    gatewayId: row.gateway_id as string | null,
-    receivedAtMs: row.received_at_ms as number,
-    reason: row.reason as string,
-    detail: row.detail as string,
-    payload: (row.payload as Buffer).toString('utf8'),
-    payloadBytes: row.payload_bytes as number,
-  };
 }
