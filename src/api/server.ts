@@ -70,14 +70,12 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
       return reply.code(429).send({ error: { code: 'HESTIA_RATE_LIMITED', message: error.message } });
     }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return reply
-        .code(413)
-        .send({
-          error: {
-            code: 'HESTIA_PAYLOAD_TOO_LARGE',
-            message: ErrorCatalogue.HESTIA_PAYLOAD_TOO_LARGE.message,
-          },
-        });
+      return reply.code(413).send({
+        error: {
+          code: 'HESTIA_PAYLOAD_TOO_LARGE',
+          message: ErrorCatalogue.HESTIA_PAYLOAD_TOO_LARGE.message,
+        },
+      });
     }
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return reply

@@ -11,7 +11,15 @@ import type { BucketSummary } from '../store/ports.ts';
  */
 
 export type AggregateFunction = 'mean' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
-export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = ['mean', 'min', 'max', 'sum', 'count', 'first', 'last'];
+export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = [
+  'mean',
+  'min',
+  'max',
+  'sum',
+  'count',
+  'first',
+  'last',
+];
 export type FillPolicy = 'null' | 'previous' | '0';
 export const FILL_POLICIES: readonly FillPolicy[] = ['null', 'previous', '0'];
 
@@ -30,7 +38,10 @@ export function parseInterval(text: string): Interval {
   const match = /^(\d{1,4})(m|h|d|w|mo|y)$/.exec(text);
   const count = match ? Number(match[1]) : 0;
   if (!match || count < 1) {
-    throw new HestiaError('HESTIA_VALIDATION_FAILED', `interval: expected a count and a unit (m, h, d, w, mo, y), e.g. 15m, 1h, 1d, 1w, 1mo; got ${JSON.stringify(text)}`);
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      `interval: expected a count and a unit (m, h, d, w, mo, y), e.g. 15m, 1h, 1d, 1w, 1mo; got ${JSON.stringify(text)}`,
+    );
   }
   const unit = match[2] as IntervalUnit;
   if ((unit === 'm' && DAY_MS % (count * MINUTE_MS) !== 0) || (unit === 'h' && 24 % count !== 0)) {
@@ -41,7 +52,10 @@ export function parseInterval(text: string): Interval {
 
 export function checkTimezone(zone: string): string {
   if (!IANAZone.isValidZone(zone)) {
-    throw new HestiaError('HESTIA_VALIDATION_FAILED', `timezone: ${JSON.stringify(zone)} is not an IANA timezone name`);
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      `timezone: ${JSON.stringify(zone)} is not an IANA timezone name`,
+    );
   }
   return zone;
 }
@@ -123,7 +137,10 @@ export function planBuckets(fromMs: number, toMs: number, interval: Interval, zo
     boundariesMs.push(next.toMillis());
     start = next;
     if (startsMs.length >= MAX_BUCKETS) {
-      throw new HestiaError('HESTIA_VALIDATION_FAILED', `the range holds more than ${MAX_BUCKETS} buckets of this interval; use a longer interval`);
+      throw new HestiaError(
+        'HESTIA_VALIDATION_FAILED',
+        `the range holds more than ${MAX_BUCKETS} buckets of this interval; use a longer interval`,
+      );
     }
   }
   boundariesMs.push(toMs);
@@ -158,7 +175,12 @@ function pick(summary: BucketSummary, agg: AggregateFunction): number {
 }
 
 /** One point per planned bucket, empty buckets filled by the policy (count is always 0 there). */
-export function aggregateBuckets(plan: BucketPlan, summaries: BucketSummary[], agg: AggregateFunction, fill: FillPolicy): AggregatePoint[] {
+export function aggregateBuckets(
+  plan: BucketPlan,
+  summaries: BucketSummary[],
+  agg: AggregateFunction,
+  fill: FillPolicy,
+): AggregatePoint[] {
   const byIndex = new Map(summaries.map((s) => [s.index, s]));
   let previous: number | null = null;
   return plan.startsMs.map((tsMs, index) => {
