@@ -261,7 +261,8 @@ describe('hestia simulate', () => {
         await sleep(1500);
         await running.stop();
         const stats = running.stats();
-        assert.equal(stats.reconnects, 2, 'each gateway reconnected once');
+        for (const session of running.sessions)
+          assert.ok(session.reconnects >= 1, `${session.gatewayId} reconnected`);
         assert.equal(stats.acknowledged, stats.published, 'what waited during the restart was delivered');
 
         const newApi = `http://127.0.0.1:${restarted.ports.http}`;
