@@ -1,5 +1,6 @@
 import type {
   DeadLetter,
+  Reading,
   Device,
   DeviceType,
   DeviceWithChannels,
@@ -89,4 +90,8 @@ export function toDeadLetter(row: Row): DeadLetter {
     payload: Buffer.isBuffer(row.payload) ? row.payload.toString('utf8') : (row.payload as string),
     payloadBytes: row.payload_bytes as number,
   };
+}
+
+export function toReading(row: Row): Reading {
+  return { tsMs: row.ts_ms as number, value: row.value as number | null, text: row.text as string | null };
 }

@@ -1,4 +1,4 @@
-import type { BucketSummary, IngestBatch, ReadingWrite } from './ports.ts';
+import type { BucketSummary, HistoryQuery, IngestBatch, ReadingWrite } from './ports.ts';
 
 /** Helpers both adapters use so that they behave the same. */
 
@@ -108,4 +108,15 @@ export class BucketAccumulator {
   result(): BucketSummary[] {
     return [...this.summaries.values()].sort((a, b) => a.index - b.index);
   }
+}
+
+/** The [from, to) range and sort direction of a history page, after the keyset cursor. */
+export function historyWindow(query: HistoryQuery): { from: number; to: number; direction: 'ASC' | 'DESC' } {
+  let from = query.fromMs;
+  let to = query.toMs;
+  if (query.afterMs !== undefined) {
+    if (query.order === 'asc') from = Math.max(from, query.afterMs + 1);
+    else to = Math.min(to, query.afterMs);
+  }
+  return { from, to, direction: query.order === 'asc' ? 'ASC' : 'DESC' };
 }

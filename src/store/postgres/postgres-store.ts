@@ -16,8 +16,17 @@ import type {
   UserWithSecret,
 } from '../../core/domain.ts';
 import type { BucketSummary, DeviceUpsert, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
-import { toChannel, toDeadLetter, toDevice, toGateway, toTenant, toUser, type Row } from '../rows.ts';
-import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey } from '../shared.ts';
+import {
+  toChannel,
+  toDeadLetter,
+  toDevice,
+  toGateway,
+  toReading,
+  toTenant,
+  toUser,
+  type Row,
+} from '../rows.ts';
+import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey, historyWindow } from '../shared.ts';
 import { postgresMigrations } from './schema.ts';
 
 export interface PostgresStoreOptions {
@@ -584,13 +593,7 @@ export class PostgresStore implements Store {
   }
 
   async readHistory(query: HistoryQuery): Promise<Reading[]> {
-    let from = query.fromMs;
-    let to = query.toMs;
-    if (query.afterMs !== undefined) {
-      if (query.order === 'asc') from = Math.max(from, query.afterMs + 1);
-      else to = Math.min(to, query.afterMs);
-    }
-    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const { from, to, direction } = historyWindow(query);
     const rows = await this.rows(
       `SELECT ts_ms, value, text FROM readings
        WHERE series_id = (SELECT id FROM series WHERE device_id = $1 AND label = $2)
@@ -598,11 +601,7 @@ export class PostgresStore implements Store {
        ORDER BY ts_ms ${direction} LIMIT $5`,
       [query.deviceId, query.label, from, to, query.limit],
     );
-    return rows.map((r) => ({
-      tsMs: r.ts_ms as number,
-      value: r.value as number | null,
-      text: r.text as string | null,
-    }));
+    return rows.map(toReading);
   }
 
   /**

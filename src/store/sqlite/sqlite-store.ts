@@ -17,13 +17,23 @@ import type {
   UserWithSecret,
 } from '../../core/domain.ts';
 import type { BucketSummary, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
-import { toChannel, toDeadLetter, toDevice, toGateway, toTenant, toUser, type Row } from '../rows.ts';
+import {
+  toChannel,
+  toDeadLetter,
+  toDevice,
+  toGateway,
+  toReading,
+  toTenant,
+  toUser,
+  type Row,
+} from '../rows.ts';
 import {
   BucketAccumulator,
   latestGatewaySeen,
   mergePerDevice,
   newestPerSeries,
   seriesKey,
+  historyWindow,
 } from '../shared.ts';
 import { sqliteMigrations } from './schema.ts';
 
@@ -393,21 +403,11 @@ export class SqliteStore implements Store {
       query.label,
     ) as { id: number } | undefined;
     if (!series) return [];
-    let from = query.fromMs;
-    let to = query.toMs;
-    if (query.afterMs !== undefined) {
-      if (query.order === 'asc') from = Math.max(from, query.afterMs + 1);
-      else to = Math.min(to, query.afterMs);
-    }
-    const direction = query.order === 'asc' ? 'ASC' : 'DESC';
+    const { from, to, direction } = historyWindow(query);
     const rows = this.stmt(
       `SELECT ts_ms, value, text FROM readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms ${direction} LIMIT ?`,
     ).all(series.id, from, to, query.limit) as Row[];
-    return rows.map((r) => ({
-      tsMs: r.ts_ms as number,
-      value: r.value as number | null,
-      text: r.text as string | null,
-    }));
+    return rows.map(toReading);
   }
 
   async summarizeBuckets(query: {
