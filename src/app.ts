@@ -10,10 +10,18 @@ import { createLogger } from './core/logger.ts';
 import { Metrics } from './core/metrics.ts';
 import { EmbeddedBroker, type BrokerPorts } from './ingest/embedded-broker.ts';
 import { IngestService } from './ingest/ingest-service.ts';
+import { openMailer } from './mail/open-mailer.ts';
+import type { MailPort } from './mail/mail-port.ts';
 import { AccountService } from './services/accounts.ts';
+import { AuditService } from './services/audit.ts';
+import { Authorizer } from './services/authorization.ts';
 import { GatewayService } from './services/gateways.ts';
+import { HomeService } from './services/homes.ts';
+import { InvitationService } from './services/invitations.ts';
 import { newToken } from './services/secrets.ts';
 import { TelemetryService } from './services/telemetry.ts';
+import { TenantService } from './services/tenants.ts';
+import type { Services } from './api/server.ts';
 import { openStore } from './store/open-store.ts';
 
 export interface HestiaPorts extends BrokerPorts {
@@ -23,8 +31,10 @@ export interface HestiaPorts extends BrokerPorts {
 export interface StartOptions {
   logger?: Logger;
   clock?: Clock;
-  /** Create a default tenant and admin when there is no user yet (the `hestia start` default). */
+  /** Create the platform administrator when there is no account yet (the `hestia start` default). */
   firstRunSetup?: boolean;
+  /** Outgoing mail; by default from config.mail (files under <dataDir>/mail, or SMTP). */
+  mailer?: MailPort;
 }
 
 const DEAD_LETTER_TRIM_INTERVAL_MS = 60_000; // 1 minute
@@ -40,7 +50,8 @@ export class Hestia {
 
   private constructor(
     readonly ctx: AppContext,
-    readonly services: { accounts: AccountService; gateways: GatewayService; telemetry: TelemetryService },
+    readonly services: Services,
+    private readonly mailer: MailPort,
     readonly ingest: IngestService,
     readonly broker: EmbeddedBroker,
     readonly api: ApiInstance,
@@ -59,11 +70,8 @@ export class Hestia {
       clock: options.clock ?? systemClock,
       metrics: new Metrics(),
     };
-    const services = {
-      accounts: new AccountService(ctx),
-      gateways: new GatewayService(ctx),
-      telemetry: new TelemetryService(ctx),
-    };
+    const mailer = options.mailer ?? openMailer(config, logger);
+    const services = createServices(ctx, mailer);
     const ingest = new IngestService(ctx);
     const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
     let api: ApiInstance | undefined;
@@ -81,7 +89,7 @@ export class Hestia {
         http: typeof address === 'object' && address ? address.port : config.http.port,
       };
       writeFileSync(path.join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
-      instance = new Hestia(ctx, services, ingest, broker, api, ports);
+      instance = new Hestia(ctx, services, mailer, ingest, broker, api, ports);
       instance.startHousekeeping();
       instance.ready = true;
       logger.info({ ports, storage: store.kind, dataDir: config.dataDir }, 'Hestia is ready');
@@ -90,6 +98,7 @@ export class Hestia {
       await broker.close().catch(() => undefined);
       await api?.close().catch(() => undefined);
       await store.close();
+      await mailer.close().catch(() => undefined);
       throw error;
     }
   }
@@ -106,7 +115,9 @@ export class Hestia {
     every(DEAD_LETTER_TRIM_INTERVAL_MS, 'dead-letter trim', () =>
       store.trimDeadLetters(config.deadLetters.maxPerTenant),
     );
-    every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () => store.deleteExpiredAccessTokens(clock.now()));
+    every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () =>
+      store.directory.deleteExpiredTokens(clock.now()),
+    );
   }
 
   /** Graceful stop: refuse new work, drain accepted writes, close everything. */
@@ -121,23 +132,48 @@ export class Hestia {
     await this.api.close();
     await store.markAllGatewaysOffline(this.ctx.clock.now());
     await store.close();
+    await this.mailer.close();
     logger.info('stopped');
   }
 }
 
-/** First start on an empty database: a default tenant and admin, the password in a 0600 file. */
+/** The services of one process, wired once; the API, CLI and tests use the same graph. */
+export function createServices(ctx: AppContext, mailer: MailPort): Services {
+  const audit = new AuditService(ctx);
+  const authorize = new Authorizer(ctx);
+  const accounts = new AccountService(ctx, audit, mailer);
+  const invitations = new InvitationService(ctx, accounts, audit, mailer);
+  return {
+    audit,
+    authorize,
+    accounts,
+    invitations,
+    tenants: new TenantService(ctx, accounts, invitations, audit, authorize),
+    homes: new HomeService(ctx, authorize, invitations, audit),
+    gateways: new GatewayService(ctx, authorize, audit),
+    telemetry: new TelemetryService(ctx),
+  };
+}
+
+/**
+ * First start on an empty database: the platform administrator, its password in a 0600 file
+ * (never in the log). It creates the service providers (tenants) from there.
+ */
 async function firstRunSetup(ctx: AppContext, accounts: AccountService): Promise<void> {
-  if ((await ctx.store.countUsers()) > 0) return;
+  if ((await ctx.store.directory.countUsers()) > 0) return;
   const email = 'admin@hestia.local';
   const password = newToken('pw').slice(3, 27);
-  const { tenant } = await accounts.createTenantWithAdmin({ tenantName: 'Default', email, password });
-  const file = path.join(ctx.config.dataDir, 'initial-admin.json');
-  writeFileSync(file, JSON.stringify({ email, password, tenantId: tenant.id }, null, 2) + '\n', {
-    mode: 0o600,
+  const admin = await accounts.createUser({
+    tenantId: null,
+    email,
+    password,
+    name: 'Platform administrator',
+    role: 'platform_admin',
   });
-  // The password goes to the file only, never to the log.
+  const file = path.join(ctx.config.dataDir, 'initial-admin.json');
+  writeFileSync(file, JSON.stringify({ email, password, role: admin.role }, null, 2) + '\n', { mode: 0o600 });
   ctx.logger.warn(
     { email, credentialsFile: file },
-    'first start: created tenant "Default" and its admin; the password is in the credentials file',
+    'first start: created the platform administrator; the password is in the credentials file',
   );
 }

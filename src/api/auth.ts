@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Role } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { AccountService, Principal } from '../services/accounts.ts';
+import type { AccountService } from '../services/accounts.ts';
+import type { Principal, RequestOrigin, UserPrincipal } from '../services/principal.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,16 +9,33 @@ declare module 'fastify' {
   }
 }
 
-/** Resolves the bearer token and checks the caller's role; every /v1 route but login uses it. */
-export function requireRole(accounts: AccountService, roles: readonly Role[]) {
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const match = header ? /^Bearer\s+(\S{1,512})$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/**
+ * Resolves the bearer credential (access token or tenant API key) of every /v1 route but the
+ * anonymous ones. Which objects and actions the caller may touch is decided by the services,
+ * through the authorizer; this only establishes who calls.
+ */
+export function authenticated(accounts: AccountService) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new HestiaError('HESTIA_UNAUTHENTICATED');
-    const principal = await accounts.authenticate(match[1]!);
-    if (!principal) throw new HestiaError('HESTIA_UNAUTHENTICATED', 'The bearer token is unknown or expired');
-    if (!roles.includes(principal.role)) throw new HestiaError('HESTIA_FORBIDDEN');
+    const bearer = bearerOf(request);
+    if (!bearer) throw new HestiaError('HESTIA_UNAUTHENTICATED');
+    const principal = await accounts.authenticate(bearer);
+    if (!principal)
+      throw new HestiaError('HESTIA_UNAUTHENTICATED', 'The bearer token is unknown, expired or revoked');
     request.principal = principal;
+  };
+}
+
+/** Like `authenticated`, but a request without a credential goes on anonymously. */
+export function optionallyAuthenticated(accounts: AccountService) {
+  const required = authenticated(accounts);
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.headers.authorization !== undefined) await required(request, reply);
   };
 }
 
@@ -27,17 +44,15 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/**
- * Whether the caller may see an object of `tenantId`. A foreign object is reported as absent
- * (404), never as forbidden, so ids of other tenants cannot be probed.
- */
-export function assertTenantAccess(principal: Principal, tenantId: string, what: string): void {
-  if (principal.role === 'platform_admin') return;
-  if (principal.tenantId !== tenantId) throw new HestiaError('HESTIA_NOT_FOUND', `No such ${what}`);
+/** Routes about one's own account (logout, password) are for people, not API keys. */
+export function userOf(request: FastifyRequest): UserPrincipal {
+  const principal = principalOf(request);
+  if (principal.kind !== 'user')
+    throw new HestiaError('HESTIA_FORBIDDEN', 'This route needs a signed-in person');
+  return principal;
 }
 
-/** The tenant a tenant-scoped list is for. */
-export function tenantOf(principal: Principal): string {
-  if (!principal.tenantId) throw new HestiaError('HESTIA_FORBIDDEN', 'This route needs a tenant account');
-  return principal.tenantId;
+export function originOf(request: FastifyRequest): RequestOrigin {
+  const userAgent = request.headers['user-agent'];
+  return { ip: request.ip, userAgent: typeof userAgent === 'string' ? userAgent : null };
 }

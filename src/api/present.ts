@@ -1,4 +1,21 @@
-import type { Channel, DeadLetter, Device, DeviceWithChannels, Gateway, Reading } from '../core/domain.ts';
+import type {
+  ApiKey,
+  AuditEntry,
+  Channel,
+  DeadLetter,
+  Device,
+  DeviceWithChannels,
+  Gateway,
+  Home,
+  HomeMember,
+  HomeRole,
+  Invitation,
+  Reading,
+  Room,
+  Tenant,
+  User,
+} from '../core/domain.ts';
+import type { SessionTokens } from '../services/accounts.ts';
 import { HestiaError } from '../core/errors.ts';
 
 /** Domain → API body mappers: epoch milliseconds become ISO times (raw ms kept where useful). */
@@ -11,6 +28,12 @@ export function presentGateway(gateway: Gateway) {
     id: gateway.id,
     tenantId: gateway.tenantId,
     name: gateway.name,
+    homeId: gateway.homeId,
+    registration: gateway.homeId ? ('registered' as const) : ('pending' as const),
+    registeredAt: isoOrNull(gateway.registeredAtMs),
+    unregisteredMessages: gateway.unregisteredMessages,
+    credentialsRotatedAt: isoOrNull(gateway.credentialsRotatedAtMs),
+    credentialsRevokedAt: isoOrNull(gateway.credentialsRevokedAtMs),
     status: gateway.status,
     lastSeenAt: isoOrNull(gateway.lastSeenAtMs),
     statusChangedAt: isoOrNull(gateway.statusChangedAtMs),
@@ -36,6 +59,7 @@ export function presentDevice(device: Device | DeviceWithChannels) {
     networkId: device.networkId,
     attributes: device.attributes,
     settings: device.settings,
+    roomId: device.roomId,
     createdAt: iso(device.createdAtMs),
     lastSeenAt: isoOrNull(device.lastSeenAtMs),
     removedAt: isoOrNull(device.removedAtMs),
@@ -56,6 +80,108 @@ export function presentDeadLetter(letter: DeadLetter) {
     detail: letter.detail,
     payload: letter.payload,
     payloadBytes: letter.payloadBytes,
+  };
+}
+
+export function presentTenant(tenant: Tenant) {
+  return {
+    id: tenant.id,
+    slug: tenant.slug,
+    name: tenant.name,
+    status: tenant.status,
+    branding: tenant.branding,
+    signupOpen: tenant.signupOpen,
+    createdAt: iso(tenant.createdAtMs),
+    suspendedAt: isoOrNull(tenant.suspendedAtMs),
+  };
+}
+
+export function presentUser(user: User) {
+  return {
+    id: user.id,
+    tenantId: user.tenantId,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    createdAt: iso(user.createdAtMs),
+    disabledAt: isoOrNull(user.disabledAtMs),
+  };
+}
+
+export function presentSession(tokens: SessionTokens) {
+  return {
+    accessToken: tokens.accessToken,
+    expiresAt: iso(tokens.accessExpiresAtMs),
+    refreshToken: tokens.refreshToken,
+    refreshExpiresAt: iso(tokens.refreshExpiresAtMs),
+    user: presentUser(tokens.user),
+  };
+}
+
+export function presentHome(home: Home & { role?: HomeRole | null }) {
+  return {
+    id: home.id,
+    tenantId: home.tenantId,
+    name: home.name,
+    timezone: home.timezone,
+    latitude: home.latitude,
+    longitude: home.longitude,
+    role: home.role ?? null,
+    createdAt: iso(home.createdAtMs),
+  };
+}
+
+export function presentRoom(room: Room) {
+  return { id: room.id, homeId: room.homeId, name: room.name, createdAt: iso(room.createdAtMs) };
+}
+
+export function presentMember(member: HomeMember) {
+  return {
+    userId: member.userId,
+    email: member.email,
+    name: member.name,
+    role: member.role,
+    joinedAt: iso(member.joinedAtMs),
+  };
+}
+
+export function presentInvitation(invitation: Invitation) {
+  return {
+    id: invitation.id,
+    homeId: invitation.homeId,
+    email: invitation.email,
+    role: invitation.role,
+    createdAt: iso(invitation.createdAtMs),
+    expiresAt: iso(invitation.expiresAtMs),
+  };
+}
+
+export function presentApiKey(key: ApiKey) {
+  return {
+    id: key.id,
+    name: key.name,
+    scopes: key.scopes,
+    createdBy: key.createdBy,
+    createdAt: iso(key.createdAtMs),
+    lastUsedAt: isoOrNull(key.lastUsedAtMs),
+    revokedAt: isoOrNull(key.revokedAtMs),
+  };
+}
+
+export function presentAudit(entry: AuditEntry) {
+  return {
+    id: entry.id,
+    tenantId: entry.tenantId,
+    at: iso(entry.atMs),
+    actorType: entry.actorType,
+    actorId: entry.actorId,
+    action: entry.action,
+    targetType: entry.targetType,
+    targetId: entry.targetId,
+    homeId: entry.homeId,
+    ip: entry.ip,
+    outcome: entry.outcome,
+    detail: entry.detail,
   };
 }
 

@@ -3,7 +3,15 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 /** Shared OpenAPI/JSON schemas of the REST API. */
 
 export const ErrorBody = Type.Object(
-  { error: Type.Object({ code: Type.String(), message: Type.String() }) },
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(
+        Type.Unknown({ description: 'Per-row errors, counts or retry time, for some codes' }),
+      ),
+    }),
+  },
   { $id: 'Error', description: 'Every error: a HESTIA_* code and a message' },
 );
 
@@ -12,6 +20,7 @@ export const errorResponses = {
   401: Type.Ref('Error'),
   403: Type.Ref('Error'),
   404: Type.Ref('Error'),
+  409: Type.Ref('Error'),
   429: Type.Ref('Error'),
 };
 
@@ -22,6 +31,14 @@ export const GatewaySchema = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
   name: Type.String(),
+  homeId: Nullable(Type.String()),
+  registration: Type.Union([Type.Literal('pending'), Type.Literal('registered')]),
+  registeredAt: Nullable(IsoTime),
+  unregisteredMessages: Type.Number({
+    description: 'Uplink messages dropped while registration was pending',
+  }),
+  credentialsRotatedAt: Nullable(IsoTime),
+  credentialsRevokedAt: Nullable(IsoTime),
   status: Type.Union([Type.Literal('never_connected'), Type.Literal('online'), Type.Literal('offline')]),
   lastSeenAt: Nullable(IsoTime),
   statusChangedAt: Nullable(IsoTime),
@@ -51,6 +68,7 @@ export const DeviceSchema = Type.Object({
   networkId: Nullable(Type.String()),
   attributes: Type.Record(Type.String(), Type.String()),
   settings: Type.Record(Type.String(), Type.String()),
+  roomId: Nullable(Type.String()),
   createdAt: IsoTime,
   lastSeenAt: Nullable(IsoTime),
   removedAt: Nullable(IsoTime),
@@ -76,6 +94,120 @@ export const DeadLetterSchema = Type.Object({
   }),
   payloadBytes: Type.Number(),
 });
+
+export const BrandingSchema = Type.Object({
+  displayName: Nullable(Type.String({ maxLength: 100 })),
+  logoUrl: Nullable(Type.String({ maxLength: 2000 })),
+  primaryColor: Nullable(Type.String({ maxLength: 7 })),
+  accentColor: Nullable(Type.String({ maxLength: 7 })),
+});
+
+export const TenantSchema = Type.Object({
+  id: Type.String(),
+  slug: Type.String(),
+  name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('suspended')]),
+  branding: BrandingSchema,
+  signupOpen: Type.Boolean(),
+  createdAt: IsoTime,
+  suspendedAt: Nullable(IsoTime),
+});
+
+export const RoleSchema = Type.Union([
+  Type.Literal('platform_admin'),
+  Type.Literal('tenant_admin'),
+  Type.Literal('user'),
+]);
+export const HomeRoleSchema = Type.Union([
+  Type.Literal('owner'),
+  Type.Literal('member'),
+  Type.Literal('guest'),
+]);
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  tenantId: Nullable(Type.String()),
+  email: Type.String(),
+  name: Nullable(Type.String()),
+  role: RoleSchema,
+  createdAt: IsoTime,
+  disabledAt: Nullable(IsoTime),
+});
+
+export const SessionSchema = Type.Object({
+  accessToken: Type.String({ description: 'Bearer token for the API; short-lived' }),
+  expiresAt: IsoTime,
+  refreshToken: Type.String({
+    description: 'Exchanged at /v1/auth/refresh for a new pair; rotates at each use',
+  }),
+  refreshExpiresAt: IsoTime,
+  user: UserSchema,
+});
+
+export const HomeSchema = Type.Object({
+  id: Type.String(),
+  tenantId: Type.String(),
+  name: Type.String(),
+  timezone: Type.String(),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+  role: Nullable(HomeRoleSchema),
+  createdAt: IsoTime,
+});
+
+export const RoomSchema = Type.Object({
+  id: Type.String(),
+  homeId: Type.String(),
+  name: Type.String(),
+  createdAt: IsoTime,
+});
+
+export const MemberSchema = Type.Object({
+  userId: Type.String(),
+  email: Type.String(),
+  name: Nullable(Type.String()),
+  role: HomeRoleSchema,
+  joinedAt: IsoTime,
+});
+
+export const InvitationSchema = Type.Object({
+  id: Type.String(),
+  homeId: Nullable(Type.String()),
+  email: Type.String(),
+  role: Type.String(),
+  createdAt: IsoTime,
+  expiresAt: IsoTime,
+});
+
+export const ApiKeySchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  createdBy: Nullable(Type.String()),
+  createdAt: IsoTime,
+  lastUsedAt: Nullable(IsoTime),
+  revokedAt: Nullable(IsoTime),
+});
+
+export const AuditEntrySchema = Type.Object({
+  id: Type.Number(),
+  tenantId: Nullable(Type.String()),
+  at: IsoTime,
+  actorType: Type.String(),
+  actorId: Nullable(Type.String()),
+  action: Type.String(),
+  targetType: Nullable(Type.String()),
+  targetId: Nullable(Type.String()),
+  homeId: Nullable(Type.String()),
+  ip: Nullable(Type.String()),
+  outcome: Type.String(),
+  detail: Type.Record(Type.String(), Type.Unknown()),
+});
+
+/** Bodies refuse properties they do not declare, so ids, owners and roles cannot be slipped in. */
+export const strictBody = { additionalProperties: false } as const;
+
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
 
 /** Accepts an ISO 8601 time or epoch milliseconds. */
 export const TimeParam = Type.String({

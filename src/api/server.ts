@@ -12,19 +12,31 @@ import Fastify, {
   type RawReplyDefaultExpression,
 } from 'fastify';
 import type { AppContext } from '../core/context.ts';
-import { ErrorCatalogue, HestiaError, isHestiaError } from '../core/errors.ts';
+import { ErrorCatalogue, HestiaError, isHestiaError, type ErrorCode } from '../core/errors.ts';
 import type { AccountService } from '../services/accounts.ts';
+import type { AuditService } from '../services/audit.ts';
+import type { Authorizer } from '../services/authorization.ts';
 import type { GatewayService } from '../services/gateways.ts';
+import type { HomeService } from '../services/homes.ts';
+import type { InvitationService } from '../services/invitations.ts';
 import type { TelemetryService } from '../services/telemetry.ts';
+import type { TenantService } from '../services/tenants.ts';
 import { authRoutes } from './routes/auth.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
+import { homeRoutes } from './routes/homes.ts';
+import { tenantRoutes } from './routes/tenants.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface Services {
+  authorize: Authorizer;
+  audit: AuditService;
   accounts: AccountService;
+  invitations: InvitationService;
+  tenants: TenantService;
+  homes: HomeService;
   gateways: GatewayService;
   telemetry: TelemetryService;
 }
@@ -46,6 +58,17 @@ export type ApiInstance = FastifyInstance<
 >;
 export type ApiPlugin = FastifyPluginAsync<ApiContext, RawServerDefault, TypeBoxTypeProvider>;
 
+/**
+ * Codes whose details are meant for the caller (per-row CSV errors, what a confirmation would
+ * delete, when to retry). Other details (e.g. a database message) stay in the process.
+ */
+const PUBLIC_DETAILS = new Set<ErrorCode>([
+  'HESTIA_CSV_INVALID',
+  'HESTIA_CONFIRMATION_REQUIRED',
+  'HESTIA_LOGIN_LOCKED',
+  'HESTIA_RATE_LIMITED',
+]);
+
 /** Builds the HTTP API (not listening): tests drive it with `app.inject()`. */
 export async function buildApi(api: ApiContext): Promise<ApiInstance> {
   const { ctx } = api;
@@ -61,7 +84,12 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isHestiaError(error)) {
-      return reply.code(error.status).send({ error: { code: error.code, message: error.message } });
+      const details = PUBLIC_DETAILS.has(error.code) ? (error.details as Record<string, unknown>) : undefined;
+      const retryAfter = details?.retryAfterSeconds;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+      return reply
+        .code(error.status)
+        .send({ error: { code: error.code, message: error.message, ...(details ? { details } : {}) } });
     }
     if (error.validation) {
       return reply.code(400).send({ error: { code: 'HESTIA_VALIDATION_FAILED', message: error.message } });
@@ -115,7 +143,15 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const plugin of [opsRoutes, authRoutes, gatewayRoutes, deviceRoutes, deadLetterRoutes]) {
+  for (const plugin of [
+    opsRoutes,
+    authRoutes,
+    tenantRoutes,
+    homeRoutes,
+    gatewayRoutes,
+    deviceRoutes,
+    deadLetterRoutes,
+  ]) {
     await app.register(plugin, api);
   }
   return app;

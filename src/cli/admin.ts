@@ -3,11 +3,16 @@ import { EventBus } from '../core/bus.ts';
 import { systemClock } from '../core/clock.ts';
 import { loadConfig } from '../core/config.ts';
 import type { AppContext } from '../core/context.ts';
-import { HestiaError } from '../core/errors.ts';
+import { HestiaError, isHestiaError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { Metrics } from '../core/metrics.ts';
-import { AccountService } from '../services/accounts.ts';
-import { GatewayService } from '../services/gateways.ts';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServices } from '../app.ts';
+import type { Services } from '../api/server.ts';
+import { openMailer } from '../mail/open-mailer.ts';
+import { AuditService } from '../services/audit.ts';
+import type { RequestOrigin } from '../services/principal.ts';
+import { hashToken, newToken } from '../services/secrets.ts';
 import { openStore } from '../store/open-store.ts';
 
 /** Runs `work` with a context on the configured store (no broker, no HTTP), then closes it. */
@@ -42,21 +47,29 @@ async function readPassword(options: { password?: string; passwordStdin?: boolea
   throw new HestiaError('HESTIA_VALIDATION_FAILED', 'give --password <password> or --password-stdin');
 }
 
-async function resolveTenant(ctx: AppContext, tenantId: string | undefined): Promise<string> {
-  if (tenantId) {
-    if (!(await ctx.store.findTenant(tenantId)))
-      throw new HestiaError('HESTIA_NOT_FOUND', `no tenant ${tenantId}`);
-    return tenantId;
+async function resolveTenant(ctx: AppContext, tenantRef: string | undefined): Promise<string> {
+  const { directory } = ctx.store;
+  if (tenantRef) {
+    const tenant = (await directory.findTenantBySlug(tenantRef)) ?? (await directory.findTenant(tenantRef));
+    if (!tenant) throw new HestiaError('HESTIA_NOT_FOUND', `no tenant ${tenantRef}`);
+    return tenant.id;
   }
-  const tenants = await ctx.store.listTenants();
+  const tenants = await directory.listTenants();
   if (tenants.length === 1) return tenants[0]!.id;
   throw new HestiaError(
     'HESTIA_VALIDATION_FAILED',
     tenants.length === 0
-      ? 'no tenant yet: run `hestia admin init` first'
-      : '--tenant <id> is required when there are several tenants',
+      ? 'no tenant yet: run `hestia admin tenant create` first'
+      : '--tenant <slug or id> is required when there are several tenants',
   );
 }
+
+const print = (value: unknown): void => {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+};
+
+/** The CLI acts as the operator of the installation: audit entries name it "system". */
+const CLI_ORIGIN: RequestOrigin = { ip: null, userAgent: 'hestia-cli' };
 
 export function registerAdminCommands(program: Command): void {
   const admin = program
@@ -64,78 +77,180 @@ export function registerAdminCommands(program: Command): void {
     .description('administration on the configured storage (works while Hestia runs)');
 
   admin
-    .command('init')
-    .description('create a tenant (service provider) and its admin account')
-    .requiredOption('--tenant-name <name>', 'name of the tenant')
-    .requiredOption('--email <email>', "admin's email (login)")
-    .option('--password <password>', "admin's password (at least 10 characters)")
+    .command('platform-admin')
+    .description('create a platform administrator (manages tenants)')
+    .requiredOption('--email <email>', 'login email')
+    .option('--password <password>', 'password (at least 10 characters)')
     .option('--password-stdin', 'read the password from standard input')
     .option('-c, --config <file>', 'configuration file')
     .action(
-      async (options: {
-        tenantName: string;
-        email: string;
-        password?: string;
-        passwordStdin?: boolean;
-        config?: string;
-      }) => {
+      async (options: { email: string; password?: string; passwordStdin?: boolean; config?: string }) => {
         const password = await readPassword(options);
-        await withContext(options.config, async (ctx) => {
-          const { tenant, admin: user } = await new AccountService(ctx).createTenantWithAdmin({
-            tenantName: options.tenantName,
-            email: options.email,
-            password,
-          });
-          process.stdout.write(JSON.stringify({ tenant, admin: user }, null, 2) + '\n');
+        await withServices(options.config, async ({ accounts }) => {
+          print(
+            await accounts.createUser({
+              tenantId: null,
+              email: options.email,
+              password,
+              name: null,
+              role: 'platform_admin',
+            }),
+          );
         });
       },
     );
 
-  const tenant = admin.command('tenant').description('tenants');
+  const tenant = admin.command('tenant').description('tenants (service providers)');
+  tenant
+    .command('create')
+    .description('create a tenant and its first admin (with a password, or invited by mail without one)')
+    .requiredOption('--name <name>', 'name of the service provider')
+    .option('--slug <slug>', 'short name apps sign in with (default: from the name)')
+    .requiredOption('--admin-email <email>', "the tenant admin's email")
+    .option('--password <password>', "the tenant admin's password; without it an invitation is mailed")
+    .option('--password-stdin', 'read the password from standard input')
+    .option('--invite-only', 'people join by invitation only (no self sign-up)')
+    .option('-c, --config <file>', 'configuration file')
+    .action(
+      async (options: {
+        name: string;
+        slug?: string;
+        adminEmail: string;
+        password?: string;
+        passwordStdin?: boolean;
+        inviteOnly?: boolean;
+        config?: string;
+      }) => {
+        const password = options.password || options.passwordStdin ? await readPassword(options) : undefined;
+        await withServices(options.config, async ({ tenants }) => {
+          print(
+            await tenants.createTenant(
+              null,
+              {
+                name: options.name,
+                slug: options.slug,
+                adminEmail: options.adminEmail,
+                adminPassword: password,
+                signupOpen: !options.inviteOnly,
+              },
+              CLI_ORIGIN,
+            ),
+          );
+        });
+      },
+    );
+
   tenant
     .command('list')
     .description('list tenants')
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
-      await withContext(options.config, async (ctx) => {
-        process.stdout.write(JSON.stringify(await ctx.store.listTenants(), null, 2) + '\n');
-      });
+      await withContext(options.config, async (ctx) => print(await ctx.store.directory.listTenants()));
     });
+
+  for (const [name, suspended] of [
+    ['suspend', true],
+    ['resume', false],
+  ] as const) {
+    tenant
+      .command(`${name} <tenant>`)
+      .description(
+        suspended
+          ? 'suspend a tenant: logins refused, gateways disconnected (within mqtt.credentialRecheckSeconds)'
+          : 'resume a suspended tenant',
+      )
+      .option('-c, --config <file>', 'configuration file')
+      .action(async (tenantRef: string, options: { config?: string }) => {
+        await withContext(options.config, async (ctx) => {
+          const tenantId = await resolveTenant(ctx, tenantRef);
+          await ctx.store.directory.setTenantStatus(
+            tenantId,
+            suspended ? 'suspended' : 'active',
+            ctx.clock.now(),
+          );
+          await new AuditService(ctx).record({
+            tenantId,
+            action: suspended ? 'tenant.suspended' : 'tenant.resumed',
+            actor: { kind: 'system' },
+            origin: CLI_ORIGIN,
+            target: { type: 'tenant', id: tenantId },
+          });
+          print(await ctx.store.directory.findTenant(tenantId));
+        });
+      });
+  }
 
   const gateway = admin.command('gateway').description('gateways');
   gateway
     .command('create')
-    .description('provision a gateway; prints its MQTT credentials once')
-    .requiredOption('--name <name>', 'a name for people, e.g. the home it is in')
-    .option('--id <id>', 'the id printed on the device (default: a new UUID)')
-    .option('--tenant <tenantId>', 'tenant (default: the only tenant)')
+    .description('provision a gateway; prints its MQTT credentials and claim code once')
+    .requiredOption('--name <name>', 'a name for people')
+    .option('--id <id>', 'the serial printed on the device (default: a new UUID)')
+    .option('--claim-code <code>', 'the claim code printed on the device (default: a new one)')
+    .option('--tenant <tenant>', 'tenant slug or id (default: the only tenant)')
     .option('-c, --config <file>', 'configuration file')
-    .action(async (options: { name: string; id?: string; tenant?: string; config?: string }) => {
-      await withContext(options.config, async (ctx) => {
-        const tenantId = await resolveTenant(ctx, options.tenant);
-        const { gateway: created, token } = await new GatewayService(ctx).createGateway(tenantId, {
-          id: options.id,
-          name: options.name,
-        });
-        process.stdout.write(
-          JSON.stringify(
-            {
-              gatewayId: created.id,
-              tenantId,
-              token,
-              mqtt: { username: created.id, clientId: created.id, password: token },
-            },
+    .action(
+      async (options: {
+        name: string;
+        id?: string;
+        claimCode?: string;
+        tenant?: string;
+        config?: string;
+      }) => {
+        await withServices(options.config, async ({ gateways }, ctx) => {
+          const tenantId = await resolveTenant(ctx, options.tenant);
+          const {
+            gateway: created,
+            token,
+            claimCode,
+          } = await gateways.provision(
             null,
-            2,
-          ) + '\n',
-        );
+            tenantId,
+            { id: options.id, name: options.name, claimCode: options.claimCode },
+            CLI_ORIGIN,
+          );
+          print({
+            gatewayId: created.id,
+            tenantId,
+            token,
+            claimCode,
+            mqtt: { username: created.id, clientId: created.id, password: token },
+          });
+        });
+      },
+    );
+
+  gateway
+    .command('import <csv>')
+    .description(
+      'provision gateways from a CSV file (serial, claim_code, name); writes their credentials as CSV',
+    )
+    .requiredOption('--out <file>', 'where to write the credentials CSV (created with mode 0600)')
+    .option('--tenant <tenant>', 'tenant slug or id (default: the only tenant)')
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (csvFile: string, options: { out: string; tenant?: string; config?: string }) => {
+      const text = readFileSync(csvFile, 'utf8');
+      await withServices(options.config, async ({ gateways }, ctx) => {
+        const tenantId = await resolveTenant(ctx, options.tenant);
+        try {
+          const { count, credentialsCsv } = await gateways.importCsv(null, tenantId, text, CLI_ORIGIN);
+          writeFileSync(options.out, credentialsCsv, { mode: 0o600, flag: 'wx' });
+          process.stderr.write(`imported ${count} gateway(s); credentials written to ${options.out}\n`);
+        } catch (error) {
+          const rows = (error as HestiaError).details as
+            { rows?: Array<{ line: number; message: string }> } | undefined;
+          if (isHestiaError(error) && rows?.rows) {
+            for (const row of rows.rows) process.stderr.write(`${csvFile}:${row.line}: ${row.message}\n`);
+          }
+          throw error;
+        }
       });
     });
 
   gateway
     .command('list')
     .description("list a tenant's gateways")
-    .option('--tenant <tenantId>', 'tenant (default: the only tenant)')
+    .option('--tenant <tenant>', 'tenant slug or id (default: the only tenant)')
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { tenant?: string; config?: string }) => {
       await withContext(options.config, async (ctx) => {
@@ -148,7 +263,46 @@ export function registerAdminCommands(program: Command): void {
           if (page.length < 500) break;
           after = page[page.length - 1]!.id;
         }
-        process.stdout.write(JSON.stringify(all, null, 2) + '\n');
+        print(all);
       });
     });
+
+  gateway
+    .command('rotate <gatewayId>')
+    .description(
+      'issue new MQTT credentials; a running Hestia closes the old session (within mqtt.credentialRecheckSeconds)',
+    )
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (gatewayId: string, options: { config?: string }) => {
+      await withContext(options.config, async (ctx) => {
+        const found = await ctx.store.findGateway(gatewayId);
+        if (!found) throw new HestiaError('HESTIA_NOT_FOUND', `no gateway ${gatewayId}`);
+        const token = newToken('hgw');
+        await ctx.store.directory.setGatewayToken(gatewayId, hashToken(token), ctx.clock.now());
+        await new AuditService(ctx).record({
+          tenantId: found.tenantId,
+          action: 'gateway.credentials_rotated',
+          actor: { kind: 'system' },
+          origin: CLI_ORIGIN,
+          homeId: found.homeId,
+          target: { type: 'gateway', id: gatewayId },
+        });
+        print({ gatewayId, token });
+      });
+    });
+}
+
+/** Like withContext, with the services wired as in the server (mail from the configuration). */
+async function withServices<T>(
+  configFile: string | undefined,
+  work: (services: Services, ctx: AppContext) => Promise<T>,
+): Promise<T> {
+  return withContext(configFile, async (ctx) => {
+    const mailer = openMailer(ctx.config, ctx.logger);
+    try {
+      return await work(createServices(ctx, mailer), ctx);
+    } finally {
+      await mailer.close();
+    }
+  });
 }

@@ -8,6 +8,12 @@ export interface BusEvents {
   /** Readings made durable by one group commit. */
   'telemetry.committed': { readings: ReadingWrite[] };
   'ingest.rejected': { tenantId: string | null; gatewayId: string | null; reason: string; detail: string };
+  /** A gateway was registered to a home (homeId) or returned to pending (null). */
+  'gateway.registration': { gatewayId: string; tenantId: string; homeId: string | null };
+  /** The gateway's credentials no longer hold for its live session: the broker closes it. */
+  'gateway.credentials_changed': { gatewayId: string; reason: 'rotated' | 'revoked' | 'tenant_suspended' };
+  /** A gateway's devices and history were deleted: caches that know its devices forget them. */
+  'gateway.data_deleted': { gatewayId: string };
 }
 
 type Listener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

@@ -42,6 +42,12 @@ export const ConfigSchema = z
           .default(256 * 1024),
         /** Longest keepalive a gateway may ask for; 0 = no limit. */
         keepaliveLimitSeconds: z.number().int().min(0).default(1200),
+        /**
+         * How often live sessions are checked against the stored credentials, registration and
+         * tenant state, for changes made by another process (CLI, another worker). Changes made
+         * through this process's API act at once.
+         */
+        credentialRecheckSeconds: z.number().int().min(1).default(10),
       })
       .strict()
       .prefault({}),
@@ -88,11 +94,55 @@ export const ConfigSchema = z
       .prefault({}),
     auth: z
       .object({
+        /** Access tokens are short-lived; apps renew them with the refresh token. */
         accessTokenTtlSeconds: z
           .number()
           .int()
           .min(60)
-          .default(12 * 60 * 60),
+          .default(15 * 60),
+        /** A refresh token lives this long after its last use (sliding), then the user logs in again. */
+        refreshTokenTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(30 * 24 * 60 * 60),
+        /** One-time tokens mailed for password reset. */
+        passwordResetTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(60 * 60),
+        /** Invitations to a tenant or a home. */
+        invitationTtlSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(7 * 24 * 60 * 60),
+        /** Failed logins of one account before it is locked for a while; the lock doubles each further failure. */
+        loginFailuresBeforeLock: z.number().int().min(1).default(5),
+        loginLockBaseSeconds: z.number().int().min(1).default(30),
+        loginLockMaxSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(15 * 60),
+        /** Claim attempts per user per hour; claim codes are short, so guessing must stay slow. */
+        claimAttemptsPerHour: z.number().int().min(1).default(20),
+      })
+      .strict()
+      .prefault({}),
+    mail: z
+      .object({
+        /**
+         * "file" writes each message as an .eml file under <dataDir>/mail (embedded default, nothing
+         * to install); "smtp" sends through mail.smtpUrl.
+         */
+        transport: z.enum(['file', 'smtp']).default('file'),
+        /** smtp://user:pass@host:587 or smtps://…; required when transport is "smtp". */
+        smtpUrl: z.string().nullable().default(null),
+        from: z.string().min(3).default('Hestia <no-reply@hestia.local>'),
+        /** Base URL of the app that opens links in mails (password reset, invitations). */
+        appUrl: z.string().url().default('http://localhost:8080'),
       })
       .strict()
       .prefault({}),
@@ -265,6 +315,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<HestiaConf
     throw new HestiaError(
       'HESTIA_CONFIG_INVALID',
       'mqtt.tlsPort, mqtt.tlsCertFile and mqtt.tlsKeyFile: set all three or none',
+    );
+  }
+  if (config.mail.transport === 'smtp' && !config.mail.smtpUrl) {
+    throw new HestiaError(
+      'HESTIA_CONFIG_INVALID',
+      'HESTIA_MAIL_SMTP_URL (mail.smtpUrl): required when mail.transport is "smtp"',
     );
   }
   config.dataDir = path.resolve(config.dataDir);

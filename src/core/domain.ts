@@ -1,30 +1,151 @@
 /** Domain types shared by the stores, services and API. Times are epoch milliseconds. */
 
-export type Role = 'platform_admin' | 'tenant_admin';
+/** Installation-wide role of an account. Rights inside a home come from `HomeRole`. */
+export type Role = 'platform_admin' | 'tenant_admin' | 'user';
+export const ROLES: readonly Role[] = ['platform_admin', 'tenant_admin', 'user'];
+
+/** A person's role in one home: guests read, members also control, owners also administer. */
+export type HomeRole = 'owner' | 'member' | 'guest';
+export const HOME_ROLES: readonly HomeRole[] = ['owner', 'member', 'guest'];
+
+export type TenantStatus = 'active' | 'suspended';
+
+/** How a service provider's apps and mails present themselves. */
+export interface Branding {
+  displayName: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  accentColor: string | null;
+}
 
 export interface Tenant {
   id: string;
+  /** Short unique name apps use to sign in to their provider, e.g. "acme". */
+  slug: string;
   name: string;
+  status: TenantStatus;
+  branding: Branding;
+  /** Whether people may sign up on their own; otherwise by invitation only. */
+  signupOpen: boolean;
   createdAtMs: number;
+  suspendedAtMs: number | null;
 }
 
 export interface User {
   id: string;
   tenantId: string | null;
   email: string;
+  name: string | null;
   role: Role;
   createdAtMs: number;
+  disabledAtMs: number | null;
 }
 
 export interface UserWithSecret extends User {
   passwordHash: string;
 }
 
+/** What a valid access token resolves to, with the account's current role and state. */
 export interface AccessTokenRecord {
+  sessionId: string;
   userId: string;
   tenantId: string | null;
   role: Role;
   expiresAtMs: number;
+}
+
+/** A login: one refresh token (rotated at each use) and the access tokens issued from it. */
+export interface Session {
+  id: string;
+  userId: string;
+  tenantId: string | null;
+  createdAtMs: number;
+  refreshedAtMs: number;
+  expiresAtMs: number;
+  revokedAtMs: number | null;
+  client: string | null;
+}
+
+export interface Home {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** IANA zone, e.g. Europe/Berlin: statistics buckets and schedules follow it. */
+  timezone: string;
+  latitude: number | null;
+  longitude: number | null;
+  createdAtMs: number;
+}
+
+export interface Room {
+  id: string;
+  homeId: string;
+  name: string;
+  createdAtMs: number;
+}
+
+export interface HomeMember {
+  homeId: string;
+  userId: string;
+  email: string;
+  name: string | null;
+  role: HomeRole;
+  joinedAtMs: number;
+}
+
+/** An invitation to a tenant (homeId null, role a `Role`) or to a home (role a `HomeRole`). */
+export interface Invitation {
+  id: string;
+  tenantId: string;
+  homeId: string | null;
+  email: string;
+  role: Role | HomeRole;
+  invitedBy: string | null;
+  createdAtMs: number;
+  expiresAtMs: number;
+  acceptedAtMs: number | null;
+  revokedAtMs: number | null;
+}
+
+/** Scopes a tenant API key can carry; a route names the one it needs. */
+export const API_KEY_SCOPES = [
+  'tenant:read',
+  'users:read',
+  'users:write',
+  'homes:read',
+  'gateways:read',
+  'gateways:write',
+  'telemetry:read',
+  'audit:read',
+] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  scopes: ApiKeyScope[];
+  createdBy: string | null;
+  createdAtMs: number;
+  lastUsedAtMs: number | null;
+  revokedAtMs: number | null;
+}
+
+export type AuditActorType = 'user' | 'api_key' | 'gateway' | 'system' | 'anonymous';
+
+export interface AuditEntry {
+  id: number;
+  tenantId: string | null;
+  atMs: number;
+  actorType: AuditActorType;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  homeId: string | null;
+  ip: string | null;
+  outcome: 'success' | 'failure';
+  detail: Record<string, unknown>;
 }
 
 export type GatewayStatus = 'never_connected' | 'online' | 'offline';
@@ -33,6 +154,13 @@ export interface Gateway {
   id: string;
   tenantId: string;
   name: string;
+  /** The home it is registered to; null while it waits for its owner (registration pending). */
+  homeId: string | null;
+  registeredAtMs: number | null;
+  /** Uplink messages dropped while the gateway was not registered. */
+  unregisteredMessages: number;
+  credentialsRotatedAtMs: number | null;
+  credentialsRevokedAtMs: number | null;
   status: GatewayStatus;
   lastSeenAtMs: number | null;
   statusChangedAtMs: number | null;
@@ -43,6 +171,7 @@ export interface Gateway {
 
 export interface GatewayWithSecret extends Gateway {
   tokenHash: string;
+  claimCodeHash: string | null;
 }
 
 export type DeviceType = 'sensor' | 'actuator' | 'camera';
@@ -60,6 +189,7 @@ export interface Device {
   attributes: Record<string, string>;
   /** Settings changed on the controller (messageType "command"), e.g. recordingMode. */
   settings: Record<string, string>;
+  roomId: string | null;
   createdAtMs: number;
   lastSeenAtMs: number | null;
   removedAtMs: number | null;

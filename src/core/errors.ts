@@ -15,9 +15,26 @@ export const ErrorCatalogue = {
   HESTIA_NOT_FOUND: { status: 404, message: 'No such object' },
   HESTIA_CONFLICT: { status: 409, message: 'The object already exists' },
   HESTIA_PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  HESTIA_CONFIRMATION_REQUIRED: {
+    status: 409,
+    message: 'This deletes data: repeat the request with the confirmation it names',
+  },
+  HESTIA_CSV_INVALID: { status: 400, message: 'The CSV file has errors; nothing was imported' },
+  // accounts
+  HESTIA_LOGIN_LOCKED: { status: 429, message: 'Too many failed logins: try again later' },
+  HESTIA_TENANT_SUSPENDED: { status: 403, message: 'This service provider is suspended' },
+  HESTIA_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled' },
+  HESTIA_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is by invitation only' },
+  HESTIA_TOKEN_INVALID: { status: 400, message: 'The token is unknown, used or expired' },
+  HESTIA_CLAIM_FAILED: {
+    status: 404,
+    message: 'No pending gateway with this serial and claim code',
+  },
   HESTIA_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
+  // mail
+  HESTIA_MAIL_FAILED: { status: 502, message: 'The mail could not be delivered' },
   // ingest (dead-letter reasons)
   HESTIA_INGEST_INVALID_JSON: { status: 400, message: 'Payload is not valid JSON' },
   HESTIA_INGEST_SCHEMA: { status: 400, message: 'Message does not match the uplink schema' },

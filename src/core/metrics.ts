@@ -6,7 +6,7 @@ export class Metrics {
 
   readonly ingestMessages = new Counter({
     name: 'hestia_ingest_messages_total',
-    help: 'Uplink messages by type and outcome (accepted, rejected)',
+    help: 'Uplink messages by type and outcome (accepted, rejected, unregistered: dropped while registration is pending)',
     labelNames: ['message_type', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -59,6 +59,24 @@ export class Metrics {
     name: 'hestia_mqtt_protocol_errors_total',
     help: 'Connections closed for malformed or oversized MQTT packets',
     labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly auditEvents = new Counter({
+    name: 'hestia_audit_events_total',
+    help: 'Security-relevant actions written to the audit log, by action and outcome',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly loginLocks = new Counter({
+    name: 'hestia_login_locks_total',
+    help: 'Logins refused because the account is locked after repeated failures',
+    registers: [this.registry],
+  });
+  readonly gatewayDisconnects = new Counter({
+    name: 'hestia_mqtt_forced_disconnects_total',
+    help: 'Gateway sessions closed by Hestia, by reason (credentials rotated or revoked, tenant suspended)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

@@ -113,6 +113,14 @@ export class DeviceRegistry {
     }
   }
 
+  /** The gateway's devices were deleted (removal from its home): forget them all. */
+  forgetGateway(gatewayId: string): void {
+    for (const [deviceId, owner] of this.owners) {
+      if (owner.gatewayId === gatewayId) this.owners.delete(deviceId);
+    }
+    this.deviceCounts.delete(gatewayId);
+  }
+
   /** A gatewayConfig replaced the device list: recount on next use. */
   invalidateCount(gatewayId: string): void {
     this.deviceCounts.delete(gatewayId);

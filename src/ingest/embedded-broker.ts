@@ -10,10 +10,13 @@ import type { GatewayStatus } from '../core/domain.ts';
 import type { GatewayService } from '../services/gateways.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import type { IngestService } from './ingest-service.ts';
+import { hashToken } from '../services/secrets.ts';
 import { gatewayTopic, parseGatewayTopic } from './topics.ts';
 
 /** The gateway identity attached to an Aedes client once it has authenticated. */
 const identityOf = new WeakMap<Client, GatewayIdentity>();
+/** Digest of the token a session authenticated with, to notice a rotation made elsewhere. */
+const tokenHashOf = new WeakMap<Client, string>();
 
 class ConnectRefused extends Error {
   constructor(
@@ -44,6 +47,7 @@ export class EmbeddedBroker {
   readonly aedes: Aedes;
   private readonly servers: Array<net.Server | http.Server> = [];
   private webSockets: WebSocketServer | null = null;
+  private recheckTimer: NodeJS.Timeout | null = null;
   ports: BrokerPorts = { mqtt: 0, ws: null, tls: null };
 
   constructor(
@@ -81,6 +85,19 @@ export class EmbeddedBroker {
       },
     });
     this.aedes.on('client', (client) => this.onConnected(client));
+    this.aedes.on('subscribe', (subscriptions, client) => {
+      const identity = client ? identityOf.get(client) : undefined;
+      if (identity && subscriptions.some((s) => s.topic === gatewayTopic(identity.id, 'down'))) {
+        this.sendRegistration(identity.id);
+      }
+    });
+    ctx.bus.on('gateway.registration', ({ gatewayId, homeId }) => {
+      const client = this.sessionOf(gatewayId);
+      const identity = client ? identityOf.get(client) : undefined;
+      if (identity) identity.homeId = homeId;
+      this.sendRegistration(gatewayId);
+    });
+    ctx.bus.on('gateway.credentials_changed', ({ gatewayId, reason }) => this.disconnect(gatewayId, reason));
     this.aedes.on('clientDisconnect', (client) => this.onDisconnected(client));
     this.aedes.on('clientError', (client, error) => this.onClientError(client, error));
     this.aedes.on('connectionError', (client, error) => this.onClientError(client, error));
@@ -119,11 +136,45 @@ export class EmbeddedBroker {
       this.ports.tls = await listenOn(server, mqtt.tlsPort, mqtt.host, 'MQTT over TLS');
       this.servers.push(server);
     }
+    this.recheckTimer = setInterval(() => {
+      this.recheckSessions().catch((error: unknown) =>
+        this.ctx.logger.error({ err: error }, 'session recheck failed'),
+      );
+    }, mqtt.credentialRecheckSeconds * 1000);
+    this.recheckTimer.unref();
     return this.ports;
+  }
+
+  /**
+   * Compares every live session with the store: credentials rotated or revoked, tenant
+   * suspended (close it), registration changed (update it and tell the gateway). Catches what
+   * another process changed; this process's own changes arrive on the bus at once.
+   */
+  private async recheckSessions(): Promise<void> {
+    const sessions = (this.aedes as Aedes & { clients: Record<string, Client | undefined> }).clients;
+    const tenantActive = new Map<string, boolean>();
+    for (const client of Object.values(sessions)) {
+      const identity = client ? identityOf.get(client) : undefined;
+      if (!client || !identity) continue;
+      const stored = await this.ctx.store.findGateway(identity.id);
+      let active = tenantActive.get(identity.tenantId);
+      if (active === undefined) {
+        active = (await this.ctx.store.directory.findTenant(identity.tenantId))?.status === 'active';
+        tenantActive.set(identity.tenantId, active);
+      }
+      if (!stored || stored.credentialsRevokedAtMs !== null) this.disconnect(identity.id, 'revoked');
+      else if (stored.tokenHash !== tokenHashOf.get(client)) this.disconnect(identity.id, 'rotated');
+      else if (!active) this.disconnect(identity.id, 'tenant_suspended');
+      else if (stored.homeId !== identity.homeId) {
+        identity.homeId = stored.homeId;
+        this.sendRegistration(identity.id);
+      }
+    }
   }
 
   /** Stops listening, disconnects every client and waits for the listeners to close. */
   async close(): Promise<void> {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
     for (const server of this.servers) server.close();
     for (const client of this.webSockets?.clients ?? []) client.terminate();
     await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
@@ -149,6 +200,32 @@ export class EmbeddedBroker {
     });
   }
 
+  private sessionOf(gatewayId: string): Client | undefined {
+    return (this.aedes as Aedes & { clients: Record<string, Client | undefined> }).clients[gatewayId];
+  }
+
+  /** Tells the gateway its registration state on `down` (pending, or accepted with the home). */
+  private sendRegistration(gatewayId: string): void {
+    this.gateways
+      .registrationMessage(gatewayId)
+      .then((message) => this.publishToGateway(gatewayId, message))
+      .catch((error: unknown) =>
+        this.ctx.logger.error({ err: error, gatewayId }, 'could not send the registration state'),
+      );
+  }
+
+  /**
+   * Closes a gateway's live session because its credentials no longer hold (rotated, revoked,
+   * tenant suspended). Its reconnect then meets the new check at CONNECT.
+   */
+  disconnect(gatewayId: string, reason: string): void {
+    const client = this.sessionOf(gatewayId);
+    if (!client) return;
+    this.ctx.metrics.gatewayDisconnects.inc({ reason });
+    this.ctx.logger.info({ gatewayId, reason }, 'closing the gateway session');
+    client.close();
+  }
+
   private async authenticate(
     client: Client,
     username: string | undefined,
@@ -166,7 +243,11 @@ export class EmbeddedBroker {
         { gatewayId: username.slice(0, 64), reason: check.reason },
         'MQTT connection refused',
       );
-      throw new ConnectRefused('bad username or password', 4);
+      // Revoked credentials and suspended tenants are "not authorized" [MQTT-3.2.2.3]: the
+      // device knows its password is right and should stop retrying, not re-provision.
+      throw check.reason === 'revoked' || check.reason === 'tenant_suspended'
+        ? new ConnectRefused('not authorized', 5)
+        : new ConnectRefused('bad username or password', 4);
     }
     if (client.id !== check.gateway.id) {
       metrics.mqttAuthFailures.inc({ reason: 'client_id' });
@@ -179,6 +260,7 @@ export class EmbeddedBroker {
       throw new ConnectRefused('the Last Will must go to the gateway status topic', 5);
     }
     identityOf.set(client, check.gateway);
+    tokenHashOf.set(client, hashToken(password.toString('utf8')));
   }
 
   private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {

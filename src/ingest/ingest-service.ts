@@ -22,6 +22,7 @@ export class IngestService {
   constructor(private readonly ctx: AppContext) {
     this.registry = new DeviceRegistry(ctx);
     this.committer = new GroupCommitter(ctx, (batch) => this.committed(batch));
+    ctx.bus.on('gateway.data_deleted', ({ gatewayId }) => this.registry.forgetGateway(gatewayId));
   }
 
   async handleUplink(gateway: GatewayIdentity, payload: Buffer): Promise<void> {
@@ -70,6 +71,17 @@ export class IngestService {
     }
     if (items.length === 0) {
       reject('HESTIA_INGEST_SCHEMA', 'empty array', text, payload.length);
+      return this.commit(writes);
+    }
+
+    if (gateway.homeId === null) {
+      // Registration pending (seed: the controller waits until a user registers it): nothing is
+      // stored, but the messages are counted on the gateway so its provider can see it is alive.
+      writes.unregisteredDrops.push({ gatewayId: gateway.id, messages: items.length });
+      writes.gatewaySeen.push({ gatewayId: gateway.id, atMs: receivedAtMs, firmware: null, vendor: null });
+      for (const item of items) {
+        this.ctx.metrics.ingestMessages.inc({ message_type: messageTypeOf(item), outcome: 'unregistered' });
+      }
       return this.commit(writes);
     }
 

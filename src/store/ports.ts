@@ -1,5 +1,5 @@
+import type { DirectoryStore } from './directory/directory-store.ts';
 import type {
-  AccessTokenRecord,
   DeadLetter,
   Device,
   DeviceType,
@@ -9,43 +9,12 @@ import type {
   GatewayWithSecret,
   Preview,
   Reading,
-  Role,
-  Tenant,
-  User,
-  UserWithSecret,
 } from '../core/domain.ts';
 
 /**
  * Storage ports. Each adapter (sqlite/, postgres/) implements `Store` and passes the one
  * conformance suite in test/store/. All times are epoch milliseconds.
  */
-
-export interface TenantStore {
-  createTenant(input: { id: string; name: string; createdAtMs: number }): Promise<Tenant>;
-  findTenant(id: string): Promise<Tenant | undefined>;
-  listTenants(): Promise<Tenant[]>;
-  createUser(input: {
-    id: string;
-    tenantId: string | null;
-    email: string;
-    passwordHash: string;
-    role: Role;
-    createdAtMs: number;
-  }): Promise<User>;
-  /** Emails are unique across the installation and compared case-insensitively. */
-  findUserByEmail(email: string): Promise<UserWithSecret | undefined>;
-  countUsers(): Promise<number>;
-  createAccessToken(input: {
-    tokenHash: string;
-    userId: string;
-    tenantId: string | null;
-    role: Role;
-    expiresAtMs: number;
-  }): Promise<void>;
-  findAccessToken(tokenHash: string): Promise<AccessTokenRecord | undefined>;
-  deleteAccessToken(tokenHash: string): Promise<void>;
-  deleteExpiredAccessTokens(nowMs: number): Promise<number>;
-}
 
 export interface Page {
   limit: number;
@@ -54,13 +23,6 @@ export interface Page {
 }
 
 export interface GatewayStore {
-  createGateway(input: {
-    id: string;
-    tenantId: string;
-    name: string;
-    tokenHash: string;
-    createdAtMs: number;
-  }): Promise<Gateway>;
   findGateway(id: string): Promise<GatewayWithSecret | undefined>;
   /** Gateways of a tenant ordered by id, `after` being the last id of the previous page. */
   listGateways(tenantId: string, page: Page): Promise<Gateway[]>;
@@ -132,6 +94,8 @@ export interface IngestBatch {
   /** A gatewayConfig's full device list: devices of the gateway not listed are marked removed. */
   deviceLists: Array<{ gatewayId: string; deviceIds: string[]; atMs: number }>;
   gatewaySeen: Array<{ gatewayId: string; atMs: number; firmware: string | null; vendor: string | null }>;
+  /** Uplink messages of gateways not registered to a home: counted, not stored. */
+  unregisteredDrops: Array<{ gatewayId: string; messages: number }>;
   deadLetters: DeadLetterWrite[];
 }
 
@@ -144,6 +108,7 @@ export function emptyBatch(): IngestBatch {
     previews: [],
     deviceLists: [],
     gatewaySeen: [],
+    unregisteredDrops: [],
     deadLetters: [],
   };
 }
@@ -157,6 +122,7 @@ export function batchSize(batch: IngestBatch): number {
     batch.previews.length +
     batch.deviceLists.length +
     batch.gatewaySeen.length +
+    batch.unregisteredDrops.length +
     batch.deadLetters.length
   );
 }
@@ -198,7 +164,12 @@ export interface TelemetryStore {
     label: string;
     boundariesMs: number[];
   }): Promise<BucketSummary[]>;
-  countReadings(filter?: { deviceId?: string }): Promise<number>;
+  countReadings(filter?: { deviceId?: string; gatewayId?: string }): Promise<number>;
+  /**
+   * Deletes a gateway's devices with their state, history and previews (removal from a home),
+   * in small transactions so that ingestion keeps flowing. The gateway row stays.
+   */
+  deleteGatewayData(gatewayId: string): Promise<{ devices: number; readings: number }>;
 }
 
 export interface DeadLetterStore {
@@ -211,8 +182,10 @@ export interface DeadLetterStore {
   trimDeadLetters(maxPerTenant: number): Promise<number>;
 }
 
-export interface Store extends TenantStore, GatewayStore, DeviceStore, TelemetryStore, DeadLetterStore {
+export interface Store extends GatewayStore, DeviceStore, TelemetryStore, DeadLetterStore {
   readonly kind: 'sqlite' | 'postgres';
+  /** Tenants, people, homes, sessions, keys, registration and the audit log (portable SQL). */
+  readonly directory: DirectoryStore;
   /** Creates or upgrades the schema (numbered migrations). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /readyz. */

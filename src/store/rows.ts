@@ -1,10 +1,13 @@
 import type {
+  Branding,
+  TenantStatus,
   DeadLetter,
   Reading,
   Device,
   DeviceType,
   DeviceWithChannels,
   Gateway,
+  GatewayWithSecret,
   GatewayStatus,
   Role,
   Tenant,
@@ -18,17 +21,35 @@ import type {
  */
 export type Row = Record<string, unknown>;
 
-export function toTenant(row: Row): Tenant {
-  return { id: row.id as string, name: row.name as string, createdAtMs: row.created_at_ms as number };
+/** JSON stored as text (both engines store directory JSON as text). */
+export function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
 }
+
+export function toTenant(row: Row): Tenant {
+  return {
+    id: row.id as string,
+    slug: row.slug as string,
+    name: row.name as string,
+    status: row.status as TenantStatus,
+    branding: { ...EMPTY_BRANDING, ...jsonColumn<Partial<Branding>>(row.branding) },
+    signupOpen: Number(row.signup_open) === 1,
+    createdAtMs: row.created_at_ms as number,
+    suspendedAtMs: row.suspended_at_ms as number | null,
+  };
+}
+
+const EMPTY_BRANDING: Branding = { displayName: null, logoUrl: null, primaryColor: null, accentColor: null };
 
 export function toUser(row: Row): User {
   return {
     id: row.id as string,
     tenantId: row.tenant_id as string | null,
     email: row.email as string,
+    name: row.name as string | null,
     role: row.role as Role,
     createdAtMs: row.created_at_ms as number,
+    disabledAtMs: row.disabled_at_ms as number | null,
   };
 }
 
@@ -37,12 +58,25 @@ export function toGateway(row: Row): Gateway {
     id: row.id as string,
     tenantId: row.tenant_id as string,
     name: row.name as string,
+    homeId: row.home_id as string | null,
+    registeredAtMs: row.registered_at_ms as number | null,
+    unregisteredMessages: row.unregistered_messages as number,
+    credentialsRotatedAtMs: row.credentials_rotated_at_ms as number | null,
+    credentialsRevokedAtMs: row.credentials_revoked_at_ms as number | null,
     status: row.status as GatewayStatus,
     lastSeenAtMs: row.last_seen_at_ms as number | null,
     statusChangedAtMs: row.status_changed_at_ms as number | null,
     firmware: row.firmware as string | null,
     vendor: row.vendor as string | null,
     createdAtMs: row.created_at_ms as number,
+  };
+}
+
+export function toGatewayWithSecret(row: Row): GatewayWithSecret {
+  return {
+    ...toGateway(row),
+    tokenHash: row.token_hash as string,
+    claimCodeHash: row.claim_code_hash as string | null,
   };
 }
 
@@ -62,6 +96,7 @@ export function toDevice(row: Row): Device {
     networkId: row.network_id as string | null,
     attributes: jsonObject(row.attributes),
     settings: jsonObject(row.settings),
+    roomId: row.room_id as string | null,
     createdAtMs: row.created_at_ms as number,
     lastSeenAtMs: row.last_seen_at_ms as number | null,
     removedAtMs: row.removed_at_ms as number | null,

@@ -5,16 +5,27 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
+import type { MailPort } from '../../src/mail/mail-port.ts';
 
 /**
  * Starts a real Hestia (embedded broker on free ports, SQLite in a temporary directory unless
- * `overrides.storage` says otherwise), with a tenant and an admin, and helpers to talk to it.
+ * `overrides.storage` says otherwise), with a tenant "acme", its admin, a person who owns a
+ * home there, and helpers to talk to it.
  */
 export interface TestApp {
   hestia: Hestia;
   dataDir: string;
   tenantId: string;
+  /** The tenant admin's access token (the default for `request`). */
   adminToken: string;
+  /** A person of the tenant who owns `homeId`. */
+  ownerToken: string;
+  ownerId: string;
+  homeId: string;
+  /** Signs up a person in the tenant and returns their access token and id. */
+  signUp(email: string, tenant?: string): Promise<{ token: string; userId: string; refreshToken: string }>;
+  /** Provisions a gateway (tenant admin) and returns its credentials and claim code, unregistered. */
+  provisionGateway(id?: string): Promise<{ id: string; token: string; claimCode: string }>;
   /** `app.inject` with the admin's bearer token (or the given one). */
   request(
     method: string,
@@ -22,7 +33,8 @@ export interface TestApp {
     body?: unknown,
     token?: string | null,
   ): Promise<{ status: number; body: any }>;
-  createGateway(id?: string): Promise<{ id: string; token: string }>;
+  /** Provisions a gateway and registers it to the owner's home, so that its telemetry is stored. */
+  createGateway(id?: string, homeId?: string): Promise<{ id: string; token: string }>;
   connectGateway(gateway: { id: string; token: string }, options?: IClientOptions): Promise<MqttClient>;
   mqttUrl: string;
   stop(): Promise<void>;
@@ -30,8 +42,13 @@ export interface TestApp {
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const OWNER_EMAIL = 'owner@example.com';
+export const TENANT_SLUG = 'acme';
 
-export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: ConfigInput = {},
+  options: { mailer?: MailPort } = {},
+): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hestia-test-'));
   const config = loadConfig({
     env: {},
@@ -46,13 +63,30 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
     },
   });
   const logger = pino({ level: config.log.level });
-  const hestia = await Hestia.start(config, { logger });
-  const { tenant } = await hestia.services.accounts.createTenantWithAdmin({
-    tenantName: 'Acme',
-    email: ADMIN_EMAIL,
-    password: ADMIN_PASSWORD,
+  const hestia = await Hestia.start(config, {
+    logger,
+    ...(options.mailer ? { mailer: options.mailer } : {}),
   });
-  const { accessToken } = await hestia.services.accounts.login(ADMIN_EMAIL, ADMIN_PASSWORD);
+  const origin = { ip: '127.0.0.1', userAgent: 'test' };
+  const { tenant } = await hestia.services.tenants.createTenant(
+    null,
+    { name: 'Acme', slug: TENANT_SLUG, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD },
+    origin,
+  );
+  const { accessToken } = await hestia.services.accounts.login(
+    { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, tenant: TENANT_SLUG },
+    origin,
+  );
+  const owner = await hestia.services.accounts.signUp(
+    { tenant: TENANT_SLUG, email: OWNER_EMAIL, password: ADMIN_PASSWORD },
+    origin,
+  );
+  const ownerPrincipal = await hestia.services.accounts.authenticate(owner.accessToken);
+  const home = await hestia.services.homes.createHome(
+    ownerPrincipal!,
+    { name: 'Home', timezone: 'Europe/Berlin' },
+    origin,
+  );
   const mqttUrl = `mqtt://127.0.0.1:${hestia.ports.mqtt}`;
   const clients: MqttClient[] = [];
 
@@ -61,7 +95,37 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
     dataDir,
     tenantId: tenant.id,
     adminToken: accessToken,
+    ownerToken: owner.accessToken,
+    ownerId: owner.user.id,
+    homeId: home.id,
     mqttUrl,
+    async signUp(email, tenantSlug = TENANT_SLUG) {
+      const response = await app.request(
+        'POST',
+        '/v1/auth/signup',
+        { tenant: tenantSlug, email, password: ADMIN_PASSWORD },
+        null,
+      );
+      if (response.status !== 201) throw new Error(`sign-up failed: ${JSON.stringify(response.body)}`);
+      return {
+        token: response.body.accessToken as string,
+        userId: response.body.user.id as string,
+        refreshToken: response.body.refreshToken as string,
+      };
+    },
+    async provisionGateway(id) {
+      const response = await app.request('POST', '/v1/gateways', {
+        name: `gw ${id ?? ''}`.trim(),
+        ...(id ? { id } : {}),
+      });
+      if (response.status !== 201)
+        throw new Error(`gateway creation failed: ${JSON.stringify(response.body)}`);
+      return {
+        id: response.body.gateway.id as string,
+        token: response.body.token as string,
+        claimCode: response.body.claimCode as string,
+      };
+    },
     async request(method, url, body, token = accessToken) {
       const response = await hestia.api.inject({
         method: method as 'GET',
@@ -78,14 +142,16 @@ export async function startTestApp(overrides: ConfigInput = {}): Promise<TestApp
       }
       return { status: response.statusCode, body: parsed };
     },
-    async createGateway(id) {
-      const response = await app.request('POST', '/v1/gateways', {
-        name: `gw ${id ?? ''}`.trim(),
-        ...(id ? { id } : {}),
-      });
-      if (response.status !== 201)
-        throw new Error(`gateway creation failed: ${JSON.stringify(response.body)}`);
-      return { id: response.body.gateway.id as string, token: response.body.token as string };
+    async createGateway(id, homeId = home.id) {
+      const gateway = await app.provisionGateway(id);
+      const claim = await app.request(
+        'POST',
+        `/v1/homes/${homeId}/gateways`,
+        { gatewayId: gateway.id, claimCode: gateway.claimCode },
+        owner.accessToken,
+      );
+      if (claim.status !== 200) throw new Error(`gateway registration failed: ${JSON.stringify(claim.body)}`);
+      return { id: gateway.id, token: gateway.token };
     },
     async connectGateway(gateway, options = {}) {
       const client = await mqtt.connectAsync(mqttUrl, {

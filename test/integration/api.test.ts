@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
 
+const ORIGIN = { ip: '127.0.0.1', userAgent: 'test' };
+
 describe('REST API: authentication, tenant isolation, validation, paging, docs', () => {
   let app: TestApp;
   let otherToken: string;
@@ -27,13 +29,17 @@ describe('REST API: authentication, tenant isolation, validation, paging, docs',
       });
     }
     await client.endAsync();
-    await app.hestia.services.accounts.createTenantWithAdmin({
-      tenantName: 'Other',
-      email: 'other@example.com',
-      password: 'another long password',
-    });
-    otherToken = (await app.hestia.services.accounts.login('other@example.com', 'another long password'))
-      .accessToken;
+    await app.hestia.services.tenants.createTenant(
+      null,
+      { name: 'Other', adminEmail: 'other@example.com', adminPassword: 'another long password' },
+      ORIGIN,
+    );
+    otherToken = (
+      await app.hestia.services.accounts.login(
+        { email: 'other@example.com', password: 'another long password' },
+        ORIGIN,
+      )
+    ).accessToken;
   });
   after(() => app.stop());
 
@@ -49,10 +55,12 @@ describe('REST API: authentication, tenant isolation, validation, paging, docs',
 
   it('every /v1 route refuses anonymous callers and unknown or revoked tokens with 401', async () => {
     const { accessToken } = await app.hestia.services.accounts.login(
-      'admin@example.com',
-      'correct horse battery staple',
+      { email: 'admin@example.com', password: 'correct horse battery staple' },
+      ORIGIN,
     );
-    await app.hestia.services.accounts.logout(accessToken);
+    const principal = await app.hestia.services.accounts.authenticate(accessToken);
+    assert.equal(principal?.kind, 'user');
+    if (principal?.kind === 'user') await app.hestia.services.accounts.logout(principal, ORIGIN);
     for (const url of routes()) {
       for (const token of [null, 'hat_forged', accessToken]) {
         const response = await app.request('GET', url, undefined, token);

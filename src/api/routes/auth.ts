@@ -1,63 +1,274 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiPlugin } from '../server.ts';
-import { errorResponses } from '../schemas.ts';
-import { requireRole } from '../auth.ts';
+import { authenticated, optionallyAuthenticated, originOf, principalOf, userOf } from '../auth.ts';
+import { presentHome, presentSession, presentTenant, presentUser } from '../present.ts';
+import {
+  HomeSchema,
+  SessionSchema,
+  UserSchema,
+  errorResponses,
+  strictBody,
+  TenantSchema,
+} from '../schemas.ts';
 
-/** Login and logout of administrators (the bootstrap accounts; people come with the accounts issue). */
+const Email = Type.String({ minLength: 3, maxLength: 320 });
+const Password = Type.String({ minLength: 1, maxLength: 1024 });
+const TenantRef = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  description: "The service provider's slug (or id) the app belongs to",
+});
+
+/**
+ * People's sessions: sign-up, login (per-IP rate limit, and per-account lock with backoff in
+ * the account service), refresh, logout, password change and reset, invitations. Every body
+ * declares its properties and refuses others.
+ */
 export const authRoutes: ApiPlugin = async (app, { services }) => {
+  const caller = authenticated(services.accounts);
+  const security = [{ bearer: [] }];
+  const noStore = { 'cache-control': 'no-store' };
+  const perIp = { rateLimit: { max: 10, timeWindow: '1 minute' } };
+
+  app.post(
+    '/v1/auth/signup',
+    {
+      config: perIp,
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an account with a service provider whose sign-up is open; signs it in',
+        body: Type.Object(
+          {
+            tenant: TenantRef,
+            email: Email,
+            password: Password,
+            name: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          strictBody,
+        ),
+        response: { 201: SessionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await services.accounts.signUp(request.body, originOf(request));
+      return reply.code(201).headers(noStore).send(presentSession(session));
+    },
+  );
+
   app.post(
     '/v1/auth/login',
     {
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: perIp,
       schema: {
         tags: ['auth'],
-        summary: 'Exchange email and password for a bearer access token',
+        summary: 'Exchange email and password for an access token and a refresh token',
+        description:
+          'After repeated failures the account is locked for a while (429 HESTIA_LOGIN_LOCKED with Retry-After), doubling with each further failure.',
         body: Type.Object(
           {
-            email: Type.String({ minLength: 3, maxLength: 320 }),
-            password: Type.String({ minLength: 1, maxLength: 1024 }),
+            email: Email,
+            password: Password,
+            tenant: Type.Optional(TenantRef),
           },
-          { additionalProperties: false },
+          strictBody,
         ),
-        response: {
-          200: Type.Object({
-            accessToken: Type.String(),
-            expiresAt: Type.String({ format: 'date-time' }),
-            user: Type.Object({
-              id: Type.String(),
-              email: Type.String(),
-              role: Type.String(),
-              tenantId: Type.Union([Type.String(), Type.Null()]),
-            }),
-          }),
-          ...errorResponses,
-        },
+        response: { 200: SessionSchema, ...errorResponses },
       },
     },
-    async (request) => {
-      const { accessToken, expiresAtMs, user } = await services.accounts.login(
-        request.body.email,
-        request.body.password,
-      );
-      return { accessToken, expiresAt: new Date(expiresAtMs).toISOString(), user };
+    async (request, reply) => {
+      const session = await services.accounts.login(request.body, originOf(request));
+      return reply.headers(noStore).send(presentSession(session));
+    },
+  );
+
+  app.post(
+    '/v1/auth/refresh',
+    {
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Exchange a refresh token for a new access token and refresh token',
+        description: 'The refresh token rotates; presenting a used one again revokes the whole session.',
+        body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, strictBody),
+        response: { 200: SessionSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const session = await services.accounts.refresh(request.body.refreshToken, originOf(request));
+      return reply.headers(noStore).send(presentSession(session));
     },
   );
 
   app.post(
     '/v1/auth/logout',
     {
-      preHandler: requireRole(services.accounts, ['platform_admin', 'tenant_admin']),
+      preHandler: caller,
       schema: {
         tags: ['auth'],
-        summary: 'Revoke the bearer token used for this call',
-        security: [{ bearer: [] }],
+        summary: 'End this session: its access and refresh tokens stop working',
+        security,
         response: { 204: Type.Null(), ...errorResponses },
       },
     },
     async (request, reply) => {
-      const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      if (token) await services.accounts.logout(token);
+      await services.accounts.logout(userOf(request), originOf(request));
       return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/auth/password',
+    {
+      preHandler: caller,
+      config: perIp,
+      schema: {
+        tags: ['auth'],
+        summary: "Change one's password; every other session ends",
+        security,
+        body: Type.Object({ currentPassword: Password, newPassword: Password }, strictBody),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.accounts.changePassword(userOf(request), request.body, originOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset',
+    {
+      config: { rateLimit: { max: 5, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Mail a one-time password reset link, if the account exists (the answer is the same either way)',
+        body: Type.Object({ email: Email, tenant: Type.Optional(TenantRef) }, strictBody),
+        response: { 202: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.accounts.requestPasswordReset(request.body, originOf(request));
+      return reply.code(202).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/auth/password-reset/confirm',
+    {
+      config: perIp,
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with the mailed token (once); every session of the account ends',
+        body: Type.Object(
+          { token: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password },
+          strictBody,
+        ),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.accounts.resetPassword(request.body, originOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/v1/invitations/accept',
+    {
+      preHandler: optionallyAuthenticated(services.accounts),
+      config: perIp,
+      schema: {
+        tags: ['auth', 'homes'],
+        summary: 'Accept an invitation to a provider or a home',
+        description:
+          'Without an account with the provider, give a password: the account is created and signed in. With one, call signed in as that account.',
+        body: Type.Object(
+          {
+            token: Type.String({ minLength: 1, maxLength: 200 }),
+            password: Type.Optional(Password),
+            name: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          strictBody,
+        ),
+        response: {
+          200: Type.Object({
+            homeId: Type.Union([Type.String(), Type.Null()]),
+            session: Type.Union([SessionSchema, Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await services.invitations.accept(request.principal, request.body, originOf(request));
+      return reply.headers(noStore).send({
+        homeId: result.invitation.homeId,
+        session: result.kind === 'new_account' ? presentSession(result.session) : null,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/me',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in person, their provider and their homes',
+        security,
+        response: {
+          200: Type.Object({
+            user: UserSchema,
+            tenant: Type.Union([TenantSchema, Type.Null()]),
+            homes: Type.Array(HomeSchema),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const principal = userOf(request);
+      const user = await services.accounts.me(principal);
+      const tenant = principal.tenantId
+        ? await services.tenants.getTenant(principalOf(request), principal.tenantId)
+        : null;
+      const homes =
+        principal.role === 'user' ? await services.homes.listHomes(principal, { limit: 1000 }) : [];
+      return {
+        user: presentUser(user),
+        tenant: tenant ? presentTenant(tenant) : null,
+        homes: homes.map(presentHome),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/public/tenants/:slug',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: "A provider's public face for its sign-in page: name, branding, whether sign-up is open",
+        params: Type.Object({ slug: Type.String({ minLength: 1, maxLength: 64 }) }),
+        response: {
+          200: Type.Object({
+            slug: Type.String(),
+            name: Type.String(),
+            branding: TenantSchema.properties.branding,
+            signupOpen: Type.Boolean(),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const tenant = await services.accounts.activeTenant(request.params.slug);
+      return {
+        slug: tenant.slug,
+        name: tenant.name,
+        branding: tenant.branding,
+        signupOpen: tenant.signupOpen,
+      };
     },
   );
 };

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { principalOf, requireRole, tenantOf } from '../auth.ts';
+import { authenticated, principalOf } from '../auth.ts';
 import { decodeNumericCursor, encodeCursor, presentDeadLetter } from '../present.ts';
 import { DeadLetterSchema, errorResponses } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
@@ -9,7 +9,7 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.get(
     '/v1/dead-letters',
     {
-      preHandler: requireRole(services.accounts, ['tenant_admin', 'platform_admin']),
+      preHandler: authenticated(services.accounts),
       schema: {
         tags: ['ingest'],
         summary: "Rejected uplink messages of the tenant's gateways",
@@ -17,6 +17,9 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           cursor: Type.Optional(Type.String({ maxLength: 100 })),
+          tenantId: Type.Optional(
+            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -28,7 +31,9 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
       },
     },
     async (request) => {
-      const tenantId = tenantOf(principalOf(request));
+      const principal = principalOf(request);
+      const tenantId = services.authorize.tenantOf(principal, request.query.tenantId);
+      services.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
       const { limit, cursor } = request.query;
       const letters = await ctx.store.listDeadLetters(tenantId, {
         limit: limit + 1,

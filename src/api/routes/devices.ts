@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { Device } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
 import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type FillPolicy } from '../../services/statistics.ts';
-import { assertTenantAccess, principalOf, requireRole } from '../auth.ts';
-import type { Principal } from '../../services/accounts.ts';
+import { authenticated, principalOf } from '../auth.ts';
+import type { Principal } from '../../services/principal.ts';
 import {
   decodeNumericCursor,
   encodeCursor,
@@ -12,30 +12,28 @@ import {
   presentDevice,
   presentReading,
 } from '../present.ts';
-import { DeviceSchema, ReadingSchema, TimeParam, errorResponses } from '../schemas.ts';
+import { DeviceSchema, ReadingSchema, TimeParam, errorResponses, strictBody } from '../schemas.ts';
 import type { ApiContext, ApiPlugin } from '../server.ts';
 
 const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }) });
 const DAY_MS = 86_400_000;
 const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-async function loadDevice({ ctx }: ApiContext, principal: Principal, deviceId: string): Promise<Device> {
-  const device = await ctx.store.findDevice(deviceId);
-  if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
-  assertTenantAccess(principal, device.tenantId, 'device');
-  return device;
+/** A device the caller may read: its home's members and guests, its provider's staff. */
+function loadDevice({ services }: ApiContext, principal: Principal, deviceId: string): Promise<Device> {
+  return services.authorize.device(principal, deviceId, 'read');
 }
 
 /** A device, its raw history and its aggregated series. */
 export const deviceRoutes: ApiPlugin = async (app, api) => {
   const { ctx, services } = api;
-  const admin = requireRole(services.accounts, ['tenant_admin', 'platform_admin']);
+  const caller = authenticated(services.accounts);
   const security = [{ bearer: [] }];
 
   app.get(
     '/v1/devices/:deviceId',
     {
-      preHandler: admin,
+      preHandler: caller,
       schema: {
         tags: ['devices'],
         summary: 'One device with the current state of every channel',
@@ -56,7 +54,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/preview',
     {
-      preHandler: admin,
+      preHandler: caller,
       schema: {
         tags: ['devices'],
         summary: "A camera's latest preview image",
@@ -78,7 +76,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/history',
     {
-      preHandler: admin,
+      preHandler: caller,
       schema: {
         tags: ['devices', 'statistics'],
         summary: 'Raw readings of one channel in [from, to), paged',
@@ -131,7 +129,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/aggregate',
     {
-      preHandler: admin,
+      preHandler: caller,
       schema: {
         tags: ['devices', 'statistics'],
         summary: 'One channel aggregated per calendar bucket (e.g. the mean temperature per day of a week)',
@@ -198,6 +196,36 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         fill,
         points: points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
       };
+    },
+  );
+
+  app.patch(
+    '/v1/devices/:deviceId',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['devices'],
+        summary: 'Name a device or put it in a room of its home (members and owners)',
+        security,
+        params: DeviceParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            roomId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+          },
+          strictBody,
+        ),
+        response: { 200: DeviceSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const device = await services.homes.updateDevice(
+        principalOf(request),
+        request.params.deviceId,
+        request.body,
+      );
+      if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
+      return presentDevice(device);
     },
   );
 };

@@ -1,15 +1,25 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
-import { assertTenantAccess, principalOf, requireRole, tenantOf } from '../auth.ts';
+import { authenticated, originOf, principalOf } from '../auth.ts';
 import { decodeCursor, encodeCursor, presentDevice, presentGateway } from '../present.ts';
-import { DeviceSchema, GatewaySchema, errorResponses } from '../schemas.ts';
+import { DeviceSchema, GatewaySchema, Id, errorResponses, strictBody } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
-const GatewayParams = Type.Object({ gatewayId: Type.String({ minLength: 1, maxLength: 64 }) });
+const GatewayParams = Type.Object({ gatewayId: Id });
 
-/** Gateways of the caller's tenant: provisioning, listing, and each gateway's devices with current state. */
+/**
+ * Gateways: provisioning by a provider (one by one or by CSV), listing, each gateway's devices
+ * with current state, and credential rotation and revocation. Registration to a home is under
+ * /v1/homes/{homeId}/gateways.
+ */
 export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
-  const admin = requireRole(services.accounts, ['tenant_admin', 'platform_admin']);
+  const admin = authenticated(services.accounts);
+  // CSV bodies arrive as text; the import parses them itself, with per-row errors.
+  app.addContentTypeParser(
+    'text/csv',
+    { parseAs: 'string', bodyLimit: 5 * 1024 * 1024 },
+    (_request, body, done) => done(null, body),
+  );
   const security = [{ bearer: [] }];
 
   app.post(
@@ -18,11 +28,23 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
       preHandler: admin,
       schema: {
         tags: ['gateways'],
-        summary: 'Provision a gateway; its MQTT token is returned once, here',
+        summary: 'Provision a gateway; its MQTT token and claim code are returned once, here',
+        description:
+          'The gateway may connect at once; it stays pending (telemetry counted, not stored) until a home owner registers it with the claim code.',
         security,
         body: Type.Object(
           {
             name: Type.String({ minLength: 1, maxLength: 100 }),
+            claimCode: Type.Optional(
+              Type.String({
+                minLength: 8,
+                maxLength: 64,
+                description: 'The code printed on the device; made if absent',
+              }),
+            ),
+            tenantId: Type.Optional(
+              Type.String({ maxLength: 64, description: 'Platform administrators only' }),
+            ),
             id: Type.Optional(
               Type.String({
                 minLength: 1,
@@ -31,7 +53,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
               }),
             ),
           },
-          { additionalProperties: false },
+          strictBody,
         ),
         response: {
           201: Type.Object({
@@ -39,6 +61,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
             token: Type.String({
               description: 'MQTT password of the gateway. Shown only in this response; stored hashed.',
             }),
+            claimCode: Type.String({ description: 'Printed on the device for its owner. Shown only here.' }),
             mqtt: Type.Object({
               username: Type.String(),
               clientId: Type.String(),
@@ -47,18 +70,25 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
               status: Type.String(),
             }),
           }),
-          409: Type.Ref('Error'),
           ...errorResponses,
         },
       },
     },
     async (request, reply) => {
-      const tenantId = tenantOf(principalOf(request));
-      const { gateway, token } = await services.gateways.createGateway(tenantId, request.body);
+      const principal = principalOf(request);
+      const { tenantId: explicitTenant, ...input } = request.body;
+      const tenantId = services.authorize.tenantOf(principal, explicitTenant);
+      const { gateway, token, claimCode } = await services.gateways.provision(
+        principal,
+        tenantId,
+        input,
+        originOf(request),
+      );
       reply.header('cache-control', 'no-store');
       return reply.code(201).send({
         gateway: presentGateway(gateway),
         token,
+        claimCode,
         mqtt: {
           username: gateway.id,
           clientId: gateway.id,
@@ -81,6 +111,9 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           cursor: Type.Optional(Type.String({ maxLength: 400 })),
+          tenantId: Type.Optional(
+            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
+          ),
         }),
         response: {
           200: Type.Object({
@@ -92,9 +125,10 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
       },
     },
     async (request) => {
-      const tenantId = tenantOf(principalOf(request));
-      const { limit, cursor } = request.query;
-      const gateways = await ctx.store.listGateways(tenantId, {
+      const principal = principalOf(request);
+      const { limit, cursor, tenantId: explicitTenant } = request.query;
+      const tenantId = services.authorize.tenantOf(principal, explicitTenant);
+      const gateways = await services.gateways.listTenantGateways(principal, tenantId, {
         limit: limit + 1,
         after: decodeCursor(cursor),
       });
@@ -119,10 +153,9 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
       },
     },
     async (request) => {
-      const gateway = await ctx.store.findGateway(request.params.gatewayId);
-      if (!gateway) throw new HestiaError('HESTIA_NOT_FOUND', 'No such gateway');
-      assertTenantAccess(principalOf(request), gateway.tenantId, 'gateway');
-      return presentGateway(gateway);
+      return presentGateway(
+        await services.authorize.gateway(principalOf(request), request.params.gatewayId, 'read'),
+      );
     },
   );
 
@@ -139,11 +172,101 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
       },
     },
     async (request) => {
-      const gateway = await ctx.store.findGateway(request.params.gatewayId);
-      if (!gateway) throw new HestiaError('HESTIA_NOT_FOUND', 'No such gateway');
-      assertTenantAccess(principalOf(request), gateway.tenantId, 'gateway');
+      const gateway = await services.authorize.gateway(
+        principalOf(request),
+        request.params.gatewayId,
+        'read',
+      );
       const devices = await ctx.store.listGatewayDevices(gateway.id);
       return { items: devices.map(presentDevice) };
+    },
+  );
+
+  app.post(
+    '/v1/gateways/import',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['gateways'],
+        summary:
+          'Provision gateways in bulk from a CSV (serial, claim_code, name); returns the credentials as CSV',
+        description:
+          'Send the file as text/csv. Every row is checked first; with any error nothing is imported and the answer (400 HESTIA_CSV_INVALID) lists each bad row with its line.',
+        security,
+        querystring: Type.Object({
+          tenantId: Type.Optional(
+            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
+          ),
+        }),
+        consumes: ['text/csv'],
+        produces: ['text/csv'],
+        response: {
+          200: Type.String({ description: 'serial,name,mqtt_username,mqtt_password,claim_code' }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      if (typeof request.body !== 'string')
+        throw new HestiaError('HESTIA_BAD_REQUEST', 'Send the gateways as a text/csv body');
+      const principal = principalOf(request);
+      const tenantId = services.authorize.tenantOf(principal, request.query.tenantId);
+      const { count, credentialsCsv } = await services.gateways.importCsv(
+        principal,
+        tenantId,
+        request.body,
+        originOf(request),
+      );
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', 'attachment; filename="gateway-credentials.csv"')
+        .header('cache-control', 'no-store')
+        .header('x-hestia-imported', String(count))
+        .send(credentialsCsv);
+    },
+  );
+
+  app.post(
+    '/v1/gateways/:gatewayId/credentials/rotate',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['gateways'],
+        summary: 'Issue a new MQTT token; the old one stops working and the live session is closed at once',
+        security,
+        params: GatewayParams,
+        response: { 200: Type.Object({ token: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const token = await services.gateways.rotateCredentials(
+        principalOf(request),
+        request.params.gatewayId,
+        originOf(request),
+      );
+      return reply.header('cache-control', 'no-store').send({ token });
+    },
+  );
+
+  app.delete(
+    '/v1/gateways/:gatewayId/credentials',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['gateways'],
+        summary: 'Revoke the MQTT credentials (lost or stolen device); the live session is closed at once',
+        security,
+        params: GatewayParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.gateways.revokeCredentials(
+        principalOf(request),
+        request.params.gatewayId,
+        originOf(request),
+      );
+      return reply.code(204).send(null);
     },
   );
 };

@@ -1,7 +1,6 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type {
-  AccessTokenRecord,
   DeadLetter,
   Device,
   DeviceWithChannels,
@@ -10,10 +9,6 @@ import type {
   GatewayWithSecret,
   Preview,
   Reading,
-  Role,
-  Tenant,
-  User,
-  UserWithSecret,
 } from '../../core/domain.ts';
 import type { BucketSummary, DeviceUpsert, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
 import {
@@ -21,13 +16,17 @@ import {
   toDeadLetter,
   toDevice,
   toGateway,
+  toGatewayWithSecret,
   toReading,
-  toTenant,
-  toUser,
   type Row,
 } from '../rows.ts';
 import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey, historyWindow } from '../shared.ts';
+import { DirectoryStore } from '../directory/directory-store.ts';
+import { PostgresRunner } from './postgres-runner.ts';
 import { postgresMigrations } from './schema.ts';
+
+/** Rows deleted per statement when a gateway's history is removed. */
+const DELETE_BATCH_ROWS = 5000;
 
 export interface PostgresStoreOptions {
   /** libpq-style URL, e.g. postgres://hestia@db:5432/hestia. */
@@ -88,6 +87,7 @@ export class PostgresStore implements Store {
    * that another transaction created and then rolled back.
    */
   private readonly seriesIds = new Map<string, number>();
+  readonly directory: DirectoryStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = new pg.Pool({
@@ -101,6 +101,7 @@ export class PostgresStore implements Store {
       ((error: Error) => process.emitWarning(error, { code: 'HESTIA_POSTGRES_IDLE_CLIENT' }));
     // Without a listener an idle connection's error would be an uncaught 'error' event.
     this.pool.on('error', onIdleClientError);
+    this.directory = new DirectoryStore(new PostgresRunner(this.pool, (work) => this.transaction(work)));
   }
 
   /** Runs `work` in one transaction on one pooled connection; rolls back and rethrows on error. */
@@ -162,113 +163,11 @@ export class PostgresStore implements Store {
     return row?.n as number;
   }
 
-  // ---- tenants, users, tokens ----
-
-  async createTenant(input: { id: string; name: string; createdAtMs: number }): Promise<Tenant> {
-    await this.pool.query('INSERT INTO tenants (id, name, created_at_ms) VALUES ($1, $2, $3)', [
-      input.id,
-      input.name,
-      input.createdAtMs,
-    ]);
-    return { ...input };
-  }
-
-  async findTenant(id: string): Promise<Tenant | undefined> {
-    const row = (await this.rows('SELECT * FROM tenants WHERE id = $1', [id]))[0];
-    return row ? toTenant(row) : undefined;
-  }
-
-  async listTenants(): Promise<Tenant[]> {
-    return (await this.rows('SELECT * FROM tenants ORDER BY created_at_ms, id')).map(toTenant);
-  }
-
-  async createUser(input: {
-    id: string;
-    tenantId: string | null;
-    email: string;
-    passwordHash: string;
-    role: Role;
-    createdAtMs: number;
-  }): Promise<User> {
-    await this.pool.query(
-      'INSERT INTO users (id, tenant_id, email, email_lower, password_hash, role, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [
-        input.id,
-        input.tenantId,
-        input.email,
-        input.email.toLowerCase(),
-        input.passwordHash,
-        input.role,
-        input.createdAtMs,
-      ],
-    );
-    const { passwordHash: _secret, ...user } = input;
-    return user;
-  }
-
-  async findUserByEmail(email: string): Promise<UserWithSecret | undefined> {
-    const row = (await this.rows('SELECT * FROM users WHERE email_lower = $1', [email.toLowerCase()]))[0];
-    return row ? { ...toUser(row), passwordHash: row.password_hash as string } : undefined;
-  }
-
-  async countUsers(): Promise<number> {
-    return this.count('SELECT count(*) AS n FROM users');
-  }
-
-  async createAccessToken(input: {
-    tokenHash: string;
-    userId: string;
-    tenantId: string | null;
-    role: Role;
-    expiresAtMs: number;
-  }): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO access_tokens (token_hash, user_id, tenant_id, role, expires_at_ms) VALUES ($1, $2, $3, $4, $5)',
-      [input.tokenHash, input.userId, input.tenantId, input.role, input.expiresAtMs],
-    );
-  }
-
-  async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | undefined> {
-    const row = (await this.rows('SELECT * FROM access_tokens WHERE token_hash = $1', [tokenHash]))[0];
-    return row
-      ? {
-          userId: row.user_id as string,
-          tenantId: row.tenant_id as string | null,
-          role: row.role as Role,
-          expiresAtMs: row.expires_at_ms as number,
-        }
-      : undefined;
-  }
-
-  async deleteAccessToken(tokenHash: string): Promise<void> {
-    await this.pool.query('DELETE FROM access_tokens WHERE token_hash = $1', [tokenHash]);
-  }
-
-  async deleteExpiredAccessTokens(nowMs: number): Promise<number> {
-    return (
-      (await this.pool.query('DELETE FROM access_tokens WHERE expires_at_ms <= $1', [nowMs])).rowCount ?? 0
-    );
-  }
-
   // ---- gateways ----
-
-  async createGateway(input: {
-    id: string;
-    tenantId: string;
-    name: string;
-    tokenHash: string;
-    createdAtMs: number;
-  }): Promise<Gateway> {
-    const rows = await this.rows(
-      'INSERT INTO gateways (id, tenant_id, name, token_hash, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING *',
-      [input.id, input.tenantId, input.name, input.tokenHash, input.createdAtMs],
-    );
-    return toGateway(rows[0]!);
-  }
 
   async findGateway(id: string): Promise<GatewayWithSecret | undefined> {
     const row = (await this.rows('SELECT * FROM gateways WHERE id = $1', [id]))[0];
-    return row ? { ...toGateway(row), tokenHash: row.token_hash as string } : undefined;
+    return row ? toGatewayWithSecret(row) : undefined;
   }
 
   async listGateways(tenantId: string, page: Page): Promise<Gateway[]> {
@@ -526,6 +425,20 @@ export class PostgresStore implements Store {
       );
     }
 
+    if (batch.unregisteredDrops.length > 0) {
+      const drops = [...batch.unregisteredDrops].sort((a, b) => compareText(a.gatewayId, b.gatewayId));
+      await lockInOrder(
+        client,
+        'gateways',
+        'text',
+        drops.map((d) => d.gatewayId),
+      );
+      await client.query(
+        `UPDATE gateways AS g SET unregistered_messages = g.unregistered_messages + d.messages
+         FROM unnest($1::text[], $2::bigint[]) AS d (id, messages) WHERE g.id = d.id`,
+        [drops.map((d) => d.gatewayId), drops.map((d) => d.messages)],
+      );
+    }
     if (batch.deadLetters.length > 0) {
       const letters = batch.deadLetters;
       // Ordered by position so that ids follow the batch order (newest last), as in SQLite.
@@ -644,13 +557,44 @@ export class PostgresStore implements Store {
     }));
   }
 
-  async countReadings(filter: { deviceId?: string } = {}): Promise<number> {
-    return filter.deviceId
-      ? this.count(
-          'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE device_id = $1)',
-          [filter.deviceId],
-        )
-      : this.count('SELECT count(*) AS n FROM readings');
+  async countReadings(filter: { deviceId?: string; gatewayId?: string } = {}): Promise<number> {
+    if (filter.deviceId) {
+      return this.count(
+        'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE device_id = $1)',
+        [filter.deviceId],
+      );
+    }
+    if (filter.gatewayId) {
+      return this.count(
+        'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE gateway_id = $1)',
+        [filter.gatewayId],
+      );
+    }
+    return this.count('SELECT count(*) AS n FROM readings');
+  }
+
+  async deleteGatewayData(gatewayId: string): Promise<{ devices: number; readings: number }> {
+    let readings = 0;
+    const series = await this.rows('SELECT id FROM series WHERE gateway_id = $1', [gatewayId]);
+    for (const { id } of series) {
+      // Small transactions (autocommit statements): ingestion of other gateways keeps flowing.
+      for (;;) {
+        const { rowCount } = await this.pool.query(
+          `DELETE FROM readings WHERE series_id = $1 AND ts_ms IN (
+             SELECT ts_ms FROM readings WHERE series_id = $1 LIMIT $2)`,
+          [id, DELETE_BATCH_ROWS],
+        );
+        readings += rowCount ?? 0;
+        if ((rowCount ?? 0) < DELETE_BATCH_ROWS) break;
+      }
+    }
+    const devices = await this.transaction(async (client) => {
+      await client.query('DELETE FROM series WHERE gateway_id = $1', [gatewayId]);
+      return (await client.query('DELETE FROM devices WHERE gateway_id = $1', [gatewayId])).rowCount ?? 0;
+    });
+    // Cached series ids of the deleted series would point nowhere if the devices came back.
+    this.seriesIds.clear();
+    return { devices, readings };
   }
 
   // ---- dead letters ----

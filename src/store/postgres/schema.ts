@@ -1,3 +1,5 @@
+import { directoryMigrationSql } from '../directory/schema.ts';
+
 /**
  * Numbered PostgreSQL migrations, the same tables and column meanings as sqlite/schema.ts.
  * A migration is never edited once released; add a new one.
@@ -108,4 +110,5 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
 `,
   },
+  { version: 2, sql: directoryMigrationSql('postgres') },
 ];

@@ -1,3 +1,5 @@
+import { directoryMigrationSql } from '../directory/schema.ts';
+
 /**
  * Numbered SQLite migrations. A migration is never edited once released; add a new one.
  * Every table carries its tenant, directly or (readings) through its series row.
@@ -98,4 +100,5 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_tenant ON dead_letters(tenant_id, id);
 `,
   },
+  { version: 2, sql: directoryMigrationSql('sqlite') },
 ];

@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
-  AccessTokenRecord,
   DeadLetter,
   Device,
   DeviceWithChannels,
@@ -11,10 +10,6 @@ import type {
   GatewayWithSecret,
   Preview,
   Reading,
-  Role,
-  Tenant,
-  User,
-  UserWithSecret,
 } from '../../core/domain.ts';
 import type { BucketSummary, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
 import {
@@ -22,9 +17,8 @@ import {
   toDeadLetter,
   toDevice,
   toGateway,
+  toGatewayWithSecret,
   toReading,
-  toTenant,
-  toUser,
   type Row,
 } from '../rows.ts';
 import {
@@ -35,7 +29,12 @@ import {
   seriesKey,
   historyWindow,
 } from '../shared.ts';
+import { DirectoryStore } from '../directory/directory-store.ts';
 import { sqliteMigrations } from './schema.ts';
+import { SqliteLock, SqliteRunner } from './sqlite-runner.ts';
+
+/** Rows deleted per transaction when a gateway's history is removed. */
+const DELETE_BATCH_ROWS = 5000;
 
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for a throwaway store. */
@@ -50,6 +49,9 @@ export class SqliteStore implements Store {
   /** (device, label) → series id; series rows are never renumbered, so entries stay valid. */
   private readonly seriesIds = new Map<string, number>();
   private readonly statements = new Map<string, Database.Statement>();
+  /** Group commits and directory transactions take turns on the one connection. */
+  private readonly lock = new SqliteLock();
+  readonly directory: DirectoryStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
@@ -60,6 +62,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // The CLI may write while the server runs; wait for the lock instead of failing at once.
     this.db.pragma('busy_timeout = 5000');
+    this.directory = new DirectoryStore(new SqliteRunner(this.db, (sql) => this.stmt(sql), this.lock));
   }
 
   private stmt(sql: string): Database.Statement {
@@ -99,111 +102,11 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
-  // ---- tenants, users, tokens ----
-
-  async createTenant(input: { id: string; name: string; createdAtMs: number }): Promise<Tenant> {
-    this.stmt('INSERT INTO tenants (id, name, created_at_ms) VALUES (?, ?, ?)').run(
-      input.id,
-      input.name,
-      input.createdAtMs,
-    );
-    return { ...input };
-  }
-
-  async findTenant(id: string): Promise<Tenant | undefined> {
-    const row = this.stmt('SELECT * FROM tenants WHERE id = ?').get(id) as Row | undefined;
-    return row ? toTenant(row) : undefined;
-  }
-
-  async listTenants(): Promise<Tenant[]> {
-    return (this.stmt('SELECT * FROM tenants ORDER BY created_at_ms, id').all() as Row[]).map(toTenant);
-  }
-
-  async createUser(input: {
-    id: string;
-    tenantId: string | null;
-    email: string;
-    passwordHash: string;
-    role: Role;
-    createdAtMs: number;
-  }): Promise<User> {
-    this.stmt(
-      'INSERT INTO users (id, tenant_id, email, email_lower, password_hash, role, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      input.id,
-      input.tenantId,
-      input.email,
-      input.email.toLowerCase(),
-      input.passwordHash,
-      input.role,
-      input.createdAtMs,
-    );
-    const { passwordHash: _secret, ...user } = input;
-    return user;
-  }
-
-  async findUserByEmail(email: string): Promise<UserWithSecret | undefined> {
-    const row = this.stmt('SELECT * FROM users WHERE email_lower = ?').get(email.toLowerCase()) as
-      Row | undefined;
-    return row ? { ...toUser(row), passwordHash: row.password_hash as string } : undefined;
-  }
-
-  async countUsers(): Promise<number> {
-    return (this.stmt('SELECT count(*) AS n FROM users').get() as { n: number }).n;
-  }
-
-  async createAccessToken(input: {
-    tokenHash: string;
-    userId: string;
-    tenantId: string | null;
-    role: Role;
-    expiresAtMs: number;
-  }): Promise<void> {
-    this.stmt(
-      'INSERT INTO access_tokens (token_hash, user_id, tenant_id, role, expires_at_ms) VALUES (?, ?, ?, ?, ?)',
-    ).run(input.tokenHash, input.userId, input.tenantId, input.role, input.expiresAtMs);
-  }
-
-  async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | undefined> {
-    const row = this.stmt('SELECT * FROM access_tokens WHERE token_hash = ?').get(tokenHash) as
-      Row | undefined;
-    return row
-      ? {
-          userId: row.user_id as string,
-          tenantId: row.tenant_id as string | null,
-          role: row.role as Role,
-          expiresAtMs: row.expires_at_ms as number,
-        }
-      : undefined;
-  }
-
-  async deleteAccessToken(tokenHash: string): Promise<void> {
-    this.stmt('DELETE FROM access_tokens WHERE token_hash = ?').run(tokenHash);
-  }
-
-  async deleteExpiredAccessTokens(nowMs: number): Promise<number> {
-    return this.stmt('DELETE FROM access_tokens WHERE expires_at_ms <= ?').run(nowMs).changes;
-  }
-
   // ---- gateways ----
-
-  async createGateway(input: {
-    id: string;
-    tenantId: string;
-    name: string;
-    tokenHash: string;
-    createdAtMs: number;
-  }): Promise<Gateway> {
-    this.stmt(
-      'INSERT INTO gateways (id, tenant_id, name, token_hash, created_at_ms) VALUES (?, ?, ?, ?, ?)',
-    ).run(input.id, input.tenantId, input.name, input.tokenHash, input.createdAtMs);
-    const row = this.stmt('SELECT * FROM gateways WHERE id = ?').get(input.id) as Row;
-    return toGateway(row);
-  }
 
   async findGateway(id: string): Promise<GatewayWithSecret | undefined> {
     const row = this.stmt('SELECT * FROM gateways WHERE id = ?').get(id) as Row | undefined;
-    return row ? { ...toGateway(row), tokenHash: row.token_hash as string } : undefined;
+    return row ? toGatewayWithSecret(row) : undefined;
   }
 
   async listGateways(tenantId: string, page: Page): Promise<Gateway[]> {
@@ -282,13 +185,15 @@ export class SqliteStore implements Store {
   // ---- telemetry ----
 
   async applyIngest(batch: IngestBatch): Promise<void> {
-    try {
-      this.db.transaction(() => this.writeBatch(batch))();
-    } catch (error) {
-      // Series rows created inside the rolled-back transaction are gone: forget their ids.
-      this.seriesIds.clear();
-      throw error;
-    }
+    await this.lock.exclusive(() => {
+      try {
+        this.db.transaction(() => this.writeBatch(batch))();
+      } catch (error) {
+        // Series rows created inside the rolled-back transaction are gone: forget their ids.
+        this.seriesIds.clear();
+        throw error;
+      }
+    });
   }
 
   private writeBatch(batch: IngestBatch): void {
@@ -365,6 +270,12 @@ export class SqliteStore implements Store {
            firmware = coalesce(?, firmware), vendor = coalesce(?, vendor) WHERE id = ?`,
       ).run(seen.atMs, seen.firmware, seen.vendor, seen.gatewayId);
     }
+    for (const drop of batch.unregisteredDrops) {
+      this.stmt('UPDATE gateways SET unregistered_messages = unregistered_messages + ? WHERE id = ?').run(
+        drop.messages,
+        drop.gatewayId,
+      );
+    }
     if (batch.deadLetters.length > 0) {
       const insertDeadLetter = this.stmt(
         `INSERT INTO dead_letters (tenant_id, gateway_id, received_at_ms, reason, detail, payload, payload_bytes)
@@ -433,13 +344,47 @@ export class SqliteStore implements Store {
     return accumulator.result();
   }
 
-  async countReadings(filter: { deviceId?: string } = {}): Promise<number> {
+  async countReadings(filter: { deviceId?: string; gatewayId?: string } = {}): Promise<number> {
     const row = filter.deviceId
       ? this.stmt(
           'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE device_id = ?)',
         ).get(filter.deviceId)
-      : this.stmt('SELECT count(*) AS n FROM readings').get();
+      : filter.gatewayId
+        ? this.stmt(
+            'SELECT count(*) AS n FROM readings WHERE series_id IN (SELECT id FROM series WHERE gateway_id = ?)',
+          ).get(filter.gatewayId)
+        : this.stmt('SELECT count(*) AS n FROM readings').get();
     return (row as { n: number }).n;
+  }
+
+  async deleteGatewayData(gatewayId: string): Promise<{ devices: number; readings: number }> {
+    let readings = 0;
+    const seriesIds = (
+      this.stmt('SELECT id FROM series WHERE gateway_id = ?').all(gatewayId) as Array<{ id: number }>
+    ).map((row) => row.id);
+    for (const seriesId of seriesIds) {
+      // Small transactions, each taking its turn with the group commits.
+      for (;;) {
+        const deleted = await this.lock.exclusive(
+          () =>
+            this.stmt(
+              'DELETE FROM readings WHERE series_id = ? AND ts_ms IN (SELECT ts_ms FROM readings WHERE series_id = ? LIMIT ?)',
+            ).run(seriesId, seriesId, DELETE_BATCH_ROWS).changes,
+        );
+        readings += deleted;
+        if (deleted < DELETE_BATCH_ROWS) break;
+      }
+    }
+    const devices = await this.lock.exclusive(() =>
+      this.db.transaction(() => {
+        this.stmt('DELETE FROM series WHERE gateway_id = ?').run(gatewayId);
+        // previews and series rows cascade with their devices.
+        return this.stmt('DELETE FROM devices WHERE gateway_id = ?').run(gatewayId).changes;
+      })(),
+    );
+    // Cached series ids of the deleted series would point nowhere if the devices came back.
+    this.seriesIds.clear();
+    return { devices, readings };
   }
 
   // ---- dead letters ----

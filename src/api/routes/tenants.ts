@@ -1,0 +1,471 @@
+import { Type } from '@sinclair/typebox';
+import { API_KEY_SCOPES } from '../../core/domain.ts';
+import type { ApiPlugin } from '../server.ts';
+import { authenticated, originOf, principalOf } from '../auth.ts';
+import {
+  decodeCursor,
+  decodeNumericCursor,
+  encodeCursor,
+  presentApiKey,
+  presentAudit,
+  presentInvitation,
+  presentTenant,
+  presentUser,
+} from '../present.ts';
+import {
+  ApiKeySchema,
+  AuditEntrySchema,
+  BrandingSchema,
+  Id,
+  InvitationSchema,
+  TenantSchema,
+  UserSchema,
+  errorResponses,
+  strictBody,
+} from '../schemas.ts';
+
+const TenantParams = Type.Object({ tenantId: Id });
+const BrandingPatch = Type.Partial(BrandingSchema, strictBody);
+const PageQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+});
+
+/**
+ * Service providers: created, suspended and listed by platform admins; their name, branding,
+ * sign-up policy, people, API keys, push credentials and audit log managed by their admins.
+ */
+export const tenantRoutes: ApiPlugin = async (app, { services }) => {
+  const caller = authenticated(services.accounts);
+  const security = [{ bearer: [] }];
+
+  app.post(
+    '/v1/tenants',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create a service provider with its first admin (platform admins)',
+        description:
+          'Without adminPassword the admin is invited by mail (the usual way); with it, the account is created at once.',
+        security,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            slug: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+            adminEmail: Type.String({ minLength: 3, maxLength: 320 }),
+            adminPassword: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+            signupOpen: Type.Optional(Type.Boolean()),
+            branding: Type.Optional(BrandingPatch),
+          },
+          strictBody,
+        ),
+        response: {
+          201: Type.Object({
+            tenant: TenantSchema,
+            admin: Type.Union([UserSchema, Type.Null()]),
+            invitationId: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const result = await services.tenants.createTenant(
+        principalOf(request),
+        request.body,
+        originOf(request),
+      );
+      return reply.code(201).send({
+        tenant: presentTenant(result.tenant),
+        admin: result.admin ? presentUser(result.admin) : null,
+        invitationId: result.invitationId,
+      });
+    },
+  );
+
+  app.get(
+    '/v1/tenants',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Every service provider (platform admins)',
+        security,
+        response: { 200: Type.Object({ items: Type.Array(TenantSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: (await services.tenants.listTenants(principalOf(request))).map(presentTenant),
+    }),
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'One service provider',
+        security,
+        params: TenantParams,
+        response: { 200: TenantSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentTenant(await services.tenants.getTenant(principalOf(request), request.params.tenantId)),
+  );
+
+  app.patch(
+    '/v1/tenants/:tenantId',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Change name, branding or sign-up policy (tenant admins)',
+        security,
+        params: TenantParams,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            branding: Type.Optional(BrandingPatch),
+            signupOpen: Type.Optional(Type.Boolean()),
+          },
+          strictBody,
+        ),
+        response: { 200: TenantSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentTenant(
+        await services.tenants.updateTenant(
+          principalOf(request),
+          request.params.tenantId,
+          request.body,
+          originOf(request),
+        ),
+      ),
+  );
+
+  for (const [path, suspended] of [
+    ['suspend', true],
+    ['resume', false],
+  ] as const) {
+    app.post(
+      `/v1/tenants/:tenantId/${path}`,
+      {
+        preHandler: caller,
+        schema: {
+          tags: ['tenants'],
+          summary: suspended
+            ? 'Suspend a provider: its people cannot sign in and its gateways are disconnected (platform admins)'
+            : 'Resume a suspended provider (platform admins)',
+          security,
+          params: TenantParams,
+          response: { 200: TenantSchema, ...errorResponses },
+        },
+      },
+      async (request) =>
+        presentTenant(
+          await services.tenants.setSuspended(
+            principalOf(request),
+            request.params.tenantId,
+            suspended,
+            originOf(request),
+          ),
+        ),
+    );
+  }
+
+  const PushStatus = Type.Object({
+    configured: Type.Boolean(),
+    appId: Type.Optional(Type.String()),
+    projectId: Type.Optional(Type.String()),
+    url: Type.Optional(Type.String()),
+  });
+  const PushStatusBody = Type.Object({ oneSignal: PushStatus, fcm: PushStatus, webhook: PushStatus });
+
+  app.put(
+    '/v1/tenants/:tenantId/push-credentials',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: "Set the provider's push credentials (OneSignal, FCM, webhook); secrets are never returned",
+        security,
+        params: TenantParams,
+        body: Type.Object(
+          {
+            oneSignal: Type.Optional(
+              Type.Object(
+                {
+                  appId: Type.String({ minLength: 1, maxLength: 100 }),
+                  restApiKey: Type.String({ minLength: 1, maxLength: 500 }),
+                },
+                strictBody,
+              ),
+            ),
+            fcm: Type.Optional(
+              Type.Object(
+                {
+                  projectId: Type.String({ minLength: 1, maxLength: 100 }),
+                  serviceAccountJson: Type.String({ minLength: 1, maxLength: 20_000 }),
+                },
+                strictBody,
+              ),
+            ),
+            webhook: Type.Optional(
+              Type.Object(
+                {
+                  url: Type.String({ minLength: 1, maxLength: 2000 }),
+                  secret: Type.String({ minLength: 16, maxLength: 500 }),
+                },
+                strictBody,
+              ),
+            ),
+          },
+          strictBody,
+        ),
+        response: { 200: PushStatusBody, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await services.tenants.setPushCredentials(
+        principal,
+        request.params.tenantId,
+        request.body,
+        originOf(request),
+      );
+      return services.tenants.pushCredentialStatus(principal, request.params.tenantId);
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/push-credentials',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Which push providers are configured',
+        security,
+        params: TenantParams,
+        response: { 200: PushStatusBody, ...errorResponses },
+      },
+    },
+    async (request) => services.tenants.pushCredentialStatus(principalOf(request), request.params.tenantId),
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/users',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: "The provider's people (tenant admins, or an API key with users:read)",
+        security,
+        params: TenantParams,
+        querystring: PageQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(UserSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const users = await services.tenants.listUsers(principalOf(request), request.params.tenantId, {
+        limit: limit + 1,
+        after: decodeCursor(cursor),
+      });
+      const items = users.slice(0, limit);
+      return {
+        items: items.map(presentUser),
+        nextCursor: users.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  app.patch(
+    '/v1/tenants/:tenantId/users/:userId',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: "Change a person's role or disable the account (tenant admins); disabling ends its sessions",
+        security,
+        params: Type.Object({ tenantId: Id, userId: Id }),
+        body: Type.Object(
+          {
+            role: Type.Optional(Type.Union([Type.Literal('tenant_admin'), Type.Literal('user')])),
+            disabled: Type.Optional(Type.Boolean()),
+          },
+          strictBody,
+        ),
+        response: { 200: UserSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentUser(
+        await services.tenants.updateUser(
+          principalOf(request),
+          request.params.tenantId,
+          request.params.userId,
+          request.body,
+          originOf(request),
+        ),
+      ),
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/invitations',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Invite a person to the provider by mail (tenant admins)',
+        security,
+        params: TenantParams,
+        body: Type.Object(
+          {
+            email: Type.String({ minLength: 3, maxLength: 320 }),
+            role: Type.Union([Type.Literal('tenant_admin'), Type.Literal('user')], { default: 'user' }),
+          },
+          strictBody,
+        ),
+        response: { 201: InvitationSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const { tenantId } = request.params;
+      services.authorize.assertTenantAdmin(principal, tenantId, 'users:write', 'tenant');
+      const invitation = await services.invitations.inviteToTenant(
+        principal,
+        tenantId,
+        request.body,
+        originOf(request),
+      );
+      return reply.code(201).send(presentInvitation(invitation));
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/api-keys',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: "The provider's API keys (tenant admins); the keys themselves are never shown again",
+        security,
+        params: TenantParams,
+        response: { 200: Type.Object({ items: Type.Array(ApiKeySchema) }), ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: (await services.tenants.listApiKeys(principalOf(request), request.params.tenantId)).map(
+        presentApiKey,
+      ),
+    }),
+  );
+
+  app.post(
+    '/v1/tenants/:tenantId/api-keys',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: "Create an API key for the provider's own backend; the key is returned once, here",
+        security,
+        params: TenantParams,
+        body: Type.Object(
+          {
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            scopes: Type.Array(Type.Union(API_KEY_SCOPES.map((scope) => Type.Literal(scope))), {
+              minItems: 1,
+              maxItems: API_KEY_SCOPES.length,
+            }),
+          },
+          strictBody,
+        ),
+        response: { 201: Type.Object({ apiKey: ApiKeySchema, key: Type.String() }), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { apiKey, key } = await services.tenants.createApiKey(
+        principalOf(request),
+        request.params.tenantId,
+        request.body,
+        originOf(request),
+      );
+      return reply
+        .code(201)
+        .header('cache-control', 'no-store')
+        .send({ apiKey: presentApiKey(apiKey), key });
+    },
+  );
+
+  app.delete(
+    '/v1/tenants/:tenantId/api-keys/:keyId',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Revoke an API key; it stops working at once',
+        security,
+        params: Type.Object({ tenantId: Id, keyId: Id }),
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await services.tenants.revokeApiKey(
+        principalOf(request),
+        request.params.tenantId,
+        request.params.keyId,
+        originOf(request),
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/tenants/:tenantId/audit',
+    {
+      preHandler: caller,
+      schema: {
+        tags: ['tenants'],
+        summary: 'Security-relevant actions in the provider, newest first (tenant admins, or audit:read)',
+        security,
+        params: TenantParams,
+        querystring: Type.Object({
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          cursor: Type.Optional(Type.String({ maxLength: 100 })),
+          action: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        response: {
+          200: Type.Object({
+            items: Type.Array(AuditEntrySchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, action } = request.query;
+      const entries = await services.tenants.listAudit(principalOf(request), request.params.tenantId, {
+        limit: limit + 1,
+        beforeId: decodeNumericCursor(cursor),
+        action,
+      });
+      const items = entries.slice(0, limit);
+      return {
+        items: items.map(presentAudit),
+        nextCursor: entries.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
+      };
+    },
+  );
+};

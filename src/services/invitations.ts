@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../core/context.ts';
+import type { HomeRole, Invitation, Role } from '../core/domain.ts';
+import { HestiaError } from '../core/errors.ts';
+import type { MailPort } from '../mail/mail-port.ts';
+import { invitationMail } from '../mail/templates.ts';
+import { validateEmail, type AccountService, type SessionTokens } from './accounts.ts';
+import type { AuditService } from './audit.ts';
+import type { Principal, RequestOrigin } from './principal.ts';
+import { hashToken, newToken } from './secrets.ts';
+
+export type AcceptResult =
+  | { kind: 'new_account'; invitation: Invitation; session: SessionTokens }
+  | { kind: 'joined'; invitation: Invitation };
+
+/**
+ * Invitations by mail: to a tenant (as user or tenant admin, sent by its admins) or to a home
+ * (as member or guest, sent by its owner). The mailed token is the proof of the address; an
+ * invitee without an account chooses a password when accepting, one with an account accepts
+ * while signed in as that account.
+ */
+export class InvitationService {
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly accounts: AccountService,
+    private readonly audit: AuditService,
+    private readonly mailer: MailPort,
+  ) {}
+
+  private get directory() {
+    return this.ctx.store.directory;
+  }
+
+  async inviteToTenant(
+    principal: Principal | null,
+    tenantId: string,
+    input: { email: string; role: Role },
+    origin: RequestOrigin,
+  ): Promise<Invitation> {
+    if (input.role === 'platform_admin')
+      throw new HestiaError('HESTIA_FORBIDDEN', 'Platform administrators are not invited into a tenant');
+    const email = validateEmail(input.email);
+    if (await this.directory.findUserByEmail(tenantId, email))
+      throw new HestiaError('HESTIA_CONFLICT', `An account with email ${email} already exists`);
+    const invitation = await this.create(
+      principal,
+      { tenantId, homeId: null, email, role: input.role },
+      null,
+    );
+    await this.audit.record({
+      tenantId,
+      action: 'user.invited',
+      actor: principal ?? { kind: 'system' },
+      origin,
+      target: { type: 'invitation', id: invitation.id },
+      detail: { role: input.role },
+    });
+    return invitation;
+  }
+
+  async inviteToHome(
+    principal: Principal,
+    home: { id: string; tenantId: string; name: string },
+    input: { email: string; role: HomeRole },
+    origin: RequestOrigin,
+  ): Promise<Invitation> {
+    if (input.role === 'owner')
+      throw new HestiaError(
+        'HESTIA_VALIDATION_FAILED',
+        'role: member or guest (ownership is transferred, not invited)',
+      );
+    const email = validateEmail(input.email);
+    const existing = await this.directory.findUserByEmail(home.tenantId, email);
+    if (existing && (await this.directory.findMemberRole(home.id, existing.id)))
+      throw new HestiaError('HESTIA_CONFLICT', `${email} is already a member of this home`);
+    const invitation = await this.create(
+      principal,
+      { tenantId: home.tenantId, homeId: home.id, email, role: input.role },
+      home.name,
+    );
+    await this.audit.record({
+      tenantId: home.tenantId,
+      action: 'home.member_invited',
+      actor: principal,
+      origin,
+      homeId: home.id,
+      target: { type: 'invitation', id: invitation.id },
+      detail: { role: input.role },
+    });
+    return invitation;
+  }
+
+  private async create(
+    principal: Principal | null,
+    input: { tenantId: string; homeId: string | null; email: string; role: Role | HomeRole },
+    homeName: string | null,
+  ): Promise<Invitation> {
+    const now = this.ctx.clock.now();
+    const ttlSeconds = this.ctx.config.auth.invitationTtlSeconds;
+    const token = newToken('hin');
+    const invitation: Invitation = {
+      id: randomUUID(),
+      ...input,
+      invitedBy: principal?.kind === 'user' ? principal.userId : null,
+      createdAtMs: now,
+      expiresAtMs: now + ttlSeconds * 1000,
+      acceptedAtMs: null,
+      revokedAtMs: null,
+    };
+    await this.directory.createInvitation({ ...invitation, tokenHash: hashToken(token) });
+    const inviter = principal?.kind === 'user' ? await this.directory.findUser(principal.userId) : undefined;
+    await this.accounts.sendQuietly(
+      { email: input.email, id: invitation.id },
+      invitationMail({
+        brandName: await this.accounts.brandName(input.tenantId),
+        appUrl: this.ctx.config.mail.appUrl,
+        token,
+        inviterEmail: inviter?.email ?? (await this.accounts.brandName(input.tenantId)),
+        homeName,
+        role: input.role,
+        expiresInDays: Math.max(1, Math.round(ttlSeconds / 86_400)),
+      }),
+    );
+    return invitation;
+  }
+
+  /**
+   * Accepts an invitation once. Without an account in the tenant, `password` creates one and
+   * signs it in; with one, the caller must be signed in as that account.
+   */
+  async accept(
+    principal: Principal | undefined,
+    input: { token: string; password?: string | undefined; name?: string | undefined },
+    origin: RequestOrigin,
+  ): Promise<AcceptResult> {
+    const now = this.ctx.clock.now();
+    const invitation = await this.directory.findInvitationByToken(hashToken(input.token));
+    if (
+      !invitation ||
+      invitation.acceptedAtMs !== null ||
+      invitation.revokedAtMs !== null ||
+      invitation.expiresAtMs <= now
+    )
+      throw new HestiaError('HESTIA_TOKEN_INVALID');
+    const tenant = await this.accounts.activeTenant(invitation.tenantId);
+    const existing = await this.directory.findUserByEmail(tenant.id, invitation.email);
+    if (existing) {
+      if (principal?.kind !== 'user' || principal.userId !== existing.id)
+        throw new HestiaError(
+          'HESTIA_UNAUTHENTICATED',
+          `Sign in as ${invitation.email} to accept this invitation`,
+        );
+      if (!invitation.homeId)
+        throw new HestiaError('HESTIA_CONFLICT', 'You already have an account with this provider');
+      await this.claimInvitation(invitation, now);
+      await this.joinHome(invitation, existing.id, origin, principal);
+      return { kind: 'joined', invitation };
+    }
+    if (input.password === undefined)
+      throw new HestiaError('HESTIA_VALIDATION_FAILED', 'password: required to create the invited account');
+    const role: Role = invitation.homeId ? 'user' : (invitation.role as Role);
+    // Validate (and fail) before the invitation is spent.
+    const user = await this.accounts.createUser({
+      tenantId: tenant.id,
+      email: invitation.email,
+      password: input.password,
+      name: input.name ?? null,
+      role,
+    });
+    await this.claimInvitation(invitation, now);
+    await this.audit.record({
+      tenantId: tenant.id,
+      action: 'user.joined',
+      actor: { kind: 'anonymous', id: user.id },
+      origin,
+      target: { type: 'user', id: user.id },
+      detail: { role, invitationId: invitation.id },
+    });
+    if (invitation.homeId)
+      await this.joinHome(invitation, user.id, origin, { kind: 'anonymous', id: user.id });
+    const session = await this.accounts.login(
+      { email: invitation.email, password: input.password, tenant: tenant.id },
+      origin,
+    );
+    return { kind: 'new_account', invitation, session };
+  }
+
+  private async claimInvitation(invitation: Invitation, now: number): Promise<void> {
+    if (!(await this.directory.markInvitationAccepted(invitation.id, now)))
+      throw new HestiaError('HESTIA_TOKEN_INVALID');
+  }
+
+  private async joinHome(
+    invitation: Invitation,
+    userId: string,
+    origin: RequestOrigin,
+    actor: Principal | { kind: 'anonymous'; id: string },
+  ): Promise<void> {
+    await this.directory.addMember({
+      homeId: invitation.homeId!,
+      userId,
+      tenantId: invitation.tenantId,
+      role: invitation.role as HomeRole,
+      atMs: this.ctx.clock.now(),
+    });
+    await this.audit.record({
+      tenantId: invitation.tenantId,
+      action: 'home.member_joined',
+      actor,
+      origin,
+      homeId: invitation.homeId,
+      target: { type: 'user', id: userId },
+      detail: { role: invitation.role },
+    });
+  }
+
+  async listOpen(tenantId: string, homeId: string | null): Promise<Invitation[]> {
+    return this.directory.listOpenInvitations(tenantId, homeId, this.ctx.clock.now());
+  }
+
+  async revoke(tenantId: string, homeId: string | null, invitationId: string): Promise<void> {
+    const invitation = await this.directory.findInvitation(tenantId, invitationId);
+    if (!invitation || invitation.homeId !== homeId)
+      throw new HestiaError('HESTIA_NOT_FOUND', 'No such invitation');
+    await this.directory.revokeInvitation(invitationId, this.ctx.clock.now());
+  }
+}

@@ -1,0 +1,101 @@
+import type Database from 'better-sqlite3';
+import { HestiaError } from '../../core/errors.ts';
+import type { SqlRunner } from '../directory/sql-runner.ts';
+import type { Row } from '../rows.ts';
+
+/**
+ * Serialises use of the one SQLite connection between async work. A transaction that awaits
+ * between statements must not let another caller's statement (or a group commit) run inside
+ * it: that statement would be rolled back with it, or commit half of it.
+ */
+export class SqliteLock {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  exclusive<T>(work: () => Promise<T> | T): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function toHestiaError(error: unknown): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    return new HestiaError('HESTIA_CONFLICT', undefined, { cause: (error as Error).message });
+  }
+  return error;
+}
+
+/** Statements run at once, on the connection the caller already holds. */
+class DirectRunner implements SqlRunner {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly prepare: (sql: string) => Database.Statement,
+  ) {}
+
+  async all(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return this.attempt(() => this.prepare(sql).all(...params) as Row[]);
+  }
+
+  async get(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return this.attempt(() => this.prepare(sql).get(...params) as Row | undefined);
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.attempt(() => this.prepare(sql).run(...params).changes);
+  }
+
+  async transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    // Already inside the caller's transaction (nested use): a savepoint would add nothing here.
+    return work(this);
+  }
+
+  private attempt<T>(statement: () => T): T {
+    try {
+      return statement();
+    } catch (error) {
+      throw toHestiaError(error);
+    }
+  }
+}
+
+/** The runner the directory store uses: each statement or transaction takes the lock. */
+export class SqliteRunner implements SqlRunner {
+  private readonly direct: DirectRunner;
+
+  constructor(
+    private readonly db: Database.Database,
+    prepare: (sql: string) => Database.Statement,
+    private readonly lock: SqliteLock,
+  ) {
+    this.direct = new DirectRunner(db, prepare);
+  }
+
+  all(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    return this.lock.exclusive(() => this.direct.all(sql, params));
+  }
+
+  get(sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
+    return this.lock.exclusive(() => this.direct.get(sql, params));
+  }
+
+  run(sql: string, params?: readonly unknown[]): Promise<number> {
+    return this.lock.exclusive(() => this.direct.run(sql, params));
+  }
+
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
+    return this.lock.exclusive(async () => {
+      // IMMEDIATE takes the write lock now, so a CLI process writing beside the server waits
+      // (busy_timeout) at BEGIN instead of failing halfway.
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(this.direct);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+}
