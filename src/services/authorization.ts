@@ -60,6 +60,9 @@ export class Authorizer {
         throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenantId: required for platform administrators');
       return explicitTenantId;
     }
+    // Anyone else acts in their own tenant; naming another is refused, never silently ignored.
+    if (explicitTenantId !== undefined && explicitTenantId !== principal.tenantId)
+      throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenantId: only platform administrators name a tenant');
     return principal.tenantId!;
   }
 

@@ -22,14 +22,28 @@ export function runStoreConformance(
 
     before(async () => {
       store = await open();
-      await store.createTenant({ id: tenantId, name: 'Acme', createdAtMs: t0 });
-      await store.createTenant({ id: otherTenantId, name: 'Other', createdAtMs: t0 + 1 });
-      await store.createGateway({ id: gatewayId, tenantId, name: 'Hall', tokenHash: 'h1', createdAtMs: t0 });
+      await store.directory.createTenant({ id: tenantId, slug: 'acme', name: 'Acme', createdAtMs: t0 });
+      await store.directory.createTenant({
+        id: otherTenantId,
+        slug: 'other',
+        name: 'Other',
+        createdAtMs: t0 + 1,
+      });
+      await createGateway({ id: gatewayId, tenantId, name: 'Hall', tokenHash: 'h1', createdAtMs: t0 });
     });
     after(async () => {
       await dispose(store);
     });
 
+    async function createGateway(input: {
+      id: string;
+      tenantId: string;
+      name: string;
+      tokenHash: string;
+      createdAtMs: number;
+    }): Promise<void> {
+      await store.directory.createGateways([{ ...input, claimCodeHash: null }]);
+    }
     function batch(parts: Partial<IngestBatch>): IngestBatch {
       return { ...emptyBatch(), ...parts };
     }
@@ -78,72 +92,16 @@ export function runStoreConformance(
       await store.ping();
     });
 
-    it('tenants, users and access tokens round-trip', async () => {
-      assert.equal((await store.findTenant(tenantId))?.name, 'Acme');
-      assert.equal(await store.findTenant('nope'), undefined);
-      assert.deepEqual(
-        (await store.listTenants()).map((t) => t.id),
-        [tenantId, otherTenantId],
-      );
-      const userId = randomUUID();
-      await store.createUser({
-        id: userId,
-        tenantId,
-        email: 'Admin@Example.com',
-        passwordHash: 'scrypt$x',
-        role: 'tenant_admin',
-        createdAtMs: t0,
-      });
-      const found = await store.findUserByEmail('admin@example.COM');
-      assert.equal(found?.id, userId);
-      assert.equal(found?.passwordHash, 'scrypt$x');
-      await assert.rejects(
-        store.createUser({
-          id: randomUUID(),
-          tenantId,
-          email: 'ADMIN@example.com',
-          passwordHash: 'y',
-          role: 'tenant_admin',
-          createdAtMs: t0,
-        }),
-      );
-      assert.ok((await store.countUsers()) >= 1);
-      await store.createAccessToken({
-        tokenHash: 'tok1',
-        userId,
-        tenantId,
-        role: 'tenant_admin',
-        expiresAtMs: t0 + 1000,
-      });
-      assert.deepEqual(await store.findAccessToken('tok1'), {
-        userId,
-        tenantId,
-        role: 'tenant_admin',
-        expiresAtMs: t0 + 1000,
-      });
-      assert.equal(await store.deleteExpiredAccessTokens(t0 + 1000), 1);
-      assert.equal(await store.findAccessToken('tok1'), undefined);
-      await store.createAccessToken({
-        tokenHash: 'tok2',
-        userId,
-        tenantId,
-        role: 'tenant_admin',
-        expiresAtMs: t0 + 5000,
-      });
-      await store.deleteAccessToken('tok2');
-      assert.equal(await store.findAccessToken('tok2'), undefined);
-    });
-
     it('gateways: create, find with secret, list per tenant with keyset pages, duplicate id refused', async () => {
       const found = await store.findGateway(gatewayId);
       assert.equal(found?.tokenHash, 'h1');
       assert.equal(found?.status, 'never_connected');
       await assert.rejects(
-        store.createGateway({ id: gatewayId, tenantId, name: 'dup', tokenHash: 'x', createdAtMs: t0 }),
+        createGateway({ id: gatewayId, tenantId, name: 'dup', tokenHash: 'x', createdAtMs: t0 }),
       );
       for (const id of ['gw-2', 'gw-3'])
-        await store.createGateway({ id, tenantId, name: id, tokenHash: 'h', createdAtMs: t0 });
-      await store.createGateway({
+        await createGateway({ id, tenantId, name: id, tokenHash: 'h', createdAtMs: t0 });
+      await createGateway({
         id: 'gw-other',
         tenantId: otherTenantId,
         name: 'x',
@@ -203,7 +161,7 @@ export function runStoreConformance(
     });
 
     it('a device of another gateway is not taken over by an upsert', async () => {
-      await store.createGateway({ id: 'gw-thief', tenantId, name: 't', tokenHash: 'h', createdAtMs: t0 });
+      await createGateway({ id: 'gw-thief', tenantId, name: 't', tokenHash: 'h', createdAtMs: t0 });
       const deviceId = await newDevice();
       await store.applyIngest(
         batch({
@@ -426,7 +384,7 @@ export function runStoreConformance(
     });
 
     it('a device list marks unlisted devices removed and revives listed ones', async () => {
-      await store.createGateway({ id: 'gw-list', tenantId, name: 'l', tokenHash: 'h', createdAtMs: t0 });
+      await createGateway({ id: 'gw-list', tenantId, name: 'l', tokenHash: 'h', createdAtMs: t0 });
       const mk = (id: string) => ({
         id,
         tenantId,
@@ -678,7 +636,7 @@ export function runStoreConformance(
 
     it('gateways are listed in byte order of their ids', async () => {
       for (const id of ['gw-a', 'gw-Z', 'gw-_'])
-        await store.createGateway({ id, tenantId: otherTenantId, name: id, tokenHash: 'h', createdAtMs: t0 });
+        await createGateway({ id, tenantId: otherTenantId, name: id, tokenHash: 'h', createdAtMs: t0 });
       const first = await store.listGateways(otherTenantId, { limit: 2 });
       const second = await store.listGateways(otherTenantId, { limit: 10, after: first.at(-1)!.id });
       assert.deepEqual(
@@ -775,6 +733,440 @@ export function runStoreConformance(
       await store.applyIngest(batch({ readings }));
       assert.equal(await store.countReadings({ deviceId: id }), 5000);
       assert.equal((await store.findDeviceWithChannels(id))?.channels[0]?.value, 4999 % 97);
+    });
+
+    describe('directory', () => {
+      const dir = () => store.directory;
+      async function user(
+        tenant: string | null,
+        email: string,
+        role: 'user' | 'tenant_admin' | 'platform_admin' = 'user',
+      ) {
+        return dir().createUser({
+          id: randomUUID(),
+          tenantId: tenant,
+          email,
+          passwordHash: 'scrypt$x',
+          role,
+          createdAtMs: t0,
+        });
+      }
+
+      it('tenants: slug lookup, unique slug, branding, status', async () => {
+        assert.equal((await dir().findTenantBySlug('acme'))?.id, tenantId);
+        assert.deepEqual((await dir().listTenants()).map((t) => t.id).slice(0, 2), [tenantId, otherTenantId]);
+        await assert.rejects(
+          dir().createTenant({ id: randomUUID(), slug: 'acme', name: 'dup', createdAtMs: t0 }),
+          (error: Error & { code?: string }) => error.code === 'HESTIA_CONFLICT',
+        );
+        const updated = await dir().updateTenant(tenantId, {
+          branding: { displayName: 'Acme Home', logoUrl: null, primaryColor: '#112233', accentColor: null },
+          signupOpen: false,
+        });
+        assert.equal(updated?.branding.primaryColor, '#112233');
+        assert.equal(updated?.signupOpen, false);
+        assert.equal(updated?.name, 'Acme');
+        await dir().updateTenant(tenantId, { signupOpen: true });
+        await dir().setTenantPushCredentials(tenantId, '{"webhook":{"url":"https://x","secret":"s"}}');
+        assert.match((await dir().findTenantPushCredentials(tenantId))!, /webhook/);
+      });
+
+      it('users: emails unique per tenant, case-insensitive; the same email in two tenants', async () => {
+        const a = await user(tenantId, 'Dana@Example.com');
+        const b = await user(otherTenantId, 'dana@example.com');
+        assert.notEqual(a.id, b.id);
+        assert.equal((await dir().findUserByEmail(tenantId, 'DANA@example.com'))?.id, a.id);
+        assert.equal((await dir().findUserByEmail(otherTenantId, 'dana@example.com'))?.id, b.id);
+        assert.equal((await dir().findUsersByEmail('dana@EXAMPLE.com')).length, 2);
+        await assert.rejects(
+          user(tenantId, 'dana@example.COM'),
+          (e: Error & { code?: string }) => e.code === 'HESTIA_CONFLICT',
+        );
+        const admin = await user(null, 'root@example.com', 'platform_admin');
+        await assert.rejects(user(null, 'ROOT@example.com', 'platform_admin'));
+        assert.equal((await dir().findUserByEmail(null, 'root@example.com'))?.id, admin.id);
+        const listed = await dir().listUsers(tenantId, { limit: 100 });
+        assert.ok(listed.some((u) => u.id === a.id));
+        assert.ok(!listed.some((u) => u.id === b.id));
+      });
+
+      it('access tokens resolve only while token, session, account and tenant are live', async () => {
+        const u = await user(tenantId, `tok-${randomUUID()}@example.com`);
+        const session = randomUUID();
+        await dir().createSession({
+          id: session,
+          userId: u.id,
+          tenantId,
+          refreshHash: `r-${session}`,
+          client: null,
+          createdAtMs: t0,
+          expiresAtMs: t0 + 10_000,
+        });
+        await dir().createAccessToken({
+          tokenHash: `a-${session}`,
+          sessionId: session,
+          userId: u.id,
+          expiresAtMs: t0 + 1000,
+        });
+        assert.deepEqual(await dir().findAccessToken(`a-${session}`, t0), {
+          sessionId: session,
+          userId: u.id,
+          tenantId,
+          role: 'user',
+          expiresAtMs: t0 + 1000,
+        });
+        assert.equal(await dir().findAccessToken(`a-${session}`, t0 + 1000), undefined, 'expired');
+        await dir().setUserRole(u.id, 'tenant_admin');
+        assert.equal(
+          (await dir().findAccessToken(`a-${session}`, t0))?.role,
+          'tenant_admin',
+          'role is read live',
+        );
+        await dir().setUserDisabled(u.id, t0);
+        assert.equal(await dir().findAccessToken(`a-${session}`, t0), undefined, 'disabled account');
+        await dir().setUserDisabled(u.id, null);
+        await dir().setTenantStatus(tenantId, 'suspended', t0);
+        assert.equal(await dir().findAccessToken(`a-${session}`, t0), undefined, 'suspended tenant');
+        await dir().setTenantStatus(tenantId, 'active', t0);
+        assert.ok(await dir().findAccessToken(`a-${session}`, t0));
+        await dir().revokeSession(session, t0);
+        assert.equal(await dir().findAccessToken(`a-${session}`, t0), undefined, 'revoked session');
+      });
+
+      it('refresh tokens rotate once (compare-and-set) and the previous one is recognised', async () => {
+        const u = await user(tenantId, `rt-${randomUUID()}@example.com`);
+        const id = randomUUID();
+        await dir().createSession({
+          id,
+          userId: u.id,
+          tenantId,
+          refreshHash: 'r1-' + id,
+          client: 'ua',
+          createdAtMs: t0,
+          expiresAtMs: t0 + 10_000,
+        });
+        const rotate = (from: string, to: string) =>
+          dir().rotateRefreshToken({
+            sessionId: id,
+            fromHash: from + id,
+            toHash: to + id,
+            atMs: t0 + 1,
+            expiresAtMs: t0 + 20_000,
+          });
+        const results = await Promise.all([rotate('r1-', 'r2-'), rotate('r1-', 'r3-')]);
+        assert.deepEqual(results.filter(Boolean).length, 1, 'exactly one concurrent rotation wins');
+        const winner = results[0] ? 'r2-' : 'r3-';
+        assert.equal((await dir().findSessionByRefresh(winner + id))?.current, true);
+        assert.equal((await dir().findSessionByRefresh('r1-' + id))?.current, false);
+        assert.equal((await dir().findSessionByRefresh('r1-' + id))?.session.id, id);
+        assert.equal((await dir().findSession(id))?.expiresAtMs, t0 + 20_000);
+        const keep = randomUUID();
+        await dir().createSession({
+          id: keep,
+          userId: u.id,
+          tenantId,
+          refreshHash: 'k-' + keep,
+          client: null,
+          createdAtMs: t0,
+          expiresAtMs: t0 + 10_000,
+        });
+        assert.equal(await dir().revokeUserSessions(u.id, t0 + 2, keep), 1);
+        assert.deepEqual(
+          (await dir().listUserSessions(u.id, t0 + 3)).map((x) => x.id),
+          [keep],
+        );
+      });
+
+      it('one-time tokens are consumed once and expire', async () => {
+        const u = await user(tenantId, `ott-${randomUUID()}@example.com`);
+        await dir().createOneTimeToken({
+          tokenHash: 'ott-' + u.id,
+          purpose: 'password_reset',
+          userId: u.id,
+          createdAtMs: t0,
+          expiresAtMs: t0 + 100,
+        });
+        assert.equal(
+          await dir().consumeOneTimeToken('ott-' + u.id, 'password_reset', t0 + 100),
+          undefined,
+          'expired',
+        );
+        await dir().createOneTimeToken({
+          tokenHash: 'ott2-' + u.id,
+          purpose: 'password_reset',
+          userId: u.id,
+          createdAtMs: t0,
+          expiresAtMs: t0 + 100,
+        });
+        const [first, second] = await Promise.all([
+          dir().consumeOneTimeToken('ott2-' + u.id, 'password_reset', t0 + 1),
+          dir().consumeOneTimeToken('ott2-' + u.id, 'password_reset', t0 + 1),
+        ]);
+        assert.deepEqual([first, second].filter(Boolean), [u.id]);
+      });
+
+      it('login throttle upserts, reads and clears', async () => {
+        await dir().setLoginThrottle('k', 1, null, t0);
+        await dir().setLoginThrottle('k', 5, t0 + 30_000, t0 + 1);
+        assert.deepEqual(await dir().findLoginThrottle('k'), { failures: 5, lockedUntilMs: t0 + 30_000 });
+        await dir().clearLoginThrottle('k');
+        assert.equal(await dir().findLoginThrottle('k'), undefined);
+      });
+
+      it('API keys: live lookup by digest, revocation, suspended tenant', async () => {
+        const key = await dir().createApiKey({
+          id: randomUUID(),
+          tenantId: otherTenantId,
+          name: 'backend',
+          scopes: ['homes:read', 'users:read'],
+          createdBy: null,
+          createdAtMs: t0,
+          keyHash: 'kh-1',
+        });
+        assert.deepEqual(key.scopes, ['homes:read', 'users:read']);
+        assert.equal((await dir().findLiveApiKeyByHash('kh-1'))?.id, key.id);
+        await dir().setTenantStatus(otherTenantId, 'suspended', t0);
+        assert.equal(await dir().findLiveApiKeyByHash('kh-1'), undefined);
+        await dir().setTenantStatus(otherTenantId, 'active', t0);
+        await dir().touchApiKey(key.id, t0 + 120_000);
+        assert.equal((await dir().findApiKey(otherTenantId, key.id))?.lastUsedAtMs, t0 + 120_000);
+        assert.equal(
+          await dir().revokeApiKey(tenantId, key.id, t0),
+          false,
+          'another tenant cannot revoke it',
+        );
+        assert.equal(await dir().revokeApiKey(otherTenantId, key.id, t0), true);
+        assert.equal(await dir().findLiveApiKeyByHash('kh-1'), undefined);
+      });
+
+      it('homes, members, ownership transfer, rooms and gateway registration', async () => {
+        const owner = await user(tenantId, `own-${randomUUID()}@example.com`);
+        const member = await user(tenantId, `mem-${randomUUID()}@example.com`);
+        const homeId = randomUUID();
+        await dir().createHome(
+          {
+            id: homeId,
+            tenantId,
+            name: 'Flat',
+            timezone: 'Europe/Berlin',
+            latitude: 52.5,
+            longitude: 13.4,
+            createdAtMs: t0,
+          },
+          owner.id,
+        );
+        assert.equal(await dir().findMemberRole(homeId, owner.id), 'owner');
+        await dir().addMember({ homeId, userId: member.id, tenantId, role: 'guest', atMs: t0 });
+        await assert.rejects(
+          dir().addMember({ homeId, userId: member.id, tenantId, role: 'member', atMs: t0 }),
+        );
+        assert.equal(await dir().setMemberRole(homeId, member.id, 'member'), true);
+        assert.deepEqual(
+          (await dir().listUserHomes(member.id)).map((h) => [h.id, h.role]),
+          [[homeId, 'member']],
+        );
+        assert.equal(await dir().transferOwnership(homeId, owner.id, member.id), true);
+        assert.equal(await dir().findMemberRole(homeId, member.id), 'owner');
+        assert.equal(await dir().findMemberRole(homeId, owner.id), 'member');
+        assert.equal(await dir().transferOwnership(homeId, owner.id, member.id), false, 'already owner');
+        assert.equal((await dir().listMembers(homeId)).length, 2);
+        const updated = await dir().updateHome(homeId, { name: 'Loft', latitude: null, longitude: null });
+        assert.deepEqual(
+          [updated?.name, updated?.timezone, updated?.latitude],
+          ['Loft', 'Europe/Berlin', null],
+        );
+
+        const room = await dir().createRoom({
+          id: randomUUID(),
+          tenantId,
+          homeId,
+          name: 'Kitchen',
+          createdAtMs: t0,
+        });
+        await createGateway({ id: 'gw-home', tenantId, name: 'h', tokenHash: 'th', createdAtMs: t0 });
+        assert.equal(await dir().registerGateway('gw-home', homeId, t0 + 5), true);
+        assert.equal(await dir().registerGateway('gw-home', randomUUID(), t0 + 6), false, 'first claim wins');
+        assert.deepEqual(
+          (await dir().listHomeGateways(homeId)).map((g) => [g.id, g.homeId, g.registeredAtMs]),
+          [['gw-home', homeId, t0 + 5]],
+        );
+        const deviceId = randomUUID();
+        await store.applyIngest(
+          batch({
+            devices: [
+              {
+                id: deviceId,
+                tenantId,
+                gatewayId: 'gw-home',
+                type: 'sensor',
+                protocol: 'zwave',
+                nodeId: null,
+                networkId: null,
+                name: null,
+                seenAtMs: t0,
+              },
+            ],
+          }),
+        );
+        await dir().updateDevice(deviceId, { roomId: room.id, name: 'Fridge' });
+        assert.deepEqual(
+          [(await store.findDevice(deviceId))?.roomId, (await store.findDevice(deviceId))?.name],
+          [room.id, 'Fridge'],
+        );
+        assert.equal(await dir().deleteRoom(homeId, room.id), true);
+        assert.equal(
+          (await store.findDevice(deviceId))?.roomId,
+          null,
+          'devices of a deleted room keep no room',
+        );
+        assert.equal(await dir().countHomeGateways(homeId), 1);
+        await dir().unregisterGateway('gw-home');
+        assert.equal((await store.findGateway('gw-home'))?.homeId, null);
+        assert.equal(await dir().deleteHome(homeId), true);
+        assert.equal(await dir().findMemberRole(homeId, member.id), undefined);
+      });
+
+      it('invitations are accepted once and list only open ones', async () => {
+        const id = randomUUID();
+        await dir().createInvitation({
+          id,
+          tenantId,
+          homeId: null,
+          email: 'New@Example.com',
+          role: 'user',
+          tokenHash: 'inv-' + id,
+          invitedBy: null,
+          createdAtMs: t0,
+          expiresAtMs: t0 + 1000,
+        });
+        assert.equal((await dir().findInvitationByToken('inv-' + id))?.email, 'New@Example.com');
+        assert.deepEqual(
+          (await dir().listOpenInvitations(tenantId, null, t0)).map((i) => i.id),
+          [id],
+        );
+        const results = await Promise.all([
+          dir().markInvitationAccepted(id, t0 + 1),
+          dir().markInvitationAccepted(id, t0 + 1),
+        ]);
+        assert.deepEqual(results.filter(Boolean), [true]);
+        assert.deepEqual(await dir().listOpenInvitations(tenantId, null, t0), []);
+        assert.equal(await dir().revokeInvitation(id, t0), false, 'an accepted invitation is not revoked');
+      });
+
+      it('gateway credentials: bulk create is all or nothing, rotation clears a revocation', async () => {
+        await assert.rejects(
+          dir().createGateways([
+            { id: 'bulk-1', tenantId, name: 'b', tokenHash: 't', claimCodeHash: 'c', createdAtMs: t0 },
+            { id: gatewayId, tenantId, name: 'dup', tokenHash: 't', claimCodeHash: null, createdAtMs: t0 },
+          ]),
+          (e: Error & { code?: string }) => e.code === 'HESTIA_CONFLICT',
+        );
+        assert.equal(await store.findGateway('bulk-1'), undefined, 'nothing half-imported');
+        assert.deepEqual([...(await dir().existingGatewayIds(['bulk-1', gatewayId]))], [gatewayId]);
+        await dir().createGateways([
+          { id: 'bulk-1', tenantId, name: 'b', tokenHash: 't', claimCodeHash: 'c', createdAtMs: t0 },
+        ]);
+        assert.equal((await store.findGateway('bulk-1'))?.claimCodeHash, 'c');
+        await dir().revokeGatewayCredentials('bulk-1', t0 + 1);
+        assert.equal((await store.findGateway('bulk-1'))?.credentialsRevokedAtMs, t0 + 1);
+        await dir().setGatewayToken('bulk-1', 't2', t0 + 2);
+        const rotated = await store.findGateway('bulk-1');
+        assert.deepEqual(
+          [rotated?.tokenHash, rotated?.credentialsRevokedAtMs, rotated?.credentialsRotatedAtMs],
+          ['t2', null, t0 + 2],
+        );
+      });
+
+      it("unregistered uplinks are counted; deleting a gateway's data removes devices, state and history", async () => {
+        await createGateway({ id: 'gw-del', tenantId, name: 'd', tokenHash: 'x', createdAtMs: t0 });
+        await store.applyIngest(batch({ unregisteredDrops: [{ gatewayId: 'gw-del', messages: 3 }] }));
+        await store.applyIngest(batch({ unregisteredDrops: [{ gatewayId: 'gw-del', messages: 2 }] }));
+        assert.equal((await store.findGateway('gw-del'))?.unregisteredMessages, 5);
+        const deviceId = randomUUID();
+        const write = (tsMs: number) => ({
+          ...reading(deviceId, 'Temperature', tsMs, 20),
+          gatewayId: 'gw-del',
+        });
+        await store.applyIngest(
+          batch({
+            devices: [
+              {
+                id: deviceId,
+                tenantId,
+                gatewayId: 'gw-del',
+                type: 'sensor',
+                protocol: 'zwave',
+                nodeId: null,
+                networkId: null,
+                name: null,
+                seenAtMs: t0,
+              },
+            ],
+            readings: Array.from({ length: 12_000 }, (_, i) => write(t0 + i * 1000)),
+          }),
+        );
+        assert.equal(await store.countReadings({ gatewayId: 'gw-del' }), 12_000);
+        assert.deepEqual(await store.deleteGatewayData('gw-del'), { devices: 1, readings: 12_000 });
+        assert.equal(await store.countReadings({ gatewayId: 'gw-del' }), 0);
+        assert.equal(await store.findDevice(deviceId), undefined);
+        assert.ok(await store.findGateway('gw-del'), 'the gateway itself stays');
+        // The same device can come back: its series is created afresh, not a stale cached id.
+        await store.applyIngest(
+          batch({
+            devices: [
+              {
+                id: deviceId,
+                tenantId,
+                gatewayId: 'gw-del',
+                type: 'sensor',
+                protocol: 'zwave',
+                nodeId: null,
+                networkId: null,
+                name: null,
+                seenAtMs: t0,
+              },
+            ],
+            readings: [write(t0 + 5)],
+          }),
+        );
+        assert.equal(await store.countReadings({ deviceId }), 1);
+        assert.equal((await store.findDeviceWithChannels(deviceId))?.channels[0]?.tsMs, t0 + 5);
+      });
+
+      it('audit log: append, newest first, filter by action, pages, per tenant', async () => {
+        const base = {
+          atMs: t0,
+          actorType: 'user' as const,
+          actorId: 'u',
+          targetType: null,
+          targetId: null,
+          homeId: null,
+          ip: '127.0.0.1',
+          outcome: 'success' as const,
+        };
+        const ids = [];
+        for (const action of ['auth.login', 'auth.login_failed', 'auth.login']) {
+          ids.push(
+            await dir().appendAudit({ ...base, tenantId: otherTenantId, action, detail: { n: ids.length } }),
+          );
+        }
+        await dir().appendAudit({ ...base, tenantId, action: 'auth.login', detail: {} });
+        const all = await dir().listAudit({ tenantId: otherTenantId, limit: 10 });
+        assert.deepEqual(
+          all.map((e) => e.id),
+          [...ids].reverse(),
+        );
+        assert.deepEqual(all[0]?.detail, { n: 2 });
+        assert.equal(
+          (await dir().listAudit({ tenantId: otherTenantId, limit: 10, action: 'auth.login' })).length,
+          2,
+        );
+        assert.deepEqual(
+          (await dir().listAudit({ tenantId: otherTenantId, limit: 10, beforeId: ids[1] })).map((e) => e.id),
+          [ids[0]],
+        );
+        assert.ok((await dir().listAudit({ tenantId: undefined, limit: 100 })).length >= 4);
+      });
     });
   });
 }
