@@ -54,7 +54,7 @@ export class Authorizer {
   }
 
   /** The tenant a tenant-scoped request acts in (platform admins name it explicitly). */
-  tenantOf(principal: Principal, explicitTenantId?: string | undefined): string {
+  tenantOf(principal: Principal, explicitTenantId?: string): string {
     if (principal.kind === 'user' && principal.role === 'platform_admin') {
       if (!explicitTenantId)
         throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenantId: required for platform administrators');
