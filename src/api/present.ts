@@ -200,6 +200,23 @@ export function parseTime(value: string | undefined, name: string, fallbackMs: n
   return ms;
 }
 
+/**
+ * One page of a keyset listing fetched with `limit + 1` rows: the extra row only tells that
+ * there is a next page, whose cursor is the position of the page's last item.
+ */
+export function pageOf<T, U>(
+  rows: T[],
+  limit: number,
+  positionOf: (row: T) => string | number,
+  present: (row: T) => U,
+): { items: U[]; nextCursor: string | null } {
+  const items = rows.slice(0, limit);
+  return {
+    items: items.map(present),
+    nextCursor: rows.length > limit ? encodeCursor(positionOf(items[items.length - 1]!)) : null,
+  };
+}
+
 /** Opaque pagination cursors (base64url of a position). */
 export function encodeCursor(position: string | number): string {
   return Buffer.from(String(position)).toString('base64url');

@@ -62,7 +62,10 @@ export class Authorizer {
     }
     // Anyone else acts in their own tenant; naming another is refused, never silently ignored.
     if (explicitTenantId !== undefined && explicitTenantId !== principal.tenantId)
-      throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenantId: only platform administrators name a tenant');
+      throw new HestiaError(
+        'HESTIA_VALIDATION_FAILED',
+        'tenantId: only platform administrators name a tenant',
+      );
     return principal.tenantId!;
   }
 

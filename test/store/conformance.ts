@@ -44,6 +44,19 @@ export function runStoreConformance(
     }): Promise<void> {
       await store.directory.createGateways([{ ...input, claimCodeHash: null }]);
     }
+    function deviceOf(id: string, ofGateway: string): IngestBatch['devices'][number] {
+      return {
+        id,
+        tenantId,
+        gatewayId: ofGateway,
+        type: 'sensor',
+        protocol: 'zwave',
+        nodeId: null,
+        networkId: null,
+        name: null,
+        seenAtMs: t0,
+      };
+    }
     function batch(parts: Partial<IngestBatch>): IngestBatch {
       return { ...emptyBatch(), ...parts };
     }
@@ -1089,19 +1102,7 @@ export function runStoreConformance(
         });
         await store.applyIngest(
           batch({
-            devices: [
-              {
-                id: deviceId,
-                tenantId,
-                gatewayId: 'gw-del',
-                type: 'sensor',
-                protocol: 'zwave',
-                nodeId: null,
-                networkId: null,
-                name: null,
-                seenAtMs: t0,
-              },
-            ],
+            devices: [deviceOf(deviceId, 'gw-del')],
             readings: Array.from({ length: 12_000 }, (_, i) => write(t0 + i * 1000)),
           }),
         );
@@ -1113,19 +1114,7 @@ export function runStoreConformance(
         // The same device can come back: its series is created afresh, not a stale cached id.
         await store.applyIngest(
           batch({
-            devices: [
-              {
-                id: deviceId,
-                tenantId,
-                gatewayId: 'gw-del',
-                type: 'sensor',
-                protocol: 'zwave',
-                nodeId: null,
-                networkId: null,
-                name: null,
-                seenAtMs: t0,
-              },
-            ],
+            devices: [deviceOf(deviceId, 'gw-del')],
             readings: [write(t0 + 5)],
           }),
         );

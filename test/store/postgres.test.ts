@@ -70,7 +70,12 @@ if ('failed' in database) {
     it('int8 columns come back as numbers, and a value beyond 2^53 is an error, not a rounded number', async () => {
       const store = new PostgresStore({ connectionString: url, poolSize: 1 });
       try {
-        await store.directory.createTenant({ id: 'int8', slug: 'int8', name: 'big', createdAtMs: 2 ** 53 - 1 });
+        await store.directory.createTenant({
+          id: 'int8',
+          slug: 'int8',
+          name: 'big',
+          createdAtMs: 2 ** 53 - 1,
+        });
         assert.equal((await store.directory.findTenant('int8'))?.createdAtMs, 2 ** 53 - 1);
         const admin = new pg.Client({ connectionString: url });
         await admin.connect();

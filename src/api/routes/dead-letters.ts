@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { authenticated, principalOf } from '../auth.ts';
-import { decodeNumericCursor, encodeCursor, presentDeadLetter } from '../present.ts';
+import { decodeNumericCursor, pageOf, presentDeadLetter } from '../present.ts';
 import { DeadLetterSchema, errorResponses } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
@@ -39,11 +39,7 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
         limit: limit + 1,
         beforeId: decodeNumericCursor(cursor),
       });
-      const items = letters.slice(0, limit);
-      return {
-        items: items.map(presentDeadLetter),
-        nextCursor: letters.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
-      };
+      return pageOf(letters, limit, (row) => row.id, presentDeadLetter);
     },
   );
 };

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { decodeCursor, encodeCursor, presentDevice, presentGateway } from '../present.ts';
+import { decodeCursor, pageOf, presentDevice, presentGateway } from '../present.ts';
 import { DeviceSchema, GatewaySchema, Id, errorResponses, strictBody } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
@@ -132,11 +132,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         limit: limit + 1,
         after: decodeCursor(cursor),
       });
-      const items = gateways.slice(0, limit);
-      return {
-        items: items.map(presentGateway),
-        nextCursor: gateways.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
-      };
+      return pageOf(gateways, limit, (row) => row.id, presentGateway);
     },
   );
 

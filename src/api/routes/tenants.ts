@@ -5,7 +5,7 @@ import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
   decodeCursor,
   decodeNumericCursor,
-  encodeCursor,
+  pageOf,
   presentApiKey,
   presentAudit,
   presentInvitation,
@@ -281,11 +281,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         limit: limit + 1,
         after: decodeCursor(cursor),
       });
-      const items = users.slice(0, limit);
-      return {
-        items: items.map(presentUser),
-        nextCursor: users.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
-      };
+      return pageOf(users, limit, (row) => row.id, presentUser);
     },
   );
 
@@ -461,11 +457,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         beforeId: decodeNumericCursor(cursor),
         action,
       });
-      const items = entries.slice(0, limit);
-      return {
-        items: items.map(presentAudit),
-        nextCursor: entries.length > limit ? encodeCursor(items[items.length - 1]!.id) : null,
-      };
+      return pageOf(entries, limit, (row) => row.id, presentAudit);
     },
   );
 };
