@@ -70,13 +70,20 @@ function ingestSuite(backend: string, storage: ConfigInput['storage'] | undefine
       ]);
       const aggregate = await app.request(
         'GET',
-        `/v1/devices/${DEVICE}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d`,
+        `/v1/devices/${DEVICE}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d&timezone=UTC`,
       );
       assert.equal(aggregate.status, 200);
       assert.deepEqual(
         aggregate.body.points.map((p: { value: number | null }) => p.value),
         [null, 26.1, null, null, null, null, null],
       );
+      // Without a timezone the days are the home's (Europe/Berlin): local midnights, UTC+2 here.
+      const local = await app.request(
+        'GET',
+        `/v1/devices/${DEVICE}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d`,
+      );
+      assert.equal(local.body.timezone, 'Europe/Berlin');
+      assert.equal(local.body.points[0].ts, '2019-10-20T22:00:00.000Z');
       const gw = await app.request('GET', `/v1/gateways/${gateway.id}`);
       assert.equal(gw.body.firmware, '3.0.0');
       assert.equal(gw.body.vendor, 'acme');

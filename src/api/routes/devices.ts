@@ -19,6 +19,12 @@ const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLeng
 const DAY_MS = 86_400_000;
 const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
+/** The timezone of the home the device's gateway is registered to: the home's calendar. */
+async function homeTimezone({ ctx }: ApiContext, device: Device): Promise<string | undefined> {
+  const gateway = await ctx.store.findGateway(device.gatewayId);
+  return gateway?.homeId ? (await ctx.store.directory.findHome(gateway.homeId))?.timezone : undefined;
+}
+
 /** A device the caller may read: its home's members and guests, its provider's staff. */
 function loadDevice({ services }: ApiContext, principal: Principal, deviceId: string): Promise<Device> {
   return services.authorize.device(principal, deviceId, 'read');
@@ -146,11 +152,12 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
             pattern: '^\\d{1,4}(m|h|d|w|mo|y)$',
             description: 'e.g. 15m, 1h, 1d, 1w, 1mo',
           }),
-          timezone: Type.String({
-            default: 'UTC',
-            maxLength: 64,
-            description: 'IANA timezone, e.g. Europe/Moscow',
-          }),
+          timezone: Type.Optional(
+            Type.String({
+              maxLength: 64,
+              description: "IANA timezone, e.g. Europe/Moscow; default the home's timezone (UTC without a home)",
+            }),
+          ),
           fill: Type.Optional(literalUnion(FILL_POLICIES)),
         }),
         response: {
@@ -178,13 +185,14 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       const device = await loadDevice(api, principalOf(request), request.params.deviceId);
       const q = request.query;
       const fill = (q.fill ?? 'null') as FillPolicy;
+      const timezone = q.timezone ?? (await homeTimezone(api, device)) ?? 'UTC';
       const points = await services.telemetry.aggregate(device, {
         label: q.label,
         fromMs: parseTime(q.from, 'from', 0),
         toMs: parseTime(q.to, 'to', 0),
         agg: q.agg,
         interval: q.interval,
-        timezone: q.timezone,
+        timezone,
         fill,
       });
       return {
@@ -192,7 +200,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         label: q.label,
         agg: q.agg,
         interval: q.interval,
-        timezone: q.timezone,
+        timezone,
         fill,
         points: points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
       };
