@@ -17,7 +17,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { readInitialAdmin } from '../src/simulator/files.ts';
 import { gatewayConfigMessage, sensorDataMessage } from '../src/simulator/messages.ts';
 import { DEVICES_PER_GATEWAY, simulatedDevices, type SimulatedDevice } from '../src/simulator/model.ts';
-import { callApi, createGateway, login } from '../src/simulator/provision.ts';
+import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
 import { mainThreadProfile, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import { LatencyHistogram, percentileOf, round, type HistogramData } from './histogram.ts';
@@ -645,19 +645,21 @@ async function main(): Promise<void> {
     const rss = new RssSampler(hestia.pid);
     const admin = readInitialAdmin(dataDir);
     if (!admin) throw new Error('Hestia wrote no initial-admin.json');
-    const token = await login(apiUrl, admin.email, admin.password);
+    const adminToken = await login(apiUrl, admin.email, admin.password);
 
-    progress(`provisioning ${options.gateways} gateways + 1 probe through the API`);
-    const gateways: Array<{ gatewayId: string; token: string }> = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < options.gateways + 1) {
-          const n = ++next;
-          gateways.push(await createGateway(apiUrl, token, `bench gateway ${n}`));
-        }
-      }),
-    );
+    progress(`provisioning ${options.gateways} gateways + 1 probe and registering them to a home`);
+    const prepared = await prepareSimulation({
+      apiUrl,
+      file: path.join(dataDir, 'bench-credentials.json'),
+      count: options.gateways + 1,
+      register: true,
+      adminToken: async () => adminToken,
+      concurrency: 8,
+    });
+    if (prepared.registration && prepared.registration.failed.length > 0) {
+      throw new Error(`gateways not registered: ${JSON.stringify(prepared.registration.failed.slice(0, 3))}`);
+    }
+    const gateways = prepared.gateways.map((g) => ({ gatewayId: g.gatewayId, token: g.token }));
     const probeGateway = gateways.pop()!;
     const payloadBytes = Math.round(
       gatewayLoad(gateways[0]!.gatewayId).channels.reduce((sum, c) => sum + c.variants[0]!.length, 0) /
@@ -696,7 +698,7 @@ async function main(): Promise<void> {
     progress(
       `phase B: fixed rate ${options.rate} msg/s, ${options.warmup} s warm-up + ${options.duration} s measured, probe at ${options.probeHz} Hz`,
     );
-    const probe = await QueryableProbe.connect(mqttUrl, probeGateway, apiUrl, token);
+    const probe = await QueryableProbe.connect(mqttUrl, probeGateway, apiUrl, adminToken);
     for (const worker of workers) {
       worker.send({
         type: 'run',

@@ -1,19 +1,39 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { meterFileFor, readInitialAdmin, readPortsFile } from '../simulator/files.ts';
+import {
+  meterFileFor,
+  readGatewayCredentialsCsv,
+  readInitialAdmin,
+  readPortsFile,
+  type GatewayCredentials,
+} from '../simulator/files.ts';
 import { DEVICES_PER_GATEWAY } from '../simulator/model.ts';
-import { ensureCredentials, login } from '../simulator/provision.ts';
+import {
+  DEFAULT_TENANT_SLUG,
+  SIMULATED_HOME_NAME,
+  ensureSimulatedHome,
+  login,
+  prepareSimulation,
+  registerGateways,
+  type RegistrationSummary,
+} from '../simulator/provision.ts';
 import type { SessionEvent } from '../simulator/session.ts';
 import { Simulator, type SimulatorStats } from '../simulator/simulator.ts';
 
 interface SimulateOptions {
-  gateways: number;
+  gateways?: number;
   url?: string;
   api?: string;
   credentials?: string;
+  credentialsCsv?: string;
   email?: string;
   password?: string;
+  tenant?: string;
+  ownerEmail?: string;
+  ownerPassword?: string;
+  /** false with --no-register. */
+  register: boolean;
   speed: number;
   duration?: number;
   quiet?: boolean;
@@ -43,21 +63,39 @@ export function registerSimulateCommand(program: Command): void {
     .description(
       `simulate gateways, each with ${DEVICES_PER_GATEWAY} devices (5 Z-Wave sensors, 3 cameras), publishing over MQTT`,
     )
-    .option('--gateways <n>', 'number of simulated gateways', positiveInteger, 1)
+    .option(
+      '--gateways <n>',
+      'number of simulated gateways (default: 1; with --credentials-csv, every row)',
+      positiveInteger,
+    )
     .option(
       '--url <mqtt url>',
       'MQTT broker (default: mqtt://localhost:<mqtt in <dataDir>/ports.json>, else 1883)',
     )
     .option(
       '--api <http url>',
-      'Hestia API, to provision gateways (default: http://localhost:<http in ports.json>, else 8080)',
+      'Hestia API, to set up tenant, gateways and home (default: http://localhost:<http in ports.json>, else 8080)',
     )
     .option(
       '--credentials <file>',
-      'gateway credentials, a JSON list of {gatewayId, token} (default: <dataDir>/sim-credentials.json)',
+      "the simulator's accounts and gateway credentials, kept between runs (default: <dataDir>/sim-credentials.json)",
     )
-    .option('--email <email>', 'admin email, to provision missing gateways')
-    .option('--password <password>', 'admin password, to provision missing gateways')
+    .option(
+      '--credentials-csv <file>',
+      'simulate the gateways of a credentials CSV from `hestia admin gateway import` instead of provisioning',
+    )
+    .option('--email <email>', 'platform admin (or tenant admin) email, to set up what is missing')
+    .option('--password <password>', 'platform admin (or tenant admin) password')
+    .option('--tenant <slug>', `tenant to simulate in, created if missing (default: ${DEFAULT_TENANT_SLUG})`)
+    .option(
+      '--owner-email <email>',
+      'home owner who registers the gateways (default: one the simulator signs up)',
+    )
+    .option('--owner-password <password>', "the home owner's password")
+    .option(
+      '--no-register',
+      'leave new gateways pending and print their claim codes, to register them in the app',
+    )
     .option(
       '--speed <factor>',
       'time compression: 1 = real rates, 60 = one simulated hour per minute',
@@ -76,25 +114,41 @@ export function registerSimulateCommand(program: Command): void {
 Each gateway is a home with the seed's devices (document 002): temperature (°C), humidity (%)
 and energy meter (kWh, cumulative) report every 60 s; the motion sensor ("true"/"false") and
 the door ("open"/"closed") report events at random, more often mornings and evenings; three
-ONVIF cameras report streamingOn at every connect, motion events, and a preview every 10 min.
-Values follow the time of day of the simulated clock; --speed compresses time, timestamps
-stay on the real clock, so nothing lies in the future.
+ONVIF cameras report streamingOn, motion events, and a preview every 10 min. Values follow the
+time of day of the simulated clock; --speed compresses time, timestamps stay on the real clock,
+so nothing lies in the future.
+
+Setting up (unless --credentials-csv): with a platform admin's credentials (--email/--password,
+else HESTIA_TOKEN, else <dataDir>/initial-admin.json) the simulator creates the tenant (--tenant,
+default ${DEFAULT_TENANT_SLUG}) with a tenant admin, provisions the gateways as that admin, signs up a home
+owner, creates the home "${SIMULATED_HOME_NAME}" and registers every gateway with its claim code.
+Passwords it generates, tokens and claim codes go to the credentials file (mode 0600); the next
+run reuses them, provisions only what is missing and registers what is not registered. A tenant
+admin's credentials work too (their own tenant). <dataDir> is HESTIA_DATA_DIR, else ./data.
+
+Registration: a gateway waits until Hestia says it is registered to a home ("registration"
+messages on hestia/v1/gw/<id>/down). While pending it announces itself once per notice (its
+gatewayConfig, counted by Hestia, not stored) and withholds telemetry; once accepted it sends
+its gatewayConfig, its cameras' stream state, then telemetry; removed from the home, it stops.
+With --no-register, new gateways stay pending and their claim codes are printed to stdout.
+With --credentials-csv, nothing is provisioned and gateways are registered only when
+--owner-email/--owner-password are given.
 
 MQTT: client id = user name = gateway id, password = token, QoS 1, persistent session, retained
-"online"/"offline" on hestia/v1/gw/<id>/status (also the Last Will), gatewayConfig with all
-devices on every connect; reconnects every second when Hestia restarts, and unacknowledged
-messages are sent again. Messages arriving on hestia/v1/gw/<id>/down are printed.
+"online"/"offline" on hestia/v1/gw/<id>/status (also the Last Will); reconnects every second when
+Hestia restarts, and unacknowledged messages are sent again. Other messages arriving on
+hestia/v1/gw/<id>/down are printed. Device ids derive from the gateway id, so a new run reuses
+the same devices; the energy meters continue from <credentials>.meters.json.
 
-Gateways missing from the credentials file are created through the API (POST /v1/gateways)
-with an admin token: --email/--password, else HESTIA_TOKEN, else <dataDir>/initial-admin.json.
-Device ids derive from the gateway id, so a new run reuses the same devices; the energy meters
-continue from <credentials>.meters.json. <dataDir> is HESTIA_DATA_DIR, else ./data.
-
-A progress line goes to stderr every 2 s: connected/total, published, acknowledged, msg/s,
-reconnects.
+A progress line goes to stderr every 2 s: connected/total, registered, published,
+acknowledged, msg/s, reconnects.
 
 Examples:
   hestia simulate --gateways 10 --speed 60
+  hestia simulate --gateways 3 --no-register        # then register them in the app
+  hestia simulate --tenant acme --email ops@acme.example --password '…' --gateways 5
+  hestia admin gateway import serials.csv --out creds.csv --tenant acme
+  hestia simulate --credentials-csv creds.csv --tenant acme --owner-email me@example.com --owner-password '…'
   hestia simulate --gateways 100 --duration 300 --url mqtt://hestia.example:1883 --api https://hestia.example`,
     )
     .action((options: SimulateOptions) => runSimulate(options));
@@ -105,29 +159,69 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   const ports = readPortsFile(dataDir);
   const url = options.url ?? `mqtt://localhost:${ports?.mqtt ?? 1883}`;
   const apiUrl = options.api ?? process.env.HESTIA_API_URL ?? `http://localhost:${ports?.http ?? 8080}`;
-  const credentialsFile = options.credentials ?? path.join(dataDir, 'sim-credentials.json');
   if ((options.email === undefined) !== (options.password === undefined)) {
     throw new Error('give both --email and --password, or neither');
+  }
+  if ((options.ownerEmail === undefined) !== (options.ownerPassword === undefined)) {
+    throw new Error('give both --owner-email and --owner-password, or neither');
+  }
+  if (options.credentials !== undefined && options.credentialsCsv !== undefined) {
+    throw new Error('give --credentials or --credentials-csv, not both');
   }
   const say = (line: string): void => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
+  const owner =
+    options.ownerEmail !== undefined && options.ownerPassword !== undefined
+      ? { email: options.ownerEmail, password: options.ownerPassword }
+      : undefined;
 
-  mkdirSync(path.dirname(path.resolve(credentialsFile)), { recursive: true });
-  const gateways = await ensureCredentials({
-    file: credentialsFile,
-    count: options.gateways,
-    apiUrl,
-    adminToken: () => adminToken(apiUrl, dataDir, options),
-    onProvisioned: (created, missing) => {
-      if (created === missing || created % 50 === 0)
-        say(`provisioned ${created}/${missing} gateways → ${credentialsFile}`);
-    },
-  });
+  let credentialsFile: string;
+  let gateways: GatewayCredentials[];
+  let registration: RegistrationSummary | null = null;
+  if (options.credentialsCsv !== undefined) {
+    credentialsFile = options.credentialsCsv;
+    const rows = readGatewayCredentialsCsv(credentialsFile);
+    if (options.gateways !== undefined && options.gateways > rows.length) {
+      throw new Error(
+        `${credentialsFile} has ${rows.length} gateway(s), fewer than --gateways ${options.gateways}`,
+      );
+    }
+    gateways = rows.slice(0, options.gateways ?? rows.length);
+    if (owner && options.register) {
+      const ownerToken = await login(apiUrl, owner.email, owner.password, options.tenant);
+      const home = await ensureSimulatedHome(apiUrl, ownerToken, null);
+      registration = await registerGateways(apiUrl, ownerToken, home, gateways);
+    }
+  } else {
+    credentialsFile = options.credentials ?? path.join(dataDir, 'sim-credentials.json');
+    mkdirSync(path.dirname(path.resolve(credentialsFile)), { recursive: true });
+    const prepared = await prepareSimulation({
+      apiUrl,
+      file: credentialsFile,
+      count: options.gateways ?? 1,
+      ...(options.tenant === undefined ? {} : { tenantSlug: options.tenant }),
+      register: options.register,
+      adminToken: () => adminToken(apiUrl, dataDir, options),
+      ...(owner ? { owner } : {}),
+      onProgress: say,
+    });
+    gateways = prepared.gateways;
+    registration = prepared.registration;
+  }
+  if (registration) reportRegistration(registration, say);
+  if (!options.register) {
+    say(
+      'gateways waiting for registration are listed on stdout with their claim codes ("<serial> <claim code>"): ' +
+        'register them in the app, or with POST /v1/homes/<homeId>/gateways {gatewayId, claimCode}',
+    );
+  }
 
   const lastReason = new Map<string, string>();
   let lastError: string | null = null;
   const verbose = !options.quiet && gateways.length <= VERBOSE_GATEWAY_LIMIT;
+  const claimCodes = new Map(gateways.map((gateway) => [gateway.gatewayId, gateway.claimCode]));
+  const registeredBefore = new Set<string>();
   const onEvent = (event: SessionEvent): void => {
     switch (event.kind) {
       case 'connected':
@@ -140,6 +234,28 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
       case 'disconnected':
         if (verbose) process.stderr.write(`gateway ${event.gatewayId} disconnected; reconnecting\n`);
         break;
+      case 'registration': {
+        if (!event.changed) break;
+        const wasRegistered = registeredBefore.has(event.gatewayId);
+        if (event.status === 'accepted') {
+          registeredBefore.add(event.gatewayId);
+          if (verbose)
+            process.stderr.write(
+              `gateway ${event.gatewayId} registered to home "${event.homeName}": sending its configuration, then telemetry\n`,
+            );
+          break;
+        }
+        registeredBefore.delete(event.gatewayId);
+        const code = claimCodes.get(event.gatewayId) ?? '(claim code unknown)';
+        // On stdout whatever the verbosity: what a person needs to register the gateway.
+        process.stdout.write(`${event.gatewayId} ${code}\n`);
+        if (verbose)
+          process.stderr.write(
+            `gateway ${event.gatewayId} ${wasRegistered ? 'removed from its home' : 'waiting for registration'}: ` +
+              `telemetry withheld until it is registered (claim code ${code})\n`,
+          );
+        break;
+      }
       case 'down':
         say(
           `gateway ${event.gatewayId} ← ${event.topic}: ${event.payload.slice(0, DOWN_PAYLOAD_SHOWN_CHARS)}`,
@@ -209,13 +325,36 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   const stats = simulator.stats();
   say(`stopped: ${progressLine(stats, null)}`);
   if (stats.refused === stats.gateways) {
-    throw new Error(`every gateway was refused by ${url}; delete ${credentialsFile} to provision new ones`);
+    throw new Error(
+      options.credentialsCsv === undefined
+        ? `every gateway was refused by ${url}; delete ${credentialsFile} to provision new ones`
+        : `every gateway of ${credentialsFile} was refused by ${url}`,
+    );
+  }
+}
+
+/** What registration did, on stderr: counts, and the gateways left pending with the reason. */
+function reportRegistration(summary: RegistrationSummary, say: (line: string) => void): void {
+  const { home, registered, already, failed } = summary;
+  say(
+    `home "${home.name}" (${home.id}): registered ${registered.length} gateway(s)` +
+      (already.length > 0 ? `, ${already.length} registered already` : ''),
+  );
+  const byReason = new Map<string, string[]>();
+  for (const { gatewayId, reason } of failed)
+    byReason.set(reason, [...(byReason.get(reason) ?? []), gatewayId]);
+  for (const [reason, gatewayIds] of byReason) {
+    const which =
+      gatewayIds.length <= VERBOSE_GATEWAY_LIMIT ? gatewayIds.join(', ') : `${gatewayIds.length} gateways`;
+    process.stderr.write(`stay pending (${which}): ${reason}\n`);
   }
 }
 
 function progressLine(stats: SimulatorStats, ratePerSec: number | null): string {
   const parts = [
     `${stats.connected}/${stats.gateways} connected`,
+    `registered ${stats.registered}`,
+    ...(stats.pending > 0 ? [`pending ${stats.pending}`, `withheld ${stats.withheld}`] : []),
     `published ${stats.published}`,
     `acknowledged ${stats.acknowledged}`,
     ...(ratePerSec === null ? [] : [`${ratePerSec.toFixed(1)} msg/s`]),
@@ -235,17 +374,20 @@ function formatDuration(ms: number): string {
   return days > 0 ? `${days}d ${clock}` : clock;
 }
 
-/** The admin bearer token that provisions gateways: flags, then HESTIA_TOKEN, then initial-admin.json. */
+/**
+ * The admin bearer token that sets up what is missing (a platform admin, or a tenant admin):
+ * flags, then HESTIA_TOKEN, then initial-admin.json (the platform admin of the first start).
+ */
 async function adminToken(apiUrl: string, dataDir: string, options: SimulateOptions): Promise<string> {
   if (options.email !== undefined && options.password !== undefined) {
-    return login(apiUrl, options.email, options.password);
+    return login(apiUrl, options.email, options.password, options.tenant);
   }
   const token = process.env.HESTIA_TOKEN;
   if (token) return token;
   const initial = readInitialAdmin(dataDir);
   if (initial) return login(apiUrl, initial.email, initial.password);
   throw new Error(
-    `gateways must be provisioned but no admin credentials were given: use --email/--password, set HESTIA_TOKEN, ` +
+    `the simulation must be set up but no admin credentials were given: use --email/--password, set HESTIA_TOKEN, ` +
       `or run where ${path.join(dataDir, 'initial-admin.json')} exists`,
   );
 }

@@ -126,7 +126,7 @@ export const ConfigSchema = z
           .int()
           .min(1)
           .default(15 * 60),
-        /** Claim attempts per user per hour; claim codes are short, so guessing must stay slow. */
+        /** Failed claim attempts per person per hour; claim codes are short, so guessing must stay slow. */
         claimAttemptsPerHour: z.number().int().min(1).default(20),
       })
       .strict()

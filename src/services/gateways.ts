@@ -29,7 +29,7 @@ const CLAIM_WINDOW_MS = 60 * 60 * 1000; // 1 hour
  * Credentials can be rotated or revoked, which ends the live MQTT session at once.
  */
 export class GatewayService {
-  /** Claim attempts per user in the current window: claim codes are short, guessing must be slow. */
+  /** Failed claim attempts per person in the current window. */
   private readonly claimAttempts = new Map<string, { windowStartMs: number; count: number }>();
 
   constructor(
@@ -165,11 +165,12 @@ export class GatewayService {
     origin: RequestOrigin,
   ): Promise<Gateway> {
     const { home } = await this.authorize.home(principal, homeId, 'manage');
-    this.countClaimAttempt(principal);
+    this.assertClaimAttemptsLeft(principal);
     const gateway = await this.ctx.store.findGateway(input.gatewayId);
     const matches = claimCodeMatches(input.claimCode, gateway?.claimCodeHash ?? ABSENT_TOKEN_HASH);
     const claimable = gateway && gateway.tenantId === home.tenantId && gateway.homeId === null && matches;
     if (!claimable || !(await this.directory.registerGateway(gateway.id, homeId, this.ctx.clock.now()))) {
+      this.countFailedClaim(principal);
       await this.audit.record({
         tenantId: home.tenantId,
         action: 'gateway.claim_failed',
@@ -193,20 +194,32 @@ export class GatewayService {
     return (await this.ctx.store.findGateway(gateway.id))!;
   }
 
-  private countClaimAttempt(principal: Principal): void {
-    const key = principal.kind === 'user' ? principal.userId : principal.apiKeyId;
+  private claimKey(principal: Principal): string {
+    return principal.kind === 'user' ? principal.userId : principal.apiKeyId;
+  }
+
+  /**
+   * Failed claims per person and hour are limited (claim codes are short: guessing must stay
+   * slow); successful ones are not, so an installer can register a whole building.
+   */
+  private assertClaimAttemptsLeft(principal: Principal): void {
+    const entry = this.claimAttempts.get(this.claimKey(principal));
     const now = this.ctx.clock.now();
-    const entry = this.claimAttempts.get(key);
-    if (!entry || now - entry.windowStartMs >= CLAIM_WINDOW_MS) {
-      this.claimAttempts.set(key, { windowStartMs: now, count: 1 });
-      return;
-    }
-    entry.count += 1;
-    if (entry.count > this.ctx.config.auth.claimAttemptsPerHour) {
-      throw new HestiaError('HESTIA_RATE_LIMITED', 'Too many claim attempts: try again later', {
+    if (!entry || now - entry.windowStartMs >= CLAIM_WINDOW_MS) return;
+    if (entry.count >= this.ctx.config.auth.claimAttemptsPerHour) {
+      throw new HestiaError('HESTIA_RATE_LIMITED', 'Too many failed claim attempts: try again later', {
         retryAfterSeconds: Math.ceil((entry.windowStartMs + CLAIM_WINDOW_MS - now) / 1000),
       });
     }
+  }
+
+  private countFailedClaim(principal: Principal): void {
+    const key = this.claimKey(principal);
+    const now = this.ctx.clock.now();
+    const entry = this.claimAttempts.get(key);
+    if (!entry || now - entry.windowStartMs >= CLAIM_WINDOW_MS)
+      this.claimAttempts.set(key, { windowStartMs: now, count: 1 });
+    else entry.count += 1;
   }
 
   /**

@@ -10,7 +10,7 @@ import {
   type User,
 } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { AccountService } from './accounts.ts';
+import { validateEmail, validatePassword, type AccountService } from './accounts.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import type { InvitationService } from './invitations.ts';
@@ -97,6 +97,9 @@ export class TenantService {
         'slug: 1 to 40 lower-case letters, digits and hyphens',
       );
     if (input.branding) validateBranding(input.branding);
+    // Check the admin's account first: a refused admin must not leave a tenant without one.
+    const adminEmail = validateEmail(input.adminEmail);
+    if (input.adminPassword !== undefined) validatePassword(input.adminPassword);
     if (await this.directory.findTenantBySlug(slug))
       throw new HestiaError('HESTIA_CONFLICT', `A tenant with slug ${slug} already exists`);
     const tenant = await this.directory.createTenant({
@@ -118,7 +121,7 @@ export class TenantService {
     if (input.adminPassword !== undefined) {
       const admin = await this.accounts.createUser({
         tenantId: tenant.id,
-        email: input.adminEmail,
+        email: adminEmail,
         password: input.adminPassword,
         name: null,
         role: 'tenant_admin',
@@ -129,7 +132,7 @@ export class TenantService {
     const invitation = await this.invitations.inviteToTenant(
       principal ?? null,
       tenant.id,
-      { email: input.adminEmail, role: 'tenant_admin' },
+      { email: adminEmail, role: 'tenant_admin' },
       origin,
     );
     return { tenant, admin: null, invitationId: invitation.id };

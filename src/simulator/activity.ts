@@ -121,9 +121,17 @@ export class GatewayActivity {
     this.meterCeilingKwh = kwh;
   }
 
-  /** What a gateway sends on every connect: its device list, then its cameras' stream state. */
+  /** The gateway's device list (gatewayConfig). */
+  configuration(wallMs: number): SeedMessage {
+    return gatewayConfigMessage(this.gatewayId, this.devices, wallMs);
+  }
+
+  /**
+   * What a gateway sends whenever Hestia accepts its registration (every connect of a
+   * registered gateway): its device list, then its cameras' stream state.
+   */
   greeting(wallMs: number): SeedMessage[] {
-    const messages: SeedMessage[] = [gatewayConfigMessage(this.gatewayId, this.devices, wallMs)];
+    const messages: SeedMessage[] = [this.configuration(wallMs)];
     for (const device of this.devices) {
       if (device.deviceType !== 'camera') continue;
       const tsMs = this.stamp(`${device.deviceId}/State`, wallMs);

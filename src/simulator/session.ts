@@ -7,9 +7,44 @@ export function gatewayTopics(gatewayId: string): { up: string; down: string; st
   return { up: `${base}/up`, down: `${base}/down`, status: `${base}/status` };
 }
 
+/**
+ * What Hestia last said about the gateway's registration on its down topic: `unknown` until the
+ * first notice (sent when the gateway subscribes), then `pending` (not registered to a home: its
+ * uplinks are counted, not stored) or `accepted` (registered to the home named).
+ */
+export type Registration =
+  { status: 'unknown' } | { status: 'pending' } | { status: 'accepted'; homeId: string; homeName: string };
+
+export type RegistrationNotice = Exclude<Registration, { status: 'unknown' }> & { gatewayId: string };
+
+/**
+ * Reads a down message: a registration notice, an error for a registration notice that breaks the
+ * contract, or null for any other message (commands, configuration).
+ */
+export function parseRegistrationNotice(payload: string): RegistrationNotice | { error: string } | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return null; // not JSON: not a registration notice, shown as any other down message
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const message = parsed as Record<string, unknown>;
+  if (message.messageType !== 'registration') return null;
+  const { gatewayId, status, homeId, homeName } = message;
+  if (typeof gatewayId !== 'string') return { error: 'registration notice without gatewayId' };
+  if (status === 'pending') return { gatewayId, status };
+  if (status === 'accepted' && typeof homeId === 'string' && typeof homeName === 'string') {
+    return { gatewayId, status, homeId, homeName };
+  }
+  return { error: `registration notice not understood: ${payload.slice(0, 200)}` };
+}
+
 export type SessionEvent =
   | { kind: 'connected'; gatewayId: string; reconnect: boolean }
   | { kind: 'disconnected'; gatewayId: string }
+  /** `changed` is false when Hestia repeats the state the gateway knew (at every reconnect). */
+  | ({ kind: 'registration'; changed: boolean } & RegistrationNotice)
   | { kind: 'down'; gatewayId: string; topic: string; payload: string }
   | { kind: 'refused'; gatewayId: string; reason: string }
   | { kind: 'error'; gatewayId: string; reason: string };
@@ -26,8 +61,17 @@ export interface GatewaySessionOptions {
    * telemetry is dropped, as a real gateway's bounded buffer would; counted in `dropped`.
    */
   maxUnacknowledged?: number;
-  /** Sent after every (re)connect, once the status is online and the down topic subscribed. */
+  /**
+   * Sent whenever Hestia accepts the registration (once per connect of a registered gateway, and
+   * when a person registers it): the device list first, so Hestia knows the devices before their
+   * telemetry (seed 002: the controller sends its configuration once registered).
+   */
   greeting: () => readonly object[];
+  /**
+   * Sent whenever Hestia says the registration is pending: the gateway announces itself (Hestia
+   * counts it in the gateway's unregisteredMessages, so its provider sees it is alive).
+   */
+  announcement?: () => readonly object[];
   onEvent?: (event: SessionEvent) => void;
 }
 
@@ -47,15 +91,23 @@ const PERMANENT_REFUSALS = new Set([2, 4]);
  * One gateway's MQTT session, as a real controller runs it: client id = user name = gateway id,
  * password = token, a persistent session (clean: false) so that QoS 1 messages without a PUBACK
  * are sent again after a reconnect, a retained Last Will "offline" on its status topic, and
- * "online" (retained) on every connect.
+ * "online" (retained) on every connect. Telemetry flows only while Hestia says the gateway is
+ * registered to a home; the last state Hestia told is kept across reconnects, so readings made
+ * while Hestia is unreachable are buffered as before.
  */
 export class GatewaySession {
+  /** Uplink messages handed to MQTT: telemetry, greetings and announcements. */
   published = 0;
   acknowledged = 0;
   failed = 0;
   dropped = 0;
+  /** Telemetry not sent because the registration was not (yet) accepted. */
+  withheld = 0;
+  /** Messages sent to announce the gateway on a pending notice. */
+  announcements = 0;
   connects = 0;
   refusedReason: string | null = null;
+  registration: Registration = { status: 'unknown' };
   readonly topics: ReturnType<typeof gatewayTopics>;
   private client: MqttClient | null = null;
   private stopping = false;
@@ -72,6 +124,11 @@ export class GatewaySession {
 
   get connected(): boolean {
     return this.client?.connected === true;
+  }
+
+  /** Hestia accepted the registration: telemetry flows. */
+  get registered(): boolean {
+    return this.registration.status === 'accepted';
   }
 
   /** Telemetry published and not yet acknowledged (or failed). */
@@ -105,17 +162,25 @@ export class GatewaySession {
       if (this.up && !this.stopping) this.emit({ kind: 'disconnected', gatewayId: this.gatewayId });
       this.up = false;
     });
-    client.on('message', (topic, payload) => {
-      this.emit({ kind: 'down', gatewayId: this.gatewayId, topic, payload: payload.toString('utf8') });
-    });
+    client.on('message', (topic, payload) => this.onDown(topic, payload.toString('utf8')));
     client.on('error', (error: Error & { code?: unknown }) => this.onError(client, error));
   }
 
   /**
-   * Publishes one uplink message (QoS 1). While disconnected, mqtt.js keeps it and sends it
-   * after the reconnect; returns false when it was dropped instead.
+   * Publishes one telemetry message (QoS 1) if the gateway is registered; otherwise it is
+   * withheld (counted, not sent). While disconnected, mqtt.js keeps it and sends it after the
+   * reconnect. Returns false when it was withheld or dropped.
    */
   publish(message: object): boolean {
+    if (!this.registered) {
+      this.withheld++;
+      return false;
+    }
+    return this.send(message);
+  }
+
+  /** Publishes one uplink message (QoS 1); false when it was dropped (buffer full, stopping). */
+  private send(message: object): boolean {
     const client = this.client;
     if (!client || this.stopping || this.refusedReason !== null) return false;
     if (this.unacknowledged >= (this.options.maxUnacknowledged ?? DEFAULT_MAX_UNACKNOWLEDGED)) {
@@ -178,7 +243,34 @@ export class GatewaySession {
         });
       }
     });
-    for (const message of this.options.greeting()) this.publish(message);
+  }
+
+  /** A message on the down topic: registration notices change what the gateway sends. */
+  private onDown(topic: string, payload: string): void {
+    const notice = topic === this.topics.down ? parseRegistrationNotice(payload) : null;
+    if (notice === null) {
+      this.emit({ kind: 'down', gatewayId: this.gatewayId, topic, payload });
+      return;
+    }
+    if ('error' in notice || notice.gatewayId !== this.gatewayId) {
+      const reason = 'error' in notice ? notice.error : `registration notice for ${notice.gatewayId}`;
+      this.emit({ kind: 'error', gatewayId: this.gatewayId, reason });
+      return;
+    }
+    const previous = this.registration;
+    const changed =
+      previous.status !== notice.status ||
+      (previous.status === 'accepted' && notice.status === 'accepted' && previous.homeId !== notice.homeId);
+    const { gatewayId: _gatewayId, ...registration } = notice;
+    this.registration = registration;
+    this.emit({ kind: 'registration', changed, ...notice });
+    if (notice.status === 'accepted') {
+      for (const message of this.options.greeting()) this.send(message);
+    } else {
+      for (const message of this.options.announcement?.() ?? []) {
+        if (this.send(message)) this.announcements++;
+      }
+    }
   }
 
   private onError(client: MqttClient, error: Error & { code?: unknown }): void {

@@ -22,13 +22,19 @@ export interface SimulatorOptions {
 export interface SimulatorStats {
   gateways: number;
   connected: number;
-  /** Telemetry messages handed to MQTT (including those sent again after a reconnect once). */
+  /** Uplink messages handed to MQTT (telemetry, greetings, announcements; each counted once). */
   published: number;
   acknowledged: number;
   failed: number;
   dropped: number;
   reconnects: number;
   refused: number;
+  /** Gateways Hestia said are registered to a home (telemetry flows). */
+  registered: number;
+  /** Gateways Hestia said are waiting for registration (telemetry withheld). */
+  pending: number;
+  /** Telemetry not sent because the gateway was not registered. */
+  withheld: number;
   /** Simulated time elapsed since the start. */
   simulatedMs: number;
 }
@@ -49,7 +55,8 @@ interface SimulatedGateway {
  * Runs simulated gateways: each has its own MQTT session and its own simulated home; a timer
  * moves simulated time (`speed` times faster than the wall clock) and publishes what falls due.
  * Events keep happening while a gateway is disconnected; mqtt.js holds their QoS 1 messages and
- * sends them after the reconnect, as a real gateway's buffer would.
+ * sends them after the reconnect, as a real gateway's buffer would. A gateway whose registration
+ * is pending withholds its telemetry (its home goes on; what happens meanwhile is not sent).
  */
 export class Simulator {
   private readonly gateways: SimulatedGateway[] = [];
@@ -76,6 +83,8 @@ export class Simulator {
         credentials,
         reconnectPeriodMs: options.reconnectPeriodMs ?? 1000,
         greeting: () => activity.greeting(Date.now()),
+        // A pending gateway shows its device list, as the seed's controller does to be registered.
+        announcement: () => [activity.configuration(Date.now())],
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
       this.gateways.push({ activity, session });
@@ -112,6 +121,9 @@ export class Simulator {
       dropped: 0,
       reconnects: 0,
       refused: 0,
+      registered: 0,
+      pending: 0,
+      withheld: 0,
       simulatedMs: (Date.now() - this.startMs) * this.options.speed,
     };
     for (const { session } of this.gateways) {
@@ -122,6 +134,9 @@ export class Simulator {
       stats.dropped += session.dropped;
       stats.reconnects += session.reconnects;
       if (session.refusedReason !== null) stats.refused++;
+      if (session.registration.status === 'accepted') stats.registered++;
+      if (session.registration.status === 'pending') stats.pending++;
+      stats.withheld += session.withheld;
     }
     return stats;
   }

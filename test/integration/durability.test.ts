@@ -10,6 +10,19 @@ const READINGS = 4000;
 const KILL_AFTER_ACKS = 800;
 const PASSWORD = 'durability-test-password';
 
+async function postJson(
+  url: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
 describe('durability: an acknowledged reading survives kill -9', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hestia-durability-'));
   const children: HestiaChild[] = [];
@@ -29,21 +42,48 @@ describe('durability: an acknowledged reading survives kill -9', () => {
         HESTIA_MQTT_PORT: String(mqttPort),
         HESTIA_MQTT_WS_PORT: 'null',
       };
-      const init = await runCli(
-        ['admin', 'init', '--tenant-name', 'Acme', '--email', 'ops@example.com', '--password-stdin'],
+      // A tenant and its gateway through the CLI (on the store, before the first start) …
+      const tenant = await runCli(
+        [
+          ...['admin', 'tenant', 'create', '--name', 'Acme', '--slug', 'acme'],
+          ...['--admin-email', 'ops@example.com', '--password-stdin'],
+        ],
         env,
         PASSWORD,
       );
-      assert.equal(init.code, 0, init.stderr);
+      assert.equal(tenant.code, 0, tenant.stderr);
       const created = await runCli(
-        ['admin', 'gateway', 'create', '--name', 'Hall', '--id', 'gw-durable'],
+        ['admin', 'gateway', 'create', '--tenant', 'acme', '--name', 'Hall', '--id', 'gw-durable'],
         env,
       );
       assert.equal(created.code, 0, created.stderr);
-      const { gatewayId, token } = JSON.parse(created.stdout) as { gatewayId: string; token: string };
+      const { gatewayId, token, claimCode } = JSON.parse(created.stdout) as {
+        gatewayId: string;
+        token: string;
+        claimCode: string;
+      };
 
       let hestia = await startHestiaChild(env);
       children.push(hestia);
+
+      // … registered to a home by a person through the API, so that its telemetry is stored.
+      const api = `http://127.0.0.1:${hestia.ports.http}`;
+      const signup = await postJson(`${api}/v1/auth/signup`, {
+        tenant: 'acme',
+        email: 'owner@example.com',
+        password: PASSWORD,
+      });
+      assert.equal(signup.status, 201, JSON.stringify(signup.body));
+      const ownerToken = (signup.body as { accessToken: string }).accessToken;
+      const home = await postJson(`${api}/v1/homes`, { name: 'Home', timezone: 'UTC' }, ownerToken);
+      assert.equal(home.status, 201, JSON.stringify(home.body));
+      const homeId = (home.body as { id: string }).id;
+      const claim = await postJson(
+        `${api}/v1/homes/${homeId}/gateways`,
+        { gatewayId, claimCode },
+        ownerToken,
+      );
+      assert.equal(claim.status, 200, JSON.stringify(claim.body));
 
       const client = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
         clientId: gatewayId,
@@ -96,12 +136,13 @@ describe('durability: an acknowledged reading survives kill -9', () => {
       await allAcked;
       await client.endAsync();
 
-      const login = await fetch(`http://127.0.0.1:${hestia.ports.http}/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'ops@example.com', password: PASSWORD }),
+      const login = await postJson(`http://127.0.0.1:${hestia.ports.http}/v1/auth/login`, {
+        email: 'ops@example.com',
+        password: PASSWORD,
+        tenant: 'acme',
       });
-      const { accessToken } = (await login.json()) as { accessToken: string };
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      const { accessToken } = login.body as { accessToken: string };
       const url = `http://127.0.0.1:${hestia.ports.http}/v1/devices/counter-1/history?label=Counter&from=${t0}&to=${t0 + READINGS * 1000}&limit=10000`;
       const history = (await (
         await fetch(url, { headers: { authorization: `Bearer ${accessToken}` } })

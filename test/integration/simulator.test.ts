@@ -1,15 +1,24 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { meterFileFor, readInitialAdmin, type GatewayCredentials } from '../../src/simulator/files.ts';
+import { meterFileFor, readCredentialsFile, readInitialAdmin } from '../../src/simulator/files.ts';
 import { simulatedDevices, type SimulatedDevice } from '../../src/simulator/model.ts';
-import { callApi, ensureCredentials, login } from '../../src/simulator/provision.ts';
+import { SIMULATED_HOME_NAME, callApi, login, prepareSimulation } from '../../src/simulator/provision.ts';
 import type { SessionEvent } from '../../src/simulator/session.ts';
 import { Simulator } from '../../src/simulator/simulator.ts';
-import { eventually, startTestApp } from '../helpers/app.ts';
-import { freePort, runCli, startHestiaChild, type HestiaChild } from '../helpers/process.ts';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, TENANT_SLUG, eventually, startTestApp } from '../helpers/app.ts';
+import {
+  HESTIA_BIN,
+  REPO_ROOT,
+  cleanEnv,
+  freePort,
+  runCli,
+  startHestiaChild,
+  type HestiaChild,
+} from '../helpers/process.ts';
 
 /** 1,200 × real time: a climate report every 50 ms per sensor, a camera preview every 0.5 s. */
 const SPEED = 1200;
@@ -97,53 +106,112 @@ async function assertNoDeadLetters(get: Get): Promise<void> {
   assert.deepEqual((letters.body as { items: unknown[] }).items, []);
 }
 
+interface ApiGateway {
+  id: string;
+  homeId: string | null;
+  registration: 'pending' | 'registered';
+  unregisteredMessages: number;
+  status: string;
+}
+
+/** `hestia simulate <args>` as a child process that the test stops (SIGTERM) when it is done. */
+function startSimulateChild(args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(process.execPath, [HESTIA_BIN, 'simulate', ...args], {
+    env: { ...cleanEnv(), ...env },
+    cwd: REPO_ROOT,
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, stdout: () => stdout, stderr: () => stderr };
+}
+
 describe('hestia simulate', () => {
-  it('--help describes the options', async () => {
+  it('--help describes the options, the registration flow and examples', async () => {
     const help = await runCli(['simulate', '--help'], {});
     assert.equal(help.code, 0, help.stderr);
     for (const text of [
       '--gateways',
       '--url',
       '--api',
-      '--credentials',
+      '--credentials <file>',
+      '--credentials-csv <file>',
       '--email',
       '--password',
+      '--tenant <slug>',
+      '--owner-email',
+      '--owner-password',
+      '--no-register',
       '--speed',
+      '--duration',
+      '--quiet',
     ]) {
       assert.ok(help.stdout.includes(text), text);
     }
     for (const text of [
-      '--duration',
-      '--quiet',
       'HESTIA_TOKEN',
       'initial-admin.json',
       'ports.json',
       'Last Will',
+      'claim code',
+      'hestia admin gateway import',
+      'Examples:',
+      'hestia simulate --gateways 3 --no-register',
     ]) {
       assert.ok(help.stdout.includes(text), text);
     }
   });
 
   it(
-    'two gateways: 8 devices each, climate and energy history, streaming cameras, no dead letters',
+    'two registered gateways: 8 devices each, climate and energy history, streaming cameras, no dead letters',
     { timeout: 30_000 },
     async () => {
       const app = await startTestApp();
       const dir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-'));
       const simulators: Simulator[] = [];
       const get: Get = (route) => app.request('GET', route);
+      const apiUrl = `http://127.0.0.1:${app.hestia.ports.http}`;
       try {
         const credentialsFile = path.join(dir, 'sim-credentials.json');
-        const gateways = await ensureCredentials({
-          file: credentialsFile,
-          count: 2,
-          apiUrl: `http://127.0.0.1:${app.hestia.ports.http}`,
-          adminToken: () => Promise.resolve(app.adminToken),
-        });
+        // A tenant admin's token: the simulation runs in that admin's tenant.
+        const prepare = () =>
+          prepareSimulation({
+            apiUrl,
+            file: credentialsFile,
+            count: 2,
+            register: true,
+            adminToken: () => Promise.resolve(app.adminToken),
+          });
+        const prepared = await prepare();
+        const { gateways } = prepared;
         assert.equal(gateways.length, 2);
-        assert.equal(statSync(credentialsFile).mode & 0o777, 0o600, 'tokens are secrets');
+        assert.equal(prepared.tenant?.slug, TENANT_SLUG);
+        assert.equal(prepared.registration?.home.name, SIMULATED_HOME_NAME);
+        assert.deepEqual(
+          prepared.registration?.registered,
+          gateways.map((g) => g.gatewayId),
+        );
+        assert.equal(statSync(credentialsFile).mode & 0o777, 0o600, 'tokens and passwords are secrets');
+        const saved = readCredentialsFile(credentialsFile);
+        assert.equal(saved.tenantAdmin, null, "the given admin's password is not kept");
+        assert.ok(saved.owner, 'the owner the simulator signed up is kept');
+        assert.equal(saved.homeId, prepared.registration?.home.id);
+        assert.ok(
+          saved.gateways.every((g) => g.claimCode),
+          'claim codes are kept',
+        );
+
+        // A second preparation reuses everything: same gateways, same home, nothing to register.
+        const again = await prepare();
+        assert.deepEqual(again.gateways, gateways);
+        assert.equal(again.registration?.home.id, prepared.registration?.home.id);
+        assert.deepEqual(again.registration?.registered, []);
+        assert.equal(again.registration?.already.length, 2);
 
         const downs: SessionEvent[] = [];
+        const registrations: SessionEvent[] = [];
         const run = (seed: number): Simulator => {
           const simulator = Simulator.start({
             url: app.mqttUrl,
@@ -153,6 +221,7 @@ describe('hestia simulate', () => {
             meterFile: meterFileFor(credentialsFile),
             onEvent: (event) => {
               if (event.kind === 'down') downs.push(event);
+              if (event.kind === 'registration') registrations.push(event);
             },
           });
           simulators.push(simulator);
@@ -160,18 +229,25 @@ describe('hestia simulate', () => {
         };
         const startedAt = Date.now();
         const first = run(1);
-        await eventually('both gateways connected', async () =>
-          first.stats().connected === 2 ? true : undefined,
+        await eventually('both gateways connected and registered', async () =>
+          first.stats().connected === 2 && first.stats().registered === 2 ? true : undefined,
         );
+        for (const { gatewayId } of gateways) {
+          const notice = registrations.find((e) => e.gatewayId === gatewayId);
+          assert.ok(notice?.kind === 'registration' && notice.status === 'accepted', gatewayId);
+          assert.equal(notice.homeId, prepared.registration?.home.id);
+          assert.equal(notice.homeName, SIMULATED_HOME_NAME);
+        }
         await app.hestia.broker.publishToGateway(gateways[0]!.gatewayId, { command: 'ping' });
         await eventually('the down message', async () => (downs.length > 0 ? true : undefined));
         assert.equal(downs[0]?.kind === 'down' && downs[0].payload, '{"command":"ping"}');
+        assert.equal(downs.length, 1, 'registration notices are not shown as other down messages');
         await sleep(2500);
         await first.stop();
 
         // A second run: the same devices again, and the meters carry on from the first run.
         const second = run(2);
-        await eventually('reconnected', async () => (second.stats().connected === 2 ? true : undefined));
+        await eventually('reconnected', async () => (second.stats().registered === 2 ? true : undefined));
         await sleep(1000);
         await second.stop();
 
@@ -180,16 +256,24 @@ describe('hestia simulate', () => {
           assert.ok(stats.published > 100, `published ${stats.published}`);
           assert.equal(stats.acknowledged, stats.published, 'every message acknowledged before the stop');
           assert.equal(stats.failed + stats.dropped + stats.refused, 0);
+          assert.equal(stats.pending, 0);
         }
         for (const { gatewayId } of gateways) {
           await assertGatewayData(get, gatewayId, startedAt - 60_000);
-          const gateway = await get(`/v1/gateways/${gatewayId}`);
-          assert.equal(
-            (gateway.body as { status: string }).status,
-            'offline',
-            'a clean stop reports offline',
-          );
+          const gateway = (await get(`/v1/gateways/${gatewayId}`)).body as ApiGateway;
+          assert.equal(gateway.status, 'offline', 'a clean stop reports offline');
+          assert.equal(gateway.unregisteredMessages, 0, 'nothing was sent before the registration');
         }
+        // The owner sees the sixteen devices in the simulated home.
+        const ownerToken = await login(apiUrl, saved.owner.email, saved.owner.password, TENANT_SLUG);
+        const homeDevices = await app.request(
+          'GET',
+          `/v1/homes/${saved.homeId}/devices`,
+          undefined,
+          ownerToken,
+        );
+        assert.equal(homeDevices.status, 200);
+        assert.equal(homeDevices.body.items.length, 16);
         await assertNoDeadLetters(get);
       } finally {
         await Promise.all(simulators.map((s) => s.stop()));
@@ -200,7 +284,127 @@ describe('hestia simulate', () => {
   );
 
   it(
-    'reconnects when Hestia restarts; readings made while it was down arrive after the restart',
+    '--no-register: pending gateways withhold telemetry; one registered by claim code sends, and stops when removed',
+    { timeout: 40_000 },
+    async () => {
+      const app = await startTestApp();
+      const dir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-pending-'));
+      const credentialsFile = path.join(dir, 'sim.json');
+      const gatewayOf = async (id: string): Promise<ApiGateway> => {
+        const response = await app.request('GET', `/v1/gateways/${id}`);
+        assert.equal(response.status, 200);
+        return response.body as ApiGateway;
+      };
+      const devicesOf = async (id: string): Promise<ApiDevice[]> =>
+        (await app.request('GET', `/v1/gateways/${id}/devices`)).body.items as ApiDevice[];
+      const simulate = startSimulateChild(
+        [
+          ...['--api', `http://127.0.0.1:${app.hestia.ports.http}`, '--url', app.mqttUrl],
+          ...['--credentials', credentialsFile, '--tenant', TENANT_SLUG],
+          ...['--email', ADMIN_EMAIL, '--password', ADMIN_PASSWORD],
+          ...['--gateways', '2', '--no-register', '--speed', String(SPEED)],
+        ],
+        { HESTIA_DATA_DIR: dir },
+      );
+      try {
+        const gateways = await eventually(
+          'two gateways provisioned',
+          async () => {
+            const saved = readCredentialsFile(credentialsFile).gateways;
+            return saved.length === 2 ? saved : undefined;
+          },
+          15_000,
+        );
+        const [a, b] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
+        assert.ok(a.claimCode && b.claimCode);
+        await eventually(
+          'both online and announced',
+          async () => {
+            const both = await Promise.all([gatewayOf(a.gatewayId), gatewayOf(b.gatewayId)]);
+            return both.every((g) => g.status === 'online' && g.unregisteredMessages > 0) ? true : undefined;
+          },
+          10_000,
+        );
+        await sleep(1000); // 20 simulated minutes: dozens of readings per gateway, all withheld
+        for (const gateway of [a, b]) {
+          const stored = await gatewayOf(gateway.gatewayId);
+          assert.equal(stored.registration, 'pending');
+          assert.equal(stored.unregisteredMessages, 1, 'one announcement (gatewayConfig), no telemetry');
+          assert.deepEqual(await devicesOf(gateway.gatewayId), [], 'nothing stored while pending');
+        }
+
+        // A person registers gateway a with the claim code printed on it.
+        const claim = await app.request(
+          'POST',
+          `/v1/homes/${app.homeId}/gateways`,
+          { gatewayId: a.gatewayId, claimCode: a.claimCode },
+          app.ownerToken,
+        );
+        assert.equal(claim.status, 200, JSON.stringify(claim.body));
+        const homeDevices = await eventually('the devices of a in the home', async () => {
+          const response = await app.request(
+            'GET',
+            `/v1/homes/${app.homeId}/devices`,
+            undefined,
+            app.ownerToken,
+          );
+          return response.body.items.length === 8 ? (response.body.items as ApiDevice[]) : undefined;
+        });
+        assert.deepEqual(
+          homeDevices.map((d) => d.id).sort(),
+          simulatedDevices(a.gatewayId)
+            .map((d) => d.deviceId)
+            .sort(),
+        );
+        const get: Get = (route) => app.request('GET', route);
+        await eventually('readings of a', async () =>
+          (await history(get, deviceOf(a.gatewayId, 'temperature'), 0)).length >= 5 ? true : undefined,
+        );
+        assert.deepEqual(await devicesOf(b.gatewayId), [], 'b is still pending');
+        assert.equal((await gatewayOf(b.gatewayId)).unregisteredMessages, 1);
+
+        // Removed from the home, gateway a is pending again: it announces itself and stops telemetry.
+        const before = (await gatewayOf(a.gatewayId)).unregisteredMessages;
+        const removed = await app.request(
+          'DELETE',
+          `/v1/homes/${app.homeId}/gateways/${a.gatewayId}?confirm=${a.gatewayId}`,
+          undefined,
+          app.ownerToken,
+        );
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
+        await eventually('a announced itself again', async () =>
+          (await gatewayOf(a.gatewayId)).unregisteredMessages > before ? true : undefined,
+        );
+        await sleep(1000); // at this speed a still sending would add some sixty messages a second
+        const after = (await gatewayOf(a.gatewayId)).unregisteredMessages;
+        assert.ok(after - before <= 10, `a kept sending after its removal: ${after - before} messages`);
+        assert.deepEqual(await devicesOf(a.gatewayId), [], 'removed data stays deleted');
+
+        simulate.child.kill('SIGTERM');
+        assert.equal(await simulate.exited, 0, simulate.stderr());
+        const lines = simulate.stdout().trim().split('\n');
+        assert.equal(lines.filter((l) => l === `${a.gatewayId} ${a.claimCode}`).length, 2, simulate.stdout());
+        assert.equal(lines.filter((l) => l === `${b.gatewayId} ${b.claimCode}`).length, 1, simulate.stdout());
+        assert.match(simulate.stderr(), new RegExp(`gateway ${a.gatewayId} registered to home "Home"`));
+        assert.match(simulate.stderr(), new RegExp(`gateway ${a.gatewayId} removed from its home`));
+        assert.match(
+          simulate.stderr(),
+          /registered [01] {2}pending [12] {2}withheld [1-9]/,
+          'the progress line counts pending gateways',
+        );
+      } finally {
+        if (simulate.child.exitCode === null) {
+          simulate.child.kill('SIGKILL');
+          await simulate.exited;
+        }
+        await app.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it(
+    'sets up a demo tenant as platform admin; reconnects when Hestia restarts, readings made meanwhile arrive',
     { timeout: 40_000 },
     async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-restart-'));
@@ -223,12 +427,22 @@ describe('hestia simulate', () => {
         assert.ok(admin, 'the first start wrote initial-admin.json');
         const apiUrl = `http://127.0.0.1:${hestia.ports.http}`;
         const credentialsFile = path.join(dataDir, 'sim-credentials.json');
-        const gateways: GatewayCredentials[] = await ensureCredentials({
+        const progress: string[] = [];
+        const { gateways, tenant, registration } = await prepareSimulation({
+          apiUrl,
           file: credentialsFile,
           count: 2,
-          apiUrl,
+          register: true,
           adminToken: () => login(apiUrl, admin.email, admin.password),
+          onProgress: (line) => progress.push(line),
         });
+        assert.equal(tenant?.slug, 'demo');
+        assert.equal(registration?.registered.length, 2);
+        assert.match(progress.join('\n'), /created tenant demo/);
+        const saved = readCredentialsFile(credentialsFile);
+        assert.ok(saved.tenantAdmin && saved.owner, 'the accounts the simulator made are kept');
+        assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);
+
         const startedAt = Date.now();
         const running = Simulator.start({
           url: `mqtt://127.0.0.1:${mqttPort}`,
@@ -237,7 +451,9 @@ describe('hestia simulate', () => {
           meterFile: meterFileFor(credentialsFile),
         });
         simulator = running;
-        await eventually('connected', async () => (running.stats().connected === 2 ? true : undefined));
+        await eventually('registered', async () => (running.stats().registered === 2 ? true : undefined));
+        // Readings due before Hestia's first notice wait for none: they are withheld, as when pending.
+        const withheldBeforeRegistration = running.stats().withheld;
         await sleep(1000);
 
         hestia.child.kill('SIGTERM');
@@ -264,9 +480,15 @@ describe('hestia simulate', () => {
         for (const session of running.sessions)
           assert.ok(session.reconnects >= 1, `${session.gatewayId} reconnected`);
         assert.equal(stats.acknowledged, stats.published, 'what waited during the restart was delivered');
+        assert.equal(stats.registered, 2, 'still registered after the restart');
+        assert.equal(
+          stats.withheld,
+          withheldBeforeRegistration,
+          'nothing withheld across the restart: the gateways remember they are registered',
+        );
 
         const newApi = `http://127.0.0.1:${restarted.ports.http}`;
-        const token = await login(newApi, admin.email, admin.password);
+        const token = await login(newApi, saved.tenantAdmin.email, saved.tenantAdmin.password, 'demo');
         const get: Get = async (route) => ({
           status: 200,
           body: await callApi(newApi, 'GET', route, undefined, token),
