@@ -145,6 +145,8 @@ export class TenantService {
 
   async getTenant(principal: Principal, tenantId: string): Promise<Tenant> {
     this.authorize.assertTenant(principal, tenantId, 'tenant');
+    if (principal.kind === 'api_key' && !principal.scopes.includes('tenant:read'))
+      throw new HestiaError('HESTIA_FORBIDDEN', 'This API key lacks the scope tenant:read');
     const tenant = await this.directory.findTenant(tenantId);
     if (!tenant) throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
     return tenant;

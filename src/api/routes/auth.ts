@@ -102,7 +102,7 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/auth/logout',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['auth'],
         summary: 'End this session: its access and refresh tokens stop working',
@@ -119,7 +119,7 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/auth/password',
     {
-      preHandler: caller,
+      onRequest: caller,
       config: perIp,
       schema: {
         tags: ['auth'],
@@ -176,7 +176,7 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/invitations/accept',
     {
-      preHandler: optionallyAuthenticated(services.accounts),
+      onRequest: optionallyAuthenticated(services.accounts),
       config: perIp,
       schema: {
         tags: ['auth', 'homes'],
@@ -212,7 +212,7 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/me',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['auth'],
         summary: 'The signed-in person, their provider and their homes',

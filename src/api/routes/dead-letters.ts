@@ -9,7 +9,7 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.get(
     '/v1/dead-letters',
     {
-      preHandler: authenticated(services.accounts),
+      onRequest: authenticated(services.accounts),
       schema: {
         tags: ['ingest'],
         summary: "Rejected uplink messages of the tenant's gateways",

@@ -39,7 +39,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['devices'],
         summary: 'One device with the current state of every channel',
@@ -60,7 +60,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/preview',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['devices'],
         summary: "A camera's latest preview image",
@@ -82,7 +82,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/history',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['devices', 'statistics'],
         summary: 'Raw readings of one channel in [from, to), paged',
@@ -135,7 +135,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.get(
     '/v1/devices/:deviceId/aggregate',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['devices', 'statistics'],
         summary: 'One channel aggregated per calendar bucket (e.g. the mean temperature per day of a week)',
@@ -155,7 +155,8 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           timezone: Type.Optional(
             Type.String({
               maxLength: 64,
-              description: "IANA timezone, e.g. Europe/Moscow; default the home's timezone (UTC without a home)",
+              description:
+                "IANA timezone, e.g. Europe/Moscow; default the home's timezone (UTC without a home)",
             }),
           ),
           fill: Type.Optional(literalUnion(FILL_POLICIES)),
@@ -210,7 +211,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
   app.patch(
     '/v1/devices/:deviceId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['devices'],
         summary: 'Name a device or put it in a room of its home (members and owners)',

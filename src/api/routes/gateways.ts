@@ -25,7 +25,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.post(
     '/v1/gateways',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary: 'Provision a gateway; its MQTT token and claim code are returned once, here',
@@ -103,7 +103,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.get(
     '/v1/gateways',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary: "List the tenant's gateways",
@@ -139,7 +139,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.get(
     '/v1/gateways/:gatewayId',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary: 'One gateway',
@@ -158,7 +158,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.get(
     '/v1/gateways/:gatewayId/devices',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways', 'devices'],
         summary: "A gateway's devices with the current state of every channel",
@@ -181,7 +181,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.post(
     '/v1/gateways/import',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary:
@@ -225,7 +225,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.post(
     '/v1/gateways/:gatewayId/credentials/rotate',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary: 'Issue a new MQTT token; the old one stops working and the live session is closed at once',
@@ -247,7 +247,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
   app.delete(
     '/v1/gateways/:gatewayId/credentials',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['gateways'],
         summary: 'Revoke the MQTT credentials (lost or stolen device); the live session is closed at once',

@@ -45,7 +45,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/homes',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Create a home; the caller becomes its owner',
@@ -73,7 +73,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: "The caller's homes with their role (a provider's staff: every home of the provider)",
@@ -96,7 +96,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'One home',
@@ -111,7 +111,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.patch(
     '/v1/homes/:homeId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Rename a home, change its time zone or location (owners)',
@@ -136,7 +136,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/homes/:homeId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Delete a home without gateways (owners)',
@@ -154,7 +154,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId/devices',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes', 'devices'],
         summary: 'Every device of the home with the current state of its channels',
@@ -175,7 +175,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId/rooms',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Rooms of a home',
@@ -192,7 +192,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/homes/:homeId/rooms',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Add a room (owners)',
@@ -216,7 +216,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.patch(
     '/v1/homes/:homeId/rooms/:roomId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Rename a room (owners)',
@@ -240,7 +240,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/homes/:homeId/rooms/:roomId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Delete a room (owners); its devices keep no room',
@@ -260,7 +260,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId/members',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'People of a home and their roles',
@@ -280,7 +280,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.patch(
     '/v1/homes/:homeId/members/:userId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: "Change a member's role to member or guest (owners)",
@@ -305,7 +305,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/homes/:homeId/members/:userId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Remove a member (owners), or leave a home (oneself)',
@@ -328,7 +328,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/homes/:homeId/transfer',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Hand the home to one of its members; the owner stays on as a member (owners)',
@@ -352,7 +352,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/homes/:homeId/invitations',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Invite a person to the home by mail as member or guest (owners)',
@@ -386,7 +386,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId/invitations',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Open invitations of the home (owners)',
@@ -405,7 +405,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/homes/:homeId/invitations/:invitationId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes'],
         summary: 'Withdraw an invitation (owners)',
@@ -429,7 +429,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/homes/:homeId/gateways',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes', 'gateways'],
         summary: 'Gateways registered to the home',
@@ -448,7 +448,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/homes/:homeId/gateways',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes', 'gateways'],
         summary: 'Register a gateway to the home with the serial and claim code printed on it (owners)',
@@ -480,7 +480,7 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/homes/:homeId/gateways/:gatewayId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['homes', 'gateways'],
         summary: 'Remove a gateway from the home, deleting its devices and history (owners)',

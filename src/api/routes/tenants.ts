@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { API_KEY_SCOPES } from '../../core/domain.ts';
+import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
@@ -42,7 +43,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/tenants',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Create a service provider with its first admin (platform admins)',
@@ -87,7 +88,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Every service provider (platform admins)',
@@ -103,7 +104,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants/:tenantId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'One service provider',
@@ -119,7 +120,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.patch(
     '/v1/tenants/:tenantId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Change name, branding or sign-up policy (tenant admins)',
@@ -154,7 +155,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
     app.post(
       `/v1/tenants/:tenantId/${path}`,
       {
-        preHandler: caller,
+        onRequest: caller,
         schema: {
           tags: ['tenants'],
           summary: suspended
@@ -188,7 +189,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.put(
     '/v1/tenants/:tenantId/push-credentials',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: "Set the provider's push credentials (OneSignal, FCM, webhook); secrets are never returned",
@@ -244,7 +245,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants/:tenantId/push-credentials',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Which push providers are configured',
@@ -259,7 +260,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants/:tenantId/users',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: "The provider's people (tenant admins, or an API key with users:read)",
@@ -288,7 +289,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.patch(
     '/v1/tenants/:tenantId/users/:userId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: "Change a person's role or disable the account (tenant admins); disabling ends its sessions",
@@ -319,7 +320,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/tenants/:tenantId/invitations',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Invite a person to the provider by mail (tenant admins)',
@@ -339,6 +340,9 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
       const principal = principalOf(request);
       const { tenantId } = request.params;
       services.authorize.assertTenantAdmin(principal, tenantId, 'users:write', 'tenant');
+      // A key may invite people, never administrators: a leaked key must not mint an admin.
+      if (principal.kind === 'api_key' && request.body.role !== 'user')
+        throw new HestiaError('HESTIA_FORBIDDEN', 'API keys invite people with the role user only');
       const invitation = await services.invitations.inviteToTenant(
         principal,
         tenantId,
@@ -352,7 +356,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants/:tenantId/api-keys',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: "The provider's API keys (tenant admins); the keys themselves are never shown again",
@@ -371,7 +375,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.post(
     '/v1/tenants/:tenantId/api-keys',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: "Create an API key for the provider's own backend; the key is returned once, here",
@@ -407,7 +411,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.delete(
     '/v1/tenants/:tenantId/api-keys/:keyId',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Revoke an API key; it stops working at once',
@@ -430,7 +434,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   app.get(
     '/v1/tenants/:tenantId/audit',
     {
-      preHandler: caller,
+      onRequest: caller,
       schema: {
         tags: ['tenants'],
         summary: 'Security-relevant actions in the provider, newest first (tenant admins, or audit:read)',
