@@ -872,6 +872,10 @@ export function runStoreConformance(
         assert.equal((await dir().findSessionByRefresh(winner + id))?.current, true);
         assert.equal((await dir().findSessionByRefresh('r1-' + id))?.current, false);
         assert.equal((await dir().findSessionByRefresh('r1-' + id))?.session.id, id);
+        assert.equal(await rotate(winner, 'r4-'), true);
+        assert.equal((await dir().findSessionByRefresh('r1-' + id))?.current, false, 'two generations back');
+        assert.equal((await dir().findSessionByRefresh(winner + id))?.current, false);
+        assert.equal((await dir().findSessionByRefresh('r4-' + id))?.current, true);
         assert.equal((await dir().findSession(id))?.expiresAtMs, t0 + 20_000);
         const keep = randomUUID();
         await dir().createSession({

@@ -217,21 +217,23 @@ export class DirectoryStore {
     return row ? toSession(row) : undefined;
   }
 
-  /** The session whose current refresh token has this digest, or whose previous one had it. */
+  /** The session whose current refresh token has this digest, or which rotated it out earlier. */
   async findSessionByRefresh(
     refreshHash: string,
   ): Promise<{ session: Session; current: boolean } | undefined> {
     const current = await this.sql.get('SELECT * FROM sessions WHERE refresh_hash = ?', [refreshHash]);
     if (current) return { session: toSession(current), current: true };
-    const previous = await this.sql.get('SELECT * FROM sessions WHERE previous_refresh_hash = ?', [
-      refreshHash,
-    ]);
-    return previous ? { session: toSession(previous), current: false } : undefined;
+    const retired = await this.sql.get(
+      'SELECT s.* FROM retired_refresh_tokens r JOIN sessions s ON s.id = r.session_id WHERE r.token_hash = ?',
+      [refreshHash],
+    );
+    return retired ? { session: toSession(retired), current: false } : undefined;
   }
 
   /**
    * Replaces the refresh token if it is still `fromHash` (compare-and-set: of two concurrent
-   * refreshes with one token, one wins). Returns whether this call rotated it.
+   * refreshes with one token, one wins) and retires the old one. Returns whether this call
+   * rotated it.
    */
   async rotateRefreshToken(input: {
     sessionId: string;
@@ -240,12 +242,19 @@ export class DirectoryStore {
     atMs: number;
     expiresAtMs: number;
   }): Promise<boolean> {
-    const changed = await this.sql.run(
-      `UPDATE sessions SET refresh_hash = ?, previous_refresh_hash = ?, refreshed_at_ms = ?, expires_at_ms = ?
-       WHERE id = ? AND refresh_hash = ? AND revoked_at_ms IS NULL`,
-      [input.toHash, input.fromHash, input.atMs, input.expiresAtMs, input.sessionId, input.fromHash],
-    );
-    return changed === 1;
+    return this.sql.transaction(async (tx) => {
+      const changed = await tx.run(
+        `UPDATE sessions SET refresh_hash = ?, refreshed_at_ms = ?, expires_at_ms = ?
+         WHERE id = ? AND refresh_hash = ? AND revoked_at_ms IS NULL`,
+        [input.toHash, input.atMs, input.expiresAtMs, input.sessionId, input.fromHash],
+      );
+      if (changed !== 1) return false;
+      await tx.run(
+        'INSERT INTO retired_refresh_tokens (token_hash, session_id, retired_at_ms) VALUES (?, ?, ?)',
+        [input.fromHash, input.sessionId, input.atMs],
+      );
+      return true;
+    });
   }
 
   /** Ends a session: its refresh token stops working and its access tokens are deleted. */

@@ -81,14 +81,13 @@ ALTER TABLE tenants ADD COLUMN push_credentials {text};
 UPDATE tenants SET slug = id;
 CREATE UNIQUE INDEX tenants_slug ON tenants (slug);
 
--- A login. The refresh token rotates at each use; presenting the previous one again means it
+-- A login. The refresh token rotates at each use; presenting any earlier one again means it
 -- was copied, and revokes the session.
 CREATE TABLE sessions (
   id {id} PRIMARY KEY,
   tenant_id {id} REFERENCES tenants(id) ON DELETE CASCADE,
   user_id {id} NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   refresh_hash {id} NOT NULL UNIQUE,
-  previous_refresh_hash {id},
   client {text},
   created_at_ms {int} NOT NULL,
   refreshed_at_ms {int} NOT NULL,
@@ -96,7 +95,13 @@ CREATE TABLE sessions (
   revoked_at_ms {int}
 );
 CREATE INDEX sessions_by_user ON sessions (user_id);
-CREATE INDEX sessions_by_previous_refresh ON sessions (previous_refresh_hash);
+-- Every refresh token a session rotated out, kept as long as the session.
+CREATE TABLE retired_refresh_tokens (
+  token_hash {id} PRIMARY KEY,
+  session_id {id} NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  retired_at_ms {int} NOT NULL
+);
+CREATE INDEX retired_refresh_tokens_by_session ON retired_refresh_tokens (session_id);
 CREATE TABLE access_tokens (
   token_hash {id} PRIMARY KEY,
   session_id {id} NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
