@@ -1,13 +1,5 @@
-import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,13 +16,16 @@ import { LatencyHistogram, percentileOf, round, type HistogramData } from './his
 import { gatewayLoad } from './payloads.ts';
 import type { FromWorker, ToWorker, WorkerCounters, WorkerGateway } from './protocol.ts';
 import {
-  RssSampler,
-  cpuPercent,
-  freePort,
-  machineCpuTicks,
-  processCpuSeconds,
-  waitForPort,
-} from './system.ts';
+  REPO_ROOT,
+  killChildren,
+  progress,
+  removeAtExit,
+  startHestia,
+  startMosquitto,
+  track,
+  waitForExit,
+} from './processes.ts';
+import { RssSampler, cpuPercent, machineCpuTicks, processCpuSeconds } from './system.ts';
 
 /**
  * `npm run bench:ingest`: how many QoS 1 readings per second Hestia makes durable, and how
@@ -39,14 +34,10 @@ import {
  * document with every figure to stdout. Everything runs on 127.0.0.1 and stops by itself.
  */
 
-const REPO_ROOT = path.resolve(import.meta.dirname, '..');
-const HESTIA_BIN = path.join(REPO_ROOT, 'bin/hestia.js');
 const WORKER = path.join(import.meta.dirname, 'load-worker.ts');
-const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 /** The targets of the benchmark issue, for this 2-core machine. */
 const TARGET_DURABLE_MSG_PER_SEC = 20_000;
 const TARGET_P99_MS = 100;
-const STARTUP_TIMEOUT_MS = 30_000;
 const PROBE_TIMEOUT_MS = 5000;
 /** Pause between two polls of the probe's device: the resolution of the queryable latency. */
 const PROBE_POLL_INTERVAL_MS = 2;
@@ -65,150 +56,9 @@ interface Options {
   hestiaEnv: string[];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Children: every process started here is killed when this one exits, however it exits.
-
-const children = new Set<ChildProcess>();
-/** Removed at exit unless --keep, also when the run is interrupted. */
-let workDirToRemove: string | null = null;
-function track<T extends ChildProcess>(child: T): T {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-  if (workDirToRemove) rmSync(workDirToRemove, { recursive: true, force: true });
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    progress(`${signal}: stopping`);
-    process.exit(130);
-  });
-}
-
-const benchStartedAt = performance.now();
-function progress(message: string): void {
-  process.stderr.write(`[bench +${((performance.now() - benchStartedAt) / 1000).toFixed(1)}s] ${message}\n`);
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Microseconds on the monotonic clock that V8's profiler stamps its samples with. */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-/** This environment minus HESTIA_* variables, which would reconfigure the Hestia under test. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('HESTIA_')));
-}
-
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hestia and Mosquitto under test.
-
-interface HestiaProcess {
-  child: ChildProcess;
-  pid: number;
-  dataDir: string;
-  ports: { mqtt: number; http: number };
-}
-
-async function startHestia(
-  dataDir: string,
-  profileDir: string | null,
-  overrides: Record<string, string>,
-): Promise<HestiaProcess> {
-  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), HESTIA_BIN, 'start'];
-  const child = track(
-    spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: {
-        ...cleanEnv(),
-        HESTIA_DATA_DIR: dataDir,
-        HESTIA_HTTP_PORT: '0',
-        HESTIA_HTTP_HOST: '127.0.0.1',
-        HESTIA_MQTT_PORT: '0',
-        HESTIA_MQTT_HOST: '127.0.0.1',
-        HESTIA_MQTT_WS_PORT: '0',
-        HESTIA_LOG_LEVEL: 'warn',
-        ...overrides,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output += chunk.toString();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  while (!output.includes('Hestia is running')) {
-    if (child.exitCode !== null) throw new Error(`Hestia exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() > deadline)
-      throw new Error(`Hestia did not start in ${STARTUP_TIMEOUT_MS} ms:\n${output}`);
-    await sleep(50);
-  }
-  // From here on only warnings and errors are printed; pass them on.
-  child.stdout?.off('data', collect);
-  child.stderr?.off('data', collect);
-  const forward = (chunk: Buffer): void => {
-    process.stderr.write(chunk.toString().replace(/^(?=.)/gm, '[hestia] '));
-  };
-  child.stdout?.on('data', forward);
-  child.stderr?.on('data', forward);
-  const ports = JSON.parse(readFileSync(path.join(dataDir, 'ports.json'), 'utf8')) as {
-    mqtt: number;
-    http: number;
-  };
-  return { child, pid: child.pid!, dataDir, ports };
-}
-
-async function startMosquitto(
-  workDir: string,
-): Promise<{ child: ChildProcess; port: number; version: string }> {
-  if (!existsSync(MOSQUITTO_BIN))
-    throw new Error(`${MOSQUITTO_BIN} not found: install mosquitto for the reference`);
-  const port = await freePort();
-  const config = path.join(workDir, 'mosquitto.conf');
-  // A private broker on a port of its own: the system's Mosquitto (1883) is left alone.
-  writeFileSync(
-    config,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'max_inflight_messages 0',
-      'max_queued_messages 0',
-      'log_dest stderr',
-      'log_type error',
-      'log_type warning',
-      '',
-    ].join('\n'),
-  );
-  const child = track(spawn(MOSQUITTO_BIN, ['-c', config], { stdio: ['ignore', 'ignore', 'pipe'] }));
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[mosquitto] ${chunk.toString()}`));
-  await waitForPort(port, 10_000);
-  let usage: string;
-  try {
-    usage = execFileSync(MOSQUITTO_BIN, ['-h'], { encoding: 'utf8' });
-  } catch (error) {
-    // `mosquitto -h` prints its usage, version on the first line, and exits with a non-zero code.
-    usage = String((error as { stdout?: string }).stdout ?? '');
-  }
-  return { child, port, version: /mosquitto version (\S+)/.exec(usage)?.[1] ?? 'unknown' };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Load workers.
@@ -601,7 +451,7 @@ function parseOptions(): Options {
 async function main(): Promise<void> {
   const options = parseOptions();
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'hestia-bench-'));
-  if (!options.keep) workDirToRemove = workDir;
+  if (!options.keep) removeAtExit(workDir);
   const dataDir = path.join(workDir, 'data');
   const profileDir =
     options.profile === undefined || options.profile === false
@@ -830,7 +680,7 @@ async function main(): Promise<void> {
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
-    for (const child of children) child.kill('SIGKILL');
+    killChildren();
     if (options.keep) progress(`kept ${workDir}`);
   }
 }
