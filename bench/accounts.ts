@@ -161,7 +161,7 @@ async function main(): Promise<void> {
       'serial,name',
       ...Array.from({ length: options.gateways }, (_, i) => `bench-${i},Bench ${i}`),
     ].join('\n');
-    let t0 = performance.now();
+    const t0 = performance.now();
     const imported = await fetch(`${apiUrl}/v1/gateways/import`, {
       method: 'POST',
       headers: { authorization: `Bearer ${tenantAdmin}`, 'content-type': 'text/csv' },
