@@ -4,7 +4,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it, test } from 'node:test';
 import Database from 'better-sqlite3';
-import mqtt, { type MqttClient } from 'mqtt';
 import pg from 'pg';
 import type { ConfigInput } from '../../src/core/config.ts';
 import {
@@ -18,6 +17,7 @@ import {
 } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { extractToken, startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
 
 /**
  * People's accounts end to end, through the HTTP API of a real Hestia with mail over a real
@@ -75,30 +75,6 @@ function assertError(reply: Reply, status: number, code: string): void {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function refusedCode(url: string, options: mqtt.IClientOptions): Promise<number | undefined> {
-  try {
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options });
-    await client.endAsync(true);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: number }).code;
-  }
-}
-
-/** Resolves when the client's connection closes, rejects if it is still open after `timeoutMs`. */
-function closesWithin(client: MqttClient, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: still connected after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    client.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /** What a backend stores, read behind the application's back. */
 interface StoredData {

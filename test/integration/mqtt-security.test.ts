@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { ConfigInput } from '../../src/core/config.ts';
 import { ADMIN_PASSWORD, eventually, seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
+import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
 
 const topic = (id: string, kind: 'up' | 'down' | 'status') => `hestia/v1/gw/${id}/${kind}`;
 /** A broken server tends to hang a test (an uplink never acknowledged): fail it instead. */
@@ -20,30 +21,6 @@ async function grants(client: MqttClient, filters: string[]): Promise<number[]> 
   }
 }
 
-async function refusedCode(url: string, options: mqtt.IClientOptions): Promise<number | undefined> {
-  try {
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options });
-    await client.endAsync(true);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: number }).code;
-  }
-}
-
-/** Resolves when the client's connection closes; rejects if it is still open after `timeoutMs`. */
-function closesWithin(client: MqttClient, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: still connected after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    client.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 function waitFor(predicate: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return (async () => {
@@ -54,21 +31,6 @@ function waitFor(predicate: () => Promise<boolean>, what: string, timeoutMs = 50
     assert.fail(`timed out waiting for ${what}`);
   })();
 }
-
-interface Backend {
-  name: string;
-  open(): Promise<{ storage?: ConfigInput['storage']; drop: () => Promise<void> }>;
-}
-
-const SQLITE: Backend = { name: 'SQLite', open: async () => ({ drop: async () => undefined }) };
-const POSTGRES: Backend = {
-  name: 'PostgreSQL',
-  async open() {
-    const database = await createTestDatabase();
-    if ('skipped' in database) throw new Error(database.skipped);
-    return { storage: { kind: 'postgres', databaseUrl: database.url }, drop: database.drop };
-  },
-};
 
 function mqttSecuritySuites(backend: Backend): void {
   describe(`MQTT authentication, topic ACL and presence (${backend.name})`, () => {

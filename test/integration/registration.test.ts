@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import mqtt, { type MqttClient } from 'mqtt';
-import type { ConfigInput } from '../../src/core/config.ts';
+import type { MqttClient } from 'mqtt';
 import { hashToken, newToken } from '../../src/services/secrets.ts';
 import { ADMIN_PASSWORD, eventually, seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
+import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
 
 /**
  * A gateway's life from provisioning to removal, over the real broker and API: it may connect
@@ -59,30 +60,6 @@ function assertError(reply: Reply, status: number, code: string): void {
   assert.equal(reply.body?.error?.code, code, JSON.stringify(reply.body));
 }
 
-async function refusedCode(url: string, options: mqtt.IClientOptions): Promise<number | undefined> {
-  try {
-    const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 3000, ...options });
-    await client.endAsync(true);
-    return undefined;
-  } catch (error) {
-    return (error as { code?: number }).code;
-  }
-}
-
-/** Resolves when the client's connection closes; rejects if it is still open after `timeoutMs`. */
-function closesWithin(client: MqttClient, timeoutMs: number, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: still connected after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    client.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 interface RegistrationMessage {
   messageType: string;
   gatewayId: string;
@@ -126,21 +103,6 @@ async function connectWithInbox(app: TestApp, gateway: { id: string; token: stri
   await client.subscribeAsync(topic(gateway.id, 'down'), { qos: 1 });
   return inbox;
 }
-
-interface Backend {
-  name: string;
-  open(): Promise<{ storage?: ConfigInput['storage']; drop: () => Promise<void> }>;
-}
-
-const SQLITE: Backend = { name: 'SQLite', open: async () => ({ drop: async () => undefined }) };
-const POSTGRES: Backend = {
-  name: 'PostgreSQL',
-  async open() {
-    const database = await createTestDatabase();
-    if ('skipped' in database) throw new Error(database.skipped);
-    return { storage: { kind: 'postgres', databaseUrl: database.url }, drop: database.drop };
-  },
-};
 
 function registrationSuite(backend: Backend): void {
   describe(`gateway registration, removal and credentials (${backend.name})`, () => {
