@@ -204,6 +204,22 @@ export const AuditEntrySchema = Type.Object({
   detail: Type.Record(Type.String(), Type.Unknown()),
 });
 
+/** The tenant a platform administrator acts in; anyone else acts in their own tenant. */
+export const PlatformTenantId = Type.Optional(
+  Type.String({ maxLength: 64, description: 'Platform administrators only' }),
+);
+
+/** Query of a keyset-paged listing: `limit` and the previous page's opaque `cursor`. */
+export const PageQuery = {
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  cursor: Type.Optional(Type.String({ maxLength: 400 })),
+};
+
+/** A page of `item`s and the cursor of the next page (null on the last). */
+export function pageResponse<T extends TSchema>(item: T) {
+  return Type.Object({ items: Type.Array(item), nextCursor: Nullable(Type.String()) });
+}
+
 /** Bodies refuse properties they do not declare, so ids, owners and roles cannot be slipped in. */
 export const strictBody = { additionalProperties: false } as const;
 

@@ -22,7 +22,7 @@ const VALID_NORMALIZED_CLAIM_CODE = /^[0-9A-HJKMNP-TV-Z]{8,32}$/;
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-/** A new claim code for a label, grouped for reading aloud and typing: `XXXX-XXXX-XXXX`. */
+/** A new claim code to print on the device's label, grouped for reading and typing: `XXXX-XXXX-XXXX`. */
 export function generateClaimCode(): string {
   // 32 divides 256, so keeping the low 5 bits of each random byte picks every symbol with the
   // same probability (no modulo bias).

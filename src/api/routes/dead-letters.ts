@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { authenticated, principalOf } from '../auth.ts';
 import { decodeNumericCursor, pageOf, presentDeadLetter } from '../present.ts';
-import { DeadLetterSchema, errorResponses } from '../schemas.ts';
+import { DeadLetterSchema, errorResponses, PageQuery, PlatformTenantId, pageResponse } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
 /** Rejected uplink input of the caller's tenant, newest first, with the reason for each. */
@@ -14,18 +14,9 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
         tags: ['ingest'],
         summary: "Rejected uplink messages of the tenant's gateways",
         security: [{ bearer: [] }],
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          cursor: Type.Optional(Type.String({ maxLength: 100 })),
-          tenantId: Type.Optional(
-            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
-          ),
-        }),
+        querystring: Type.Object({ ...PageQuery, tenantId: PlatformTenantId }),
         response: {
-          200: Type.Object({
-            items: Type.Array(DeadLetterSchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: pageResponse(DeadLetterSchema),
           ...errorResponses,
         },
       },

@@ -2,7 +2,16 @@ import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import { decodeCursor, pageOf, presentDevice, presentGateway } from '../present.ts';
-import { DeviceSchema, GatewaySchema, Id, errorResponses, strictBody } from '../schemas.ts';
+import {
+  DeviceSchema,
+  GatewaySchema,
+  Id,
+  errorResponses,
+  strictBody,
+  PageQuery,
+  PlatformTenantId,
+  pageResponse,
+} from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
 const GatewayParams = Type.Object({ gatewayId: Id });
@@ -42,9 +51,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
                 description: 'The code printed on the device; made if absent',
               }),
             ),
-            tenantId: Type.Optional(
-              Type.String({ maxLength: 64, description: 'Platform administrators only' }),
-            ),
+            tenantId: PlatformTenantId,
             id: Type.Optional(
               Type.String({
                 minLength: 1,
@@ -108,18 +115,9 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         tags: ['gateways'],
         summary: "List the tenant's gateways",
         security,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          cursor: Type.Optional(Type.String({ maxLength: 400 })),
-          tenantId: Type.Optional(
-            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
-          ),
-        }),
+        querystring: Type.Object({ ...PageQuery, tenantId: PlatformTenantId }),
         response: {
-          200: Type.Object({
-            items: Type.Array(GatewaySchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: pageResponse(GatewaySchema),
           ...errorResponses,
         },
       },
@@ -189,11 +187,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         description:
           'Send the file as text/csv. Every row is checked first; with any error nothing is imported and the answer (400 HESTIA_CSV_INVALID) lists each bad row with its line.',
         security,
-        querystring: Type.Object({
-          tenantId: Type.Optional(
-            Type.String({ maxLength: 64, description: 'Platform administrators only' }),
-          ),
-        }),
+        querystring: Type.Object({ tenantId: PlatformTenantId }),
         consumes: ['text/csv'],
         produces: ['text/csv'],
         response: {

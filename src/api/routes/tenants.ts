@@ -23,14 +23,12 @@ import {
   UserSchema,
   errorResponses,
   strictBody,
+  PageQuery,
+  pageResponse,
 } from '../schemas.ts';
 
 const TenantParams = Type.Object({ tenantId: Id });
 const BrandingPatch = Type.Partial(BrandingSchema, strictBody);
-const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String({ maxLength: 400 })),
-});
 
 /**
  * Service providers: created, suspended and listed by platform admins; their name, branding,
@@ -266,12 +264,9 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         summary: "The provider's people (tenant admins, or an API key with users:read)",
         security,
         params: TenantParams,
-        querystring: PageQuery,
+        querystring: Type.Object(PageQuery),
         response: {
-          200: Type.Object({
-            items: Type.Array(UserSchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: pageResponse(UserSchema),
           ...errorResponses,
         },
       },
@@ -440,16 +435,9 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         summary: 'Security-relevant actions in the provider, newest first (tenant admins, or audit:read)',
         security,
         params: TenantParams,
-        querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          cursor: Type.Optional(Type.String({ maxLength: 100 })),
-          action: Type.Optional(Type.String({ maxLength: 64 })),
-        }),
+        querystring: Type.Object({ ...PageQuery, action: Type.Optional(Type.String({ maxLength: 64 })) }),
         response: {
-          200: Type.Object({
-            items: Type.Array(AuditEntrySchema),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: pageResponse(AuditEntrySchema),
           ...errorResponses,
         },
       },
