@@ -14,6 +14,11 @@ export interface BusEvents {
   'gateway.credentials_changed': { gatewayId: string; reason: 'rotated' | 'revoked' | 'tenant_suspended' };
   /** A gateway's devices and history were deleted: caches that know its devices forget them. */
   'gateway.data_deleted': { gatewayId: string };
+  /**
+   * A tariff's retention changed, or homes moved to another tariff: retention runs soon for the
+   * tenant's gateways so that data already stored follows the new horizons.
+   */
+  'retention.policy_changed': { tenantId: string };
 }
 
 type Listener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

@@ -33,6 +33,22 @@ export class Metrics {
     help: 'Group commits that failed (their messages were not acknowledged)',
     registers: [this.registry],
   });
+  readonly retentionDeleted = new Counter({
+    name: 'hestia_retention_deleted_rows_total',
+    help: 'Rows deleted by retention, by kind (readings, rollups, audit)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly retentionPasses = new Counter({
+    name: 'hestia_retention_passes_total',
+    help: 'Completed retention passes over every gateway',
+    registers: [this.registry],
+  });
+  readonly retentionRunning = new Gauge({
+    name: 'hestia_retention_running',
+    help: '1 while a retention pass is deleting, else 0',
+    registers: [this.registry],
+  });
   readonly pendingWrites = new Gauge({
     name: 'hestia_ingest_pending_rows',
     help: 'Rows accepted and waiting for the next commit',

@@ -78,7 +78,14 @@ export class IngestService {
       // Registration pending (seed: the controller waits until a user registers it): nothing is
       // stored, but the messages are counted on the gateway so its provider can see it is alive.
       writes.unregisteredDrops.push({ gatewayId: gateway.id, messages: items.length });
-      writes.gatewaySeen.push({ gatewayId: gateway.id, atMs: receivedAtMs, firmware: null, vendor: null });
+      writes.gatewaySeen.push({
+        gatewayId: gateway.id,
+        tenantId: gateway.tenantId,
+        atMs: receivedAtMs,
+        messages: items.length,
+        firmware: null,
+        vendor: null,
+      });
       for (const item of items) {
         this.ctx.metrics.ingestMessages.inc({ message_type: messageTypeOf(item), outcome: 'unregistered' });
       }
@@ -97,6 +104,7 @@ export class IngestService {
       claimDevice: (ref, seenAtMs, refresh) => this.registry.claim(gateway, ref, seenAtMs, writes, refresh),
     };
     let newest: { tsMs: number; vendor: string | null; version: string | null } | null = null;
+    let accepted = 0;
 
     for (const item of items) {
       const decoded = decodeMessage(item, limits);
@@ -130,12 +138,15 @@ export class IngestService {
       }
       if (message.messageType === 'gatewayConfig') this.registry.invalidateCount(gateway.id);
       this.ctx.metrics.ingestMessages.inc({ message_type: message.messageType, outcome: 'accepted' });
+      accepted += 1;
       if (!newest || message.tsMs >= newest.tsMs) newest = message;
     }
     if (newest) {
       writes.gatewaySeen.push({
         gatewayId: gateway.id,
+        tenantId: gateway.tenantId,
         atMs: receivedAtMs,
+        messages: accepted,
         firmware: newest.version,
         vendor: newest.vendor,
       });

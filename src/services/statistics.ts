@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { HestiaError } from '../core/errors.ts';
-import type { BucketSummary } from '../store/ports.ts';
+import type { RangeSummary } from '../store/ports.ts';
 
 /**
  * Calendar-true bucketing and aggregation of a series. Buckets follow the caller's IANA
@@ -10,7 +10,11 @@ import type { BucketSummary } from '../store/ports.ts';
  * local quarter hours even in zones with half-hour offsets.
  */
 
-export type AggregateFunction = 'mean' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
+/**
+ * `increase` is a cumulative meter's consumption: the rise between consecutive readings whose
+ * later one falls in the bucket, a fall counting as a reset to zero (see store/rollups.ts).
+ */
+export type AggregateFunction = 'mean' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last' | 'increase';
 export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = [
   'mean',
   'min',
@@ -19,6 +23,7 @@ export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = [
   'count',
   'first',
   'last',
+  'increase',
 ];
 export type FillPolicy = 'null' | 'previous' | '0';
 export const FILL_POLICIES: readonly FillPolicy[] = ['null', 'previous', '0'];
@@ -155,7 +160,7 @@ export interface AggregatePoint {
   count: number;
 }
 
-function pick(summary: BucketSummary, agg: AggregateFunction): number {
+export function pick(summary: RangeSummary, agg: AggregateFunction): number {
   switch (agg) {
     case 'mean':
       return summary.sum / summary.count;
@@ -171,13 +176,15 @@ function pick(summary: BucketSummary, agg: AggregateFunction): number {
       return summary.first;
     case 'last':
       return summary.last;
+    case 'increase':
+      return summary.increase;
   }
 }
 
 /** One point per planned bucket, empty buckets filled by the policy (count is always 0 there). */
 export function aggregateBuckets(
   plan: BucketPlan,
-  summaries: BucketSummary[],
+  summaries: RangeSummary[],
   agg: AggregateFunction,
   fill: FillPolicy,
 ): AggregatePoint[] {

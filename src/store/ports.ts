@@ -1,4 +1,5 @@
 import type { DirectoryStore } from './directory/directory-store.ts';
+import type { RangeSummary, TimeRange } from './rollups.ts';
 import type {
   DeadLetter,
   Device,
@@ -93,7 +94,15 @@ export interface IngestBatch {
   previews: Array<Preview & { tenantId: string }>;
   /** A gatewayConfig's full device list: devices of the gateway not listed are marked removed. */
   deviceLists: Array<{ gatewayId: string; deviceIds: string[]; atMs: number }>;
-  gatewaySeen: Array<{ gatewayId: string; atMs: number; firmware: string | null; vendor: string | null }>;
+  /** One entry per uplink payload; `messages` it carried are counted in the gateway's usage. */
+  gatewaySeen: Array<{
+    gatewayId: string;
+    tenantId: string;
+    atMs: number;
+    messages: number;
+    firmware: string | null;
+    vendor: string | null;
+  }>;
   /** Uplink messages of gateways not registered to a home: counted, not stored. */
   unregisteredDrops: Array<{ gatewayId: string; messages: number }>;
   deadLetters: DeadLetterWrite[];
@@ -140,36 +149,62 @@ export interface HistoryQuery {
   order: 'asc' | 'desc';
 }
 
-/** Per-bucket summary of numeric readings; every aggregate is derived from it. */
-export interface BucketSummary {
-  /** Index into the boundaries: bucket i covers [boundaries[i], boundaries[i+1]). */
-  index: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: number;
-  last: number;
+export type { RangeSummary, TimeRange } from './rollups.ts';
+
+/** Where a summary is read from: raw readings or a rollup resolution. */
+export type SummarySource = 'raw' | 'hourly' | 'daily';
+
+/** A (device, label) series: its id and the zone its rollups are bucketed in. */
+export interface SeriesInfo {
+  id: number;
+  zone: string;
+}
+
+/** Monthly figures of one gateway (UTC month). */
+export interface GatewayUsage {
+  gatewayId: string;
+  /** 'YYYY-MM'. */
+  month: string;
+  messages: number;
+  onlineMs: number;
+  alarms: number;
+}
+
+export interface TrimResult {
+  readings: number;
+  rollups: number;
+  /** True when the row budget ran out before everything past the horizons was deleted. */
+  more: boolean;
 }
 
 export interface TelemetryStore {
   applyIngest(batch: IngestBatch): Promise<void>;
   readHistory(query: HistoryQuery): Promise<Reading[]>;
+  findSeries(deviceId: string, label: string): Promise<SeriesInfo | undefined>;
   /**
-   * Summaries of the numeric readings of one series in each bucket [b[i], b[i+1]).
-   * Buckets without readings are omitted. `boundariesMs` is strictly increasing, length ≥ 2.
+   * Summaries of a series' numeric data in each of `ranges` (ascending, disjoint, half-open),
+   * from raw readings or from rollups. Ranges without data are omitted. From rollups, a range
+   * must consist of whole buckets of that resolution (the planner guarantees it).
    */
-  summarizeBuckets(query: {
-    deviceId: string;
-    label: string;
-    boundariesMs: number[];
-  }): Promise<BucketSummary[]>;
+  summarize(query: { seriesId: number; source: SummarySource; ranges: TimeRange[] }): Promise<RangeSummary[]>;
   countReadings(filter?: { deviceId?: string; gatewayId?: string }): Promise<number>;
   /**
    * Deletes a gateway's devices with their state, history and previews (removal from a home),
    * in small transactions so that ingestion keeps flowing. The gateway row stays.
    */
   deleteGatewayData(gatewayId: string): Promise<{ devices: number; readings: number }>;
+  /**
+   * Retention: deletes, for one gateway, raw readings older than `rawBeforeMs` and rollup
+   * buckets that end before `rollupsBeforeMs`, at most `maxRows` rows in short transactions.
+   */
+  trimHistory(input: {
+    gatewayId: string;
+    rawBeforeMs: number;
+    rollupsBeforeMs: number;
+    maxRows: number;
+  }): Promise<TrimResult>;
+  /** Monthly figures of a tenant's gateways for months in [fromMonth, toMonth] ('YYYY-MM'). */
+  listGatewayUsage(tenantId: string, fromMonth: string, toMonth: string): Promise<GatewayUsage[]>;
 }
 
 export interface DeadLetterStore {

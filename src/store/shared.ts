@@ -1,4 +1,4 @@
-import type { BucketSummary, HistoryQuery, IngestBatch, ReadingWrite } from './ports.ts';
+import type { HistoryQuery, IngestBatch, ReadingWrite } from './ports.ts';
 
 /** Helpers both adapters use so that they behave the same. */
 
@@ -55,7 +55,9 @@ export function latestGatewaySeen(batch: IngestBatch): IngestBatch['gatewaySeen'
     const current = latest.get(seen.gatewayId);
     latest.set(seen.gatewayId, {
       gatewayId: seen.gatewayId,
+      tenantId: seen.tenantId,
       atMs: Math.max(seen.atMs, current?.atMs ?? 0),
+      messages: seen.messages + (current?.messages ?? 0),
       firmware: seen.firmware ?? current?.firmware ?? null,
       vendor: seen.vendor ?? current?.vendor ?? null,
     });
@@ -76,40 +78,6 @@ export function bucketIndex(boundariesMs: number[], tsMs: number): number {
   return lo;
 }
 
-/** Accumulates summaries from (timestamp, value) points given in ascending time order. */
-export class BucketAccumulator {
-  private readonly summaries = new Map<number, BucketSummary>();
-
-  constructor(private readonly boundariesMs: number[]) {}
-
-  add(tsMs: number, value: number): void {
-    const index = bucketIndex(this.boundariesMs, tsMs);
-    if (index < 0) return;
-    const summary = this.summaries.get(index);
-    if (!summary) {
-      this.summaries.set(index, {
-        index,
-        count: 1,
-        sum: value,
-        min: value,
-        max: value,
-        first: value,
-        last: value,
-      });
-      return;
-    }
-    summary.count += 1;
-    summary.sum += value;
-    if (value < summary.min) summary.min = value;
-    if (value > summary.max) summary.max = value;
-    summary.last = value;
-  }
-
-  result(): BucketSummary[] {
-    return [...this.summaries.values()].sort((a, b) => a.index - b.index);
-  }
-}
-
 /** The [from, to) range and sort direction of a history page, after the keyset cursor. */
 export function historyWindow(query: HistoryQuery): { from: number; to: number; direction: 'ASC' | 'DESC' } {
   let from = query.fromMs;
@@ -119,4 +87,48 @@ export function historyWindow(query: HistoryQuery): { from: number; to: number; 
     else to = Math.min(to, query.afterMs);
   }
   return { from, to, direction: query.order === 'asc' ? 'ASC' : 'DESC' };
+}
+
+/** 'YYYY-MM' of a time, in UTC: the month gateway usage is counted in. */
+export function usageMonth(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 7);
+}
+
+/** Messages per (gateway, month) of a batch, ordered by gateway then month. */
+export function usageMessages(
+  batch: IngestBatch,
+): Array<{ gatewayId: string; tenantId: string; month: string; messages: number }> {
+  const counts = new Map<string, { gatewayId: string; tenantId: string; month: string; messages: number }>();
+  for (const seen of batch.gatewaySeen) {
+    if (seen.messages === 0) continue;
+    const month = usageMonth(seen.atMs);
+    const key = `${seen.gatewayId}\u0000${month}`;
+    const entry = counts.get(key) ?? {
+      gatewayId: seen.gatewayId,
+      tenantId: seen.tenantId,
+      month,
+      messages: 0,
+    };
+    entry.messages += seen.messages;
+    counts.set(key, entry);
+  }
+  return [...counts.values()].sort((a, b) =>
+    a.gatewayId === b.gatewayId
+      ? a.month.localeCompare(b.month)
+      : Buffer.compare(Buffer.from(a.gatewayId), Buffer.from(b.gatewayId)),
+  );
+}
+
+/** An online period [fromMs, toMs) split at UTC month boundaries. */
+export function splitByMonth(fromMs: number, toMs: number): Array<{ month: string; ms: number }> {
+  const parts: Array<{ month: string; ms: number }> = [];
+  let start = fromMs;
+  while (start < toMs) {
+    const date = new Date(start);
+    const nextMonth = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
+    const end = Math.min(toMs, nextMonth);
+    parts.push({ month: usageMonth(start), ms: end - start });
+    start = end;
+  }
+  return parts;
 }

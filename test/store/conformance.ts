@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { IngestBatch, ReadingWrite, Store } from '../../src/store/ports.ts';
 import { emptyBatch } from '../../src/store/ports.ts';
+import { lifecycleSuite } from './lifecycle.ts';
 
 /**
  * The one conformance suite every storage adapter must pass, run against the real engine.
@@ -78,6 +79,22 @@ export function runStoreConformance(
         value,
         text,
       };
+    }
+    /** Raw summaries of contiguous buckets, in the fields the tests compare. */
+    async function summarizeRaw(deviceId: string, label: string, boundariesMs: number[]) {
+      const series = await store.findSeries(deviceId, label);
+      if (!series) return [];
+      const ranges = boundariesMs.slice(0, -1).map((fromMs, i) => ({ fromMs, toMs: boundariesMs[i + 1]! }));
+      const summaries = await store.summarize({ seriesId: series.id, source: 'raw', ranges });
+      return summaries.map(({ index, count, sum, min, max, first, last }) => ({
+        index,
+        count,
+        sum,
+        min,
+        max,
+        first,
+        last,
+      }));
     }
     async function newDevice(id = randomUUID()): Promise<string> {
       await store.applyIngest(
@@ -342,19 +359,12 @@ export function runStoreConformance(
         batch({ readings: values.map(([ts, v]) => reading(id, 'Temperature', ts, v)) }),
       );
       await store.applyIngest(batch({ readings: [reading(id, 'Temperature', t0 + 40, null, 'n/a')] }));
-      const summaries = await store.summarizeBuckets({
-        deviceId: id,
-        label: 'Temperature',
-        boundariesMs: [t0, t0 + hour, t0 + 2 * hour, t0 + 3 * hour],
-      });
+      const summaries = await summarizeRaw(id, 'Temperature', [t0, t0 + hour, t0 + 2 * hour, t0 + 3 * hour]);
       assert.deepEqual(summaries, [
         { index: 0, count: 3, sum: 15, min: 1, max: 9, first: 5, last: 9 },
         { index: 2, count: 1, sum: -2, min: -2, max: -2, first: -2, last: -2 },
       ]);
-      assert.deepEqual(
-        await store.summarizeBuckets({ deviceId: id, label: 'Nope', boundariesMs: [t0, t0 + hour] }),
-        [],
-      );
+      assert.deepEqual(await summarizeRaw(id, 'Nope', [t0, t0 + hour]), []);
     });
 
     it('device attributes and settings merge; previews keep the newest', async () => {
@@ -431,8 +441,8 @@ export function runStoreConformance(
       await store.applyIngest(
         batch({
           gatewaySeen: [
-            { gatewayId: 'gw-3', atMs: t0 + 10, firmware: '3.0.0', vendor: 'acme' },
-            { gatewayId: 'gw-3', atMs: t0 + 5, firmware: null, vendor: null },
+            { gatewayId: 'gw-3', tenantId, messages: 1, atMs: t0 + 10, firmware: '3.0.0', vendor: 'acme' },
+            { gatewayId: 'gw-3', tenantId, messages: 1, atMs: t0 + 5, firmware: null, vendor: null },
           ],
         }),
       );
@@ -632,19 +642,12 @@ export function runStoreConformance(
       await store.applyIngest(
         batch({ readings: [reading(id, 'Power', t0 + 20, 1e16), reading(id, 'Power', t0 + 10, 1)] }),
       );
-      const summaries = await store.summarizeBuckets({
-        deviceId: id,
-        label: 'Power',
-        boundariesMs: [t0, t0 + hour, t0 + 2 * hour],
-      });
+      const summaries = await summarizeRaw(id, 'Power', [t0, t0 + hour, t0 + 2 * hour]);
       assert.deepEqual(summaries, [
         { index: 0, count: 3, sum: 1 + 1e16 - 1e16, min: -1e16, max: 1e16, first: 1, last: -1e16 },
         { index: 1, count: 1, sum: 7, min: 7, max: 7, first: 7, last: 7 },
       ]);
-      assert.deepEqual(
-        await store.summarizeBuckets({ deviceId: id, label: 'Power', boundariesMs: [t0 + 11, t0 + 19] }),
-        [],
-      );
+      assert.deepEqual(await summarizeRaw(id, 'Power', [t0 + 11, t0 + 19]), []);
     });
 
     it('gateways are listed in byte order of their ids', async () => {
@@ -660,10 +663,18 @@ export function runStoreConformance(
 
     it('gateway last seen never goes back across batches; a null firmware keeps the stored one', async () => {
       await store.applyIngest(
-        batch({ gatewaySeen: [{ gatewayId: 'gw-2', atMs: t0 + 10_000, firmware: '1.0', vendor: 'v' }] }),
+        batch({
+          gatewaySeen: [
+            { gatewayId: 'gw-2', tenantId, messages: 1, atMs: t0 + 10_000, firmware: '1.0', vendor: 'v' },
+          ],
+        }),
       );
       await store.applyIngest(
-        batch({ gatewaySeen: [{ gatewayId: 'gw-2', atMs: t0 + 5_000, firmware: null, vendor: null }] }),
+        batch({
+          gatewaySeen: [
+            { gatewayId: 'gw-2', tenantId, messages: 1, atMs: t0 + 5_000, firmware: null, vendor: null },
+          ],
+        }),
       );
       const gw = await store.findGateway('gw-2');
       assert.equal(gw?.lastSeenAtMs, t0 + 10_000);
@@ -715,6 +726,8 @@ export function runStoreConformance(
           readings,
           gatewaySeen: gateways.map((g) => ({
             gatewayId: g,
+            tenantId,
+            messages: 1,
             atMs: t0 + 100_000 + b,
             firmware: null,
             vendor: null,
@@ -1161,5 +1174,6 @@ export function runStoreConformance(
         assert.ok((await dir().listAudit({ tenantId: undefined, limit: 100 })).length >= 4);
       });
     });
+    lifecycleSuite(() => store);
   });
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateBuckets, parseInterval, planBuckets } from '../../src/services/statistics.ts';
-import { BucketAccumulator } from '../../src/store/shared.ts';
+import { RangeAccumulator } from '../../src/store/rollups.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const plan = (from: string, to: string, interval: string, zone: string) =>
@@ -71,14 +71,16 @@ describe('calendar buckets', () => {
 
 describe('aggregation and fill', () => {
   const p = plan('2024-01-01T00:00:00Z', '2024-01-05T00:00:00Z', '1d', 'UTC');
-  const acc = new BucketAccumulator(p.boundariesMs);
+  const acc = new RangeAccumulator(
+    p.boundariesMs.slice(0, -1).map((fromMs, i) => ({ fromMs, toMs: p.boundariesMs[i + 1]! })),
+  );
   for (const [day, hour, value] of [
     [0, 1, 10],
     [0, 2, 20],
     [0, 3, 6],
     [2, 5, -4],
   ] as const) {
-    acc.add(Date.UTC(2024, 0, 1 + day, hour), value);
+    acc.addReading(Date.UTC(2024, 0, 1 + day, hour), value, 0);
   }
   const summaries = acc.result();
 

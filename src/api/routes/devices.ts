@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Device } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
 import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type FillPolicy } from '../../services/statistics.ts';
+import type { EnergyPeriod } from '../../services/telemetry.ts';
 import { authenticated, principalOf } from '../auth.ts';
 import type { Principal } from '../../services/principal.ts';
 import {
@@ -16,6 +17,23 @@ import { DeviceSchema, ReadingSchema, TimeParam, errorResponses, strictBody } fr
 import type { ApiContext, ApiPlugin } from '../server.ts';
 
 const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }) });
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const AggregatePointSchema = Type.Object({
+  ts: Type.String({ format: 'date-time' }),
+  tsMs: Type.Number(),
+  value: NullableNumber,
+  count: Type.Integer({ description: 'Readings in the bucket' }),
+});
+const SourcesSchema = Type.Object(
+  { raw: Type.Integer(), hourly: Type.Integer(), daily: Type.Integer() },
+  { description: 'How many time ranges were read from raw readings, hourly rollups and daily rollups' },
+);
+const TimezoneParam = Type.Optional(
+  Type.String({
+    maxLength: 64,
+    description: "IANA timezone, e.g. Europe/Moscow; default the home's timezone (UTC without a home)",
+  }),
+);
 const DAY_MS = 86_400_000;
 const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -169,14 +187,8 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
             interval: Type.String(),
             timezone: Type.String(),
             fill: Type.String(),
-            points: Type.Array(
-              Type.Object({
-                ts: Type.String({ format: 'date-time' }),
-                tsMs: Type.Number(),
-                value: Type.Union([Type.Number(), Type.Null()]),
-                count: Type.Integer(),
-              }),
-            ),
+            points: Type.Array(AggregatePointSchema),
+            sources: SourcesSchema,
           }),
           ...errorResponses,
         },
@@ -187,7 +199,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       const q = request.query;
       const fill = (q.fill ?? 'null') as FillPolicy;
       const timezone = q.timezone ?? (await homeTimezone(api, device)) ?? 'UTC';
-      const points = await services.telemetry.aggregate(device, {
+      const { points, sources } = await services.telemetry.aggregate(device, {
         label: q.label,
         fromMs: parseTime(q.from, 'from', 0),
         toMs: parseTime(q.to, 'to', 0),
@@ -204,6 +216,135 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         timezone,
         fill,
         points: points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
+        sources,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/devices/:deviceId/chart',
+    {
+      onRequest: caller,
+      schema: {
+        tags: ['devices', 'statistics'],
+        summary: 'A channel downsampled for a chart: mean, min and max per bucket, at most `points` buckets',
+        description:
+          'The interval is the finest of 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 1d, 1w, 1mo that keeps the range within `points` buckets (45 days at 1,000 points: 1h).',
+        security,
+        params: DeviceParams,
+        querystring: Type.Object({
+          label: Type.String({ minLength: 1, maxLength: 64 }),
+          from: TimeParam,
+          to: { ...TimeParam, description: 'Exclusive' },
+          points: Type.Optional(Type.Integer({ minimum: 10, maximum: 5000, default: 1000 })),
+          timezone: TimezoneParam,
+        }),
+        response: {
+          200: Type.Object({
+            deviceId: Type.String(),
+            label: Type.String(),
+            interval: Type.String(),
+            timezone: Type.String(),
+            points: Type.Array(
+              Type.Object({
+                ts: Type.String({ format: 'date-time' }),
+                tsMs: Type.Number(),
+                mean: NullableNumber,
+                min: NullableNumber,
+                max: NullableNumber,
+                count: Type.Integer(),
+              }),
+            ),
+            sources: SourcesSchema,
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const device = await loadDevice(api, principalOf(request), request.params.deviceId);
+      const q = request.query;
+      const timezone = q.timezone ?? (await homeTimezone(api, device)) ?? 'UTC';
+      const chart = await services.telemetry.chart(device, {
+        label: q.label,
+        fromMs: parseTime(q.from, 'from', 0),
+        toMs: parseTime(q.to, 'to', 0),
+        points: q.points ?? 1000,
+        timezone,
+      });
+      return {
+        deviceId: device.id,
+        label: q.label,
+        interval: chart.interval,
+        timezone,
+        points: chart.points.map((p) => ({ ts: iso(p.tsMs), ...p })),
+        sources: chart.sources,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/devices/:deviceId/energy',
+    {
+      onRequest: caller,
+      schema: {
+        tags: ['devices', 'statistics'],
+        summary: "A cumulative meter's consumption this day, week, month or year, per hour, day or month",
+        description:
+          "Consumption is the rise between consecutive readings, attributed to the bucket of the later one; a fall counts as a meter reset (the new value is what was used since). `period=month` gives energy per day this month, `period=year` per month this year, in the home's timezone. `at` picks another period (any time inside it).",
+        security,
+        params: DeviceParams,
+        querystring: Type.Object({
+          label: Type.Optional(Type.String({ minLength: 1, maxLength: 64, default: 'Energy' })),
+          period: literalUnion(['day', 'week', 'month', 'year']),
+          at: Type.Optional(TimeParam),
+          timezone: TimezoneParam,
+        }),
+        response: {
+          200: Type.Object({
+            deviceId: Type.String(),
+            label: Type.String(),
+            period: Type.String(),
+            interval: Type.String(),
+            timezone: Type.String(),
+            from: Type.String({ format: 'date-time' }),
+            to: Type.String({ format: 'date-time' }),
+            unit: Type.Union([Type.String(), Type.Null()]),
+            total: Type.Number(),
+            points: Type.Array(AggregatePointSchema),
+            sources: SourcesSchema,
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const device = await loadDevice(api, principal, request.params.deviceId);
+      const q = request.query;
+      const label = q.label ?? 'Energy';
+      const timezone = q.timezone ?? (await homeTimezone(api, device)) ?? 'UTC';
+      const energy = await services.telemetry.energy(device, {
+        label,
+        period: q.period,
+        timezone,
+        atMs: q.at === undefined ? ctx.clock.now() : parseTime(q.at, 'at', 0),
+      });
+      const channel = (await ctx.store.findDeviceWithChannels(device.id))?.channels.find(
+        (c) => c.label === label,
+      );
+      return {
+        deviceId: device.id,
+        label,
+        period: q.period,
+        interval: energy.interval,
+        timezone,
+        from: iso(energy.fromMs),
+        to: iso(energy.toMs),
+        unit: channel?.unit ?? null,
+        total: energy.total,
+        points: energy.points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
+        sources: energy.sources,
       };
     },
   );

@@ -12,6 +12,7 @@ const TYPES: Record<Dialect, Record<string, string>> = {
     '{int}': 'INTEGER',
     '{real}': 'REAL',
     '{serial}': 'INTEGER PRIMARY KEY AUTOINCREMENT',
+    '{without_rowid}': 'WITHOUT ROWID',
   },
   postgres: {
     // Ids and compared text in byte order, like SQLite's BINARY collation (see postgres/schema.ts).
@@ -20,11 +21,12 @@ const TYPES: Record<Dialect, Record<string, string>> = {
     '{int}': 'bigint',
     '{real}': 'double precision',
     '{serial}': 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+    '{without_rowid}': '',
   },
 };
 
-function typed(dialect: Dialect, sql: string): string {
-  return sql.replace(/\{(id|text|int|real|serial)\}/g, (token) => TYPES[dialect][token]!);
+export function typed(dialect: Dialect, sql: string): string {
+  return sql.replace(/\{(id|text|int|real|serial|without_rowid)\}/g, (token) => TYPES[dialect][token]!);
 }
 
 /**

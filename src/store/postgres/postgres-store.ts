@@ -10,7 +10,19 @@ import type {
   Preview,
   Reading,
 } from '../../core/domain.ts';
-import type { BucketSummary, DeviceUpsert, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
+import type {
+  DeviceUpsert,
+  GatewayUsage,
+  HistoryQuery,
+  IngestBatch,
+  Page,
+  RangeSummary,
+  SeriesInfo,
+  Store,
+  SummarySource,
+  TimeRange,
+  TrimResult,
+} from '../ports.ts';
 import {
   toChannel,
   toDeadLetter,
@@ -20,7 +32,27 @@ import {
   toReading,
   type Row,
 } from '../rows.ts';
-import { latestGatewaySeen, mergePerDevice, newestPerSeries, seriesKey, historyWindow } from '../shared.ts';
+import {
+  latestGatewaySeen,
+  mergePerDevice,
+  newestPerSeries,
+  seriesKey,
+  historyWindow,
+  splitByMonth,
+  usageMessages,
+} from '../shared.ts';
+import {
+  RangeAccumulator,
+  contiguousRuns,
+  groupInserted,
+  increaseBetween,
+  rollupDeltas,
+  rollupPart,
+  type NumericPoint,
+  type RollupResolution,
+  type SeriesInsert,
+} from '../rollups.ts';
+import { RETENTION_CHUNK_ROWS, ROLLUP_TABLES, rollupHorizon, tableOf } from '../retention-sql.ts';
 import { DirectoryStore } from '../directory/directory-store.ts';
 import { PostgresRunner } from './postgres-runner.ts';
 import { postgresMigrations } from './schema.ts';
@@ -138,12 +170,33 @@ export class PostgresStore implements Store {
       for (const migration of postgresMigrations) {
         if (applied.has(migration.version)) continue;
         await client.query(migration.sql);
+        if (migration.version === 3) await this.backfillRollups(client);
         await client.query('INSERT INTO schema_migrations (version, applied_at_ms) VALUES ($1, $2)', [
           migration.version,
           Date.now(),
         ]);
       }
     });
+  }
+
+  /** Rollups and newest numeric reading of every series stored before rollups existed. */
+  private async backfillRollups(client: PoolClient): Promise<void> {
+    const { rows: series } = await client.query<{ id: number; zone: string }>('SELECT id, zone FROM series');
+    for (const { id, zone } of series) {
+      const { rows } = await client.query<{ ts_ms: number; value: number }>(
+        'SELECT ts_ms, value FROM readings WHERE series_id = $1 AND value IS NOT NULL ORDER BY ts_ms',
+        [id],
+      );
+      if (rows.length === 0) continue;
+      const inserted = rows.map((r) => ({ tsMs: r.ts_ms, value: r.value }));
+      await this.writeRollups(client, [{ seriesId: id, zone, inserted, previous: null }]);
+      const last = inserted[inserted.length - 1]!;
+      await client.query('UPDATE series SET num_ts = $1, num_value = $2 WHERE id = $3', [
+        last.tsMs,
+        last.value,
+        id,
+      ]);
+    }
   }
 
   async ping(): Promise<void> {
@@ -179,20 +232,56 @@ export class PostgresStore implements Store {
   }
 
   async setGatewayStatus(input: { gatewayId: string; status: GatewayStatus; atMs: number }): Promise<void> {
-    await this.pool.query(
-      `UPDATE gateways SET status = $1, status_changed_at_ms = $2,
-         last_seen_at_ms = greatest(coalesce(last_seen_at_ms, 0), $2)
-       WHERE id = $3 AND (status_changed_at_ms IS NULL OR status_changed_at_ms <= $2)`,
-      [input.status, input.atMs, input.gatewayId],
-    );
+    await this.transaction(async (client) => {
+      const { rows } = await client.query<{
+        tenant_id: string;
+        status: string;
+        status_changed_at_ms: number | null;
+      }>('SELECT tenant_id, status, status_changed_at_ms FROM gateways WHERE id = $1 FOR NO KEY UPDATE', [
+        input.gatewayId,
+      ]);
+      const row = rows[0];
+      if (!row || (row.status_changed_at_ms !== null && row.status_changed_at_ms > input.atMs)) return;
+      if (row.status === 'online' && row.status_changed_at_ms !== null) {
+        await addOnlineTime(client, input.gatewayId, row.tenant_id, row.status_changed_at_ms, input.atMs);
+      }
+      await client.query(
+        `UPDATE gateways SET status = $1, status_changed_at_ms = $2,
+           last_seen_at_ms = greatest(coalesce(last_seen_at_ms, 0), $2)
+         WHERE id = $3`,
+        [input.status, input.atMs, input.gatewayId],
+      );
+    });
   }
 
   async markAllGatewaysOffline(atMs: number): Promise<number> {
-    const result = await this.pool.query(
-      `UPDATE gateways SET status = 'offline', status_changed_at_ms = $1 WHERE status = 'online'`,
-      [atMs],
-    );
-    return result.rowCount ?? 0;
+    return this.transaction(async (client) => {
+      // Nobody knows when the unclean stop came: they were online until last heard from.
+      const { rows } = await client.query<{
+        id: string;
+        tenant_id: string;
+        status_changed_at_ms: number | null;
+        last_seen_at_ms: number | null;
+      }>(
+        `SELECT id, tenant_id, status_changed_at_ms, last_seen_at_ms FROM gateways
+         WHERE status = 'online' ORDER BY id FOR NO KEY UPDATE`,
+      );
+      for (const gateway of rows) {
+        if (gateway.status_changed_at_ms === null) continue;
+        await addOnlineTime(
+          client,
+          gateway.id,
+          gateway.tenant_id,
+          gateway.status_changed_at_ms,
+          Math.min(atMs, Math.max(gateway.status_changed_at_ms, gateway.last_seen_at_ms ?? 0)),
+        );
+      }
+      const result = await client.query(
+        `UPDATE gateways SET status = 'offline', status_changed_at_ms = $1 WHERE status = 'online'`,
+        [atMs],
+      );
+      return result.rowCount ?? 0;
+    });
   }
 
   // ---- devices ----
@@ -318,15 +407,37 @@ export class PostgresStore implements Store {
         return id;
       };
 
+      // Series rows are locked first, in id order: batches of other workers touching the same
+      // series wait, so each sees the other's readings when it computes rollup increases.
+      const { rows: seriesRows } = await client.query<{
+        id: number;
+        zone: string;
+        num_ts: number | null;
+        num_value: number | null;
+        raw_horizon_ms: number | null;
+      }>(
+        `SELECT id, zone, num_ts, num_value, raw_horizon_ms FROM series
+         WHERE id = ANY ($1::bigint[]) ORDER BY id FOR NO KEY UPDATE`,
+        [[...new Set(seriesIds.values())]],
+      );
+      const horizons = new Map(seriesRows.map((row) => [row.id, row.raw_horizon_ms ?? -Infinity]));
+
       // Sorted by (series, time) so that concurrent batches insert overlapping keys in the same
       // order. The sort is stable: among duplicates the first of the batch is kept, as in SQLite.
+      // Readings of a time range retention already deleted are dropped too.
       const history = batch.readings
         .map((r) => ({ seriesId: idOf(r), tsMs: r.tsMs, value: r.value, text: r.text }))
+        .filter((h) => h.tsMs >= horizons.get(h.seriesId)!)
         .sort((a, b) => a.seriesId - b.seriesId || a.tsMs - b.tsMs);
-      await client.query(
+      const { rows: insertedRows } = await client.query<{
+        series_id: number;
+        ts_ms: number;
+        value: number | null;
+      }>(
         `INSERT INTO readings (series_id, ts_ms, value, text)
          SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::float8[], $4::text[])
-         ON CONFLICT DO NOTHING`,
+         ON CONFLICT DO NOTHING
+         RETURNING series_id, ts_ms, value`,
         [
           history.map((h) => h.seriesId),
           history.map((h) => h.tsMs),
@@ -334,16 +445,38 @@ export class PostgresStore implements Store {
           history.map((h) => h.text),
         ],
       );
+      const inserted = groupInserted(
+        insertedRows.map((r) => ({ seriesId: r.series_id, tsMs: r.ts_ms, value: r.value })),
+      );
+      const inserts: SeriesInsert[] = [];
+      const newest: Array<{ id: number; tsMs: number; value: number }> = [];
+      for (const row of seriesRows) {
+        const points = inserted.get(row.id);
+        if (!points) continue;
+        const first = points[0]!;
+        const last = points[points.length - 1]!;
+        if (row.num_ts === null || first.tsMs > row.num_ts) {
+          const previous = row.num_ts === null ? null : { tsMs: row.num_ts, value: row.num_value! };
+          inserts.push({ seriesId: row.id, zone: row.zone, inserted: points, previous });
+        } else {
+          const window = await this.window(client, row.id, first.tsMs, last.tsMs);
+          inserts.push({ seriesId: row.id, zone: row.zone, inserted: points, window });
+        }
+        if (row.num_ts === null || last.tsMs > row.num_ts)
+          newest.push({ id: row.id, tsMs: last.tsMs, value: last.value });
+      }
+      if (newest.length > 0) {
+        await client.query(
+          `UPDATE series AS s SET num_ts = n.ts_ms, num_value = n.value
+           FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS n (id, ts_ms, value) WHERE s.id = n.id`,
+          [newest.map((n) => n.id), newest.map((n) => n.tsMs), newest.map((n) => n.value)],
+        );
+      }
+      await this.writeRollups(client, inserts);
 
       const state = newestPerSeries(batch.readings)
         .map((r) => ({ ...r, seriesId: idOf(r) }))
         .sort((a, b) => a.seriesId - b.seriesId);
-      await lockInOrder(
-        client,
-        'series',
-        'bigint',
-        state.map((s) => s.seriesId),
-      );
       // Same rule as shared.ts `isNewer`: newer timestamp, then larger value (null lowest), then
       // larger text in byte order (the column's "C" collation).
       await client.query(
@@ -399,6 +532,21 @@ export class PostgresStore implements Store {
           previews.map((p) => p.tsMs),
           previews.map((p) => p.contentType),
           previews.map((p) => p.image),
+        ],
+      );
+    }
+
+    const usage = usageMessages(batch);
+    if (usage.length > 0) {
+      await client.query(
+        `INSERT INTO gateway_usage (gateway_id, month, tenant_id, messages)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
+         ON CONFLICT (gateway_id, month) DO UPDATE SET messages = gateway_usage.messages + excluded.messages`,
+        [
+          usage.map((u) => u.gatewayId),
+          usage.map((u) => u.month),
+          usage.map((u) => u.tenantId),
+          usage.map((u) => u.messages),
         ],
       );
     }
@@ -490,8 +638,11 @@ export class PostgresStore implements Store {
     const deviceIds = wanted.map((r) => r.deviceId);
     const labels = wanted.map((r) => r.label);
     await client.query(
-      `INSERT INTO series (tenant_id, gateway_id, device_id, label)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+      `INSERT INTO series (tenant_id, gateway_id, device_id, label, zone)
+       SELECT w.tenant_id, w.gateway_id, w.device_id, w.label, coalesce(h.timezone, 'UTC')
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS w (tenant_id, gateway_id, device_id, label)
+         LEFT JOIN gateways AS g ON g.id = w.gateway_id LEFT JOIN homes AS h ON h.id = g.home_id
+       ORDER BY w.device_id, w.label
        ON CONFLICT (device_id, label) DO NOTHING`,
       [wanted.map((r) => r.tenantId), wanted.map((r) => r.gatewayId), deviceIds, labels],
     );
@@ -517,44 +668,138 @@ export class PostgresStore implements Store {
     return rows.map(toReading);
   }
 
-  /**
-   * Buckets are numbered by width_bucket (1 for [b[0], b[1]), …), restricted to the covered
-   * range. The sum adds values in time order, as the SQLite adapter does, so that float sums
-   * agree to the last bit. first/last take the value of the smallest/largest [ts, value] pair:
-   * timestamps are unique within a series and exact in float8 (< 2^53), and min/max of an
-   * array need no sort.
-   */
-  async summarizeBuckets(query: {
-    deviceId: string;
-    label: string;
-    boundariesMs: number[];
-  }): Promise<BucketSummary[]> {
-    const boundaries = query.boundariesMs;
-    if (boundaries.length < 2) return [];
-    const rows = await this.rows(
-      `SELECT width_bucket(ts_ms, $3::bigint[]) - 1 AS index,
-         count(*) AS count,
-         sum(value ORDER BY ts_ms) AS sum,
-         min(value) AS min,
-         max(value) AS max,
-         (min(ARRAY[ts_ms::float8, value]))[2] AS first,
-         (max(ARRAY[ts_ms::float8, value]))[2] AS last
-       FROM readings
-       WHERE series_id = (SELECT id FROM series WHERE device_id = $1 AND label = $2)
-         AND ts_ms >= $4 AND ts_ms < $5 AND value IS NOT NULL
-       GROUP BY 1
-       ORDER BY 1`,
-      [query.deviceId, query.label, boundaries, boundaries[0], boundaries[boundaries.length - 1]],
+  /** Stored numeric readings from the one before `fromMs` to the one after `toMs`. */
+  private async window(
+    client: PoolClient,
+    seriesId: number,
+    fromMs: number,
+    toMs: number,
+  ): Promise<NumericPoint[]> {
+    const before = await this.predecessor(client, seriesId, fromMs);
+    const { rows } = await client.query<{ ts_ms: number; value: number }>(
+      `(SELECT ts_ms, value FROM readings WHERE series_id = $1 AND ts_ms >= $2 AND ts_ms <= $3 AND value IS NOT NULL)
+       UNION ALL
+       (SELECT ts_ms, value FROM readings WHERE series_id = $1 AND ts_ms > $3 AND value IS NOT NULL ORDER BY ts_ms LIMIT 1)
+       ORDER BY ts_ms`,
+      [seriesId, fromMs, toMs],
     );
-    return rows.map((r) => ({
-      index: r.index as number,
-      count: r.count as number,
-      sum: r.sum as number,
-      min: r.min as number,
-      max: r.max as number,
-      first: r.first as number,
-      last: r.last as number,
-    }));
+    return [...(before ? [before] : []), ...rows.map((r) => ({ tsMs: r.ts_ms, value: r.value }))];
+  }
+
+  /**
+   * The last numeric reading before `ms`: from raw history, or, where retention has already
+   * deleted it, the last reading recorded in the hourly rollups.
+   */
+  private async predecessor(
+    client: PoolClient | pg.Pool,
+    seriesId: number,
+    ms: number,
+  ): Promise<NumericPoint | undefined> {
+    const { rows } = await client.query<{ ts_ms: number; value: number }>(
+      `SELECT * FROM (
+         (SELECT ts_ms, value FROM readings WHERE series_id = $1 AND ts_ms < $2 AND value IS NOT NULL
+          ORDER BY ts_ms DESC LIMIT 1)
+         UNION ALL
+         (SELECT last_ts, last_val FROM rollups_hourly WHERE series_id = $1 AND last_ts < $2
+          ORDER BY start_ms DESC LIMIT 1)
+       ) AS candidates ORDER BY ts_ms DESC LIMIT 1`,
+      [seriesId, ms],
+    );
+    const row = rows[0];
+    return row ? { tsMs: row.ts_ms, value: row.value } : undefined;
+  }
+
+  /** Adds a batch's rollup deltas, in (series, bucket) order so that concurrent batches do not deadlock. */
+  private async writeRollups(client: PoolClient, series: SeriesInsert[]): Promise<void> {
+    if (series.length === 0) return;
+    const deltas = rollupDeltas(series);
+    for (const resolution of ['hourly', 'daily'] as RollupResolution[]) {
+      const table = tableOf(resolution);
+      const rows = deltas[resolution].filter((d) => d.n > 0);
+      const corrections = deltas[resolution].filter((d) => d.n === 0 && d.increase !== 0);
+      if (rows.length > 0) {
+        await client.query(
+          `INSERT INTO ${table} AS r (series_id, start_ms, n, sum_val, min_val, max_val, first_ts, first_val, last_ts, last_val, increase)
+           SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[],
+             $7::bigint[], $8::float8[], $9::bigint[], $10::float8[], $11::float8[])
+           ON CONFLICT (series_id, start_ms) DO UPDATE SET
+             n = r.n + excluded.n, sum_val = r.sum_val + excluded.sum_val,
+             min_val = least(r.min_val, excluded.min_val), max_val = greatest(r.max_val, excluded.max_val),
+             first_val = CASE WHEN excluded.first_ts < r.first_ts THEN excluded.first_val ELSE r.first_val END,
+             first_ts = least(r.first_ts, excluded.first_ts),
+             last_val = CASE WHEN excluded.last_ts > r.last_ts THEN excluded.last_val ELSE r.last_val END,
+             last_ts = greatest(r.last_ts, excluded.last_ts),
+             increase = r.increase + excluded.increase`,
+          [
+            rows.map((d) => d.seriesId),
+            rows.map((d) => d.startMs),
+            rows.map((d) => d.n),
+            rows.map((d) => d.sum),
+            rows.map((d) => d.min),
+            rows.map((d) => d.max),
+            rows.map((d) => d.firstTs),
+            rows.map((d) => d.first),
+            rows.map((d) => d.lastTs),
+            rows.map((d) => d.last),
+            rows.map((d) => d.increase),
+          ],
+        );
+      }
+      if (corrections.length > 0) {
+        await client.query(
+          `UPDATE ${table} AS r SET increase = r.increase + c.increase
+           FROM unnest($1::bigint[], $2::bigint[], $3::float8[]) AS c (series_id, start_ms, increase)
+           WHERE r.series_id = c.series_id AND r.start_ms = c.start_ms`,
+          [
+            corrections.map((d) => d.seriesId),
+            corrections.map((d) => d.startMs),
+            corrections.map((d) => d.increase),
+          ],
+        );
+      }
+    }
+  }
+
+  async findSeries(deviceId: string, label: string): Promise<SeriesInfo | undefined> {
+    const row = (
+      await this.rows('SELECT id, zone FROM series WHERE device_id = $1 AND label = $2', [deviceId, label])
+    )[0];
+    return row ? { id: row.id as number, zone: row.zone as string } : undefined;
+  }
+
+  /**
+   * Raw ranges are read in time order and folded in JavaScript, as in the SQLite adapter, so
+   * that sums add in the same order and agree to the last bit.
+   */
+  async summarize(query: {
+    seriesId: number;
+    source: SummarySource;
+    ranges: TimeRange[];
+  }): Promise<RangeSummary[]> {
+    const accumulator = new RangeAccumulator(query.ranges);
+    for (const run of contiguousRuns(query.ranges)) {
+      if (query.source === 'raw') {
+        let previous = (await this.predecessor(this.pool, query.seriesId, run.fromMs))?.value;
+        const { rows } = await this.pool.query<[number, number]>({
+          text: `SELECT ts_ms, value FROM readings
+                 WHERE series_id = $1 AND ts_ms >= $2 AND ts_ms < $3 AND value IS NOT NULL ORDER BY ts_ms`,
+          values: [query.seriesId, run.fromMs, run.toMs],
+          rowMode: 'array',
+        });
+        for (const [tsMs, value] of rows) {
+          accumulator.addReading(tsMs, value, previous === undefined ? 0 : increaseBetween(previous, value));
+          previous = value;
+        }
+      } else {
+        const rows = await this.rows(
+          `SELECT * FROM ${tableOf(query.source)} WHERE series_id = $1 AND start_ms >= $2 AND start_ms < $3 ORDER BY start_ms`,
+          [query.seriesId, run.fromMs, run.toMs],
+        );
+        for (const row of rows)
+          accumulator.add(row.start_ms as number, rollupPart(row as Parameters<typeof rollupPart>[0]));
+      }
+    }
+    return accumulator.result();
   }
 
   async countReadings(filter: { deviceId?: string; gatewayId?: string } = {}): Promise<number> {
@@ -589,12 +834,86 @@ export class PostgresStore implements Store {
       }
     }
     const devices = await this.transaction(async (client) => {
+      for (const table of ROLLUP_TABLES) {
+        await client.query(
+          `DELETE FROM ${table} WHERE series_id IN (SELECT id FROM series WHERE gateway_id = $1)`,
+          [gatewayId],
+        );
+      }
       await client.query('DELETE FROM series WHERE gateway_id = $1', [gatewayId]);
       return (await client.query('DELETE FROM devices WHERE gateway_id = $1', [gatewayId])).rowCount ?? 0;
     });
     // Cached series ids of the deleted series would point nowhere if the devices came back.
     this.seriesIds.clear();
     return { devices, readings };
+  }
+
+  async trimHistory(input: {
+    gatewayId: string;
+    rawBeforeMs: number;
+    rollupsBeforeMs: number;
+    maxRows: number;
+  }): Promise<TrimResult> {
+    const result: TrimResult = { readings: 0, rollups: 0, more: false };
+    const series = await this.rows('SELECT id FROM series WHERE gateway_id = $1 ORDER BY id', [
+      input.gatewayId,
+    ]);
+    const targets = [
+      { table: 'readings', column: 'ts_ms', beforeMs: input.rawBeforeMs, counter: 'readings' as const },
+      ...(['hourly', 'daily'] as const).map((resolution) => ({
+        table: tableOf(resolution),
+        column: 'start_ms',
+        beforeMs: rollupHorizon(resolution, input.rollupsBeforeMs),
+        counter: 'rollups' as const,
+      })),
+    ];
+    // Rows locked in id order, as the ingest path locks them.
+    await this.pool.query(
+      `UPDATE series SET raw_horizon_ms = $1 WHERE id IN (
+         SELECT id FROM series WHERE gateway_id = $2 AND (raw_horizon_ms IS NULL OR raw_horizon_ms < $1)
+         ORDER BY id FOR NO KEY UPDATE)`,
+      [input.rawBeforeMs, input.gatewayId],
+    );
+    let budget = input.maxRows;
+    for (const { id } of series) {
+      for (const target of targets) {
+        for (;;) {
+          if (budget <= 0) {
+            result.more = true;
+            return result;
+          }
+          const chunk = Math.min(budget, RETENTION_CHUNK_ROWS);
+          // One autocommit statement per chunk: everything before the chunk-th oldest row, or
+          // before the horizon when fewer rows remain.
+          const { rowCount } = await this.pool.query(
+            `DELETE FROM ${target.table} WHERE series_id = $1 AND ${target.column} < coalesce(
+               (SELECT ${target.column} FROM ${target.table} WHERE series_id = $1 AND ${target.column} < $2
+                ORDER BY ${target.column} LIMIT 1 OFFSET $3), $2)`,
+            [id, target.beforeMs, chunk],
+          );
+          const deleted = rowCount ?? 0;
+          result[target.counter] += deleted;
+          budget -= deleted;
+          if (deleted < chunk) break;
+        }
+      }
+    }
+    return result;
+  }
+
+  async listGatewayUsage(tenantId: string, fromMonth: string, toMonth: string): Promise<GatewayUsage[]> {
+    const rows = await this.rows(
+      `SELECT gateway_id, month, messages, online_ms, alarms FROM gateway_usage
+       WHERE tenant_id = $1 AND month >= $2 AND month <= $3 ORDER BY month, gateway_id`,
+      [tenantId, fromMonth, toMonth],
+    );
+    return rows.map((row) => ({
+      gatewayId: row.gateway_id as string,
+      month: row.month as string,
+      messages: row.messages as number,
+      onlineMs: row.online_ms as number,
+      alarms: row.alarms as number,
+    }));
   }
 
   // ---- dead letters ----
@@ -637,6 +956,22 @@ function isTransient(error: unknown): boolean {
 /** Byte order of UTF-8, i.e. the "C" collation the key columns use. */
 function compareText(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+async function addOnlineTime(
+  client: PoolClient,
+  gatewayId: string,
+  tenantId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<void> {
+  for (const part of splitByMonth(fromMs, toMs)) {
+    await client.query(
+      `INSERT INTO gateway_usage (gateway_id, month, tenant_id, online_ms) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (gateway_id, month) DO UPDATE SET online_ms = gateway_usage.online_ms + excluded.online_ms`,
+      [gatewayId, part.month, tenantId, part.ms],
+    );
+  }
 }
 
 /** PostgreSQL text cannot hold U+0000: it becomes U+FFFD, as undecodable bytes do. */

@@ -1,4 +1,5 @@
 import { directoryMigrationSql } from '../directory/schema.ts';
+import { lifecycleMigrationSql } from '../lifecycle-schema.ts';
 
 /**
  * Numbered PostgreSQL migrations, the same tables and column meanings as sqlite/schema.ts.
@@ -111,4 +112,5 @@ CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
 `,
   },
   { version: 2, sql: directoryMigrationSql('postgres') },
+  { version: 3, sql: lifecycleMigrationSql('postgres') },
 ];

@@ -1,4 +1,5 @@
 import { directoryMigrationSql } from '../directory/schema.ts';
+import { lifecycleMigrationSql } from '../lifecycle-schema.ts';
 
 /**
  * Numbered SQLite migrations. A migration is never edited once released; add a new one.
@@ -101,4 +102,5 @@ CREATE INDEX dead_letters_by_tenant ON dead_letters(tenant_id, id);
 `,
   },
   { version: 2, sql: directoryMigrationSql('sqlite') },
+  { version: 3, sql: lifecycleMigrationSql('sqlite') },
 ];

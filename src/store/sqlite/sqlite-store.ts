@@ -11,7 +11,18 @@ import type {
   Preview,
   Reading,
 } from '../../core/domain.ts';
-import type { BucketSummary, HistoryQuery, IngestBatch, Page, Store } from '../ports.ts';
+import type {
+  GatewayUsage,
+  HistoryQuery,
+  IngestBatch,
+  Page,
+  RangeSummary,
+  SeriesInfo,
+  Store,
+  SummarySource,
+  TimeRange,
+  TrimResult,
+} from '../ports.ts';
 import {
   toChannel,
   toDeadLetter,
@@ -22,16 +33,38 @@ import {
   type Row,
 } from '../rows.ts';
 import {
-  BucketAccumulator,
   latestGatewaySeen,
   mergePerDevice,
   newestPerSeries,
   seriesKey,
   historyWindow,
+  splitByMonth,
+  usageMessages,
 } from '../shared.ts';
+import {
+  RangeAccumulator,
+  contiguousRuns,
+  groupInserted,
+  increaseBetween,
+  rollupDeltas,
+  rollupPart,
+  type NumericPoint,
+  type RollupDelta,
+  type RollupResolution,
+  type SeriesInsert,
+} from '../rollups.ts';
+import { RETENTION_CHUNK_ROWS, ROLLUP_TABLES, rollupHorizon, tableOf } from '../retention-sql.ts';
 import { DirectoryStore } from '../directory/directory-store.ts';
 import { sqliteMigrations } from './schema.ts';
 import { SqliteLock, SqliteRunner } from './sqlite-runner.ts';
+
+/** A series row as the ingest path needs it, read before the batch's inserts. */
+interface SeriesRow {
+  zone: string;
+  num_ts: number | null;
+  num_value: number | null;
+  raw_horizon_ms: number | null;
+}
 
 /** Rows deleted per transaction when a gateway's history is removed. */
 const DELETE_BATCH_ROWS = 5000;
@@ -87,10 +120,31 @@ export class SqliteStore implements Store {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
         this.db.exec(migration.sql);
+        if (migration.version === 3) this.backfillRollups();
         this.db
           .prepare('INSERT INTO schema_migrations (version, applied_at_ms) VALUES (?, ?)')
           .run(migration.version, Date.now());
       })();
+    }
+  }
+
+  /** Rollups and newest numeric reading of every series stored before rollups existed. */
+  private backfillRollups(): void {
+    const series = this.db.prepare('SELECT id, zone FROM series').all() as Array<{
+      id: number;
+      zone: string;
+    }>;
+    for (const { id, zone } of series) {
+      const points = (
+        this.db
+          .prepare(
+            'SELECT ts_ms, value FROM readings WHERE series_id = ? AND value IS NOT NULL ORDER BY ts_ms',
+          )
+          .raw()
+          .all(id) as Array<[number, number]>
+      ).map(([tsMs, value]) => ({ tsMs, value }));
+      if (points.length === 0) continue;
+      this.writeRollups([{ seriesId: id, zone, inserted: points, previous: null }]);
     }
   }
 
@@ -119,17 +173,60 @@ export class SqliteStore implements Store {
   }
 
   async setGatewayStatus(input: { gatewayId: string; status: GatewayStatus; atMs: number }): Promise<void> {
-    this.stmt(
-      `UPDATE gateways SET status = ?, status_changed_at_ms = ?,
-         last_seen_at_ms = max(coalesce(last_seen_at_ms, 0), ?)
-       WHERE id = ? AND (status_changed_at_ms IS NULL OR status_changed_at_ms <= ?)`,
-    ).run(input.status, input.atMs, input.atMs, input.gatewayId, input.atMs);
+    await this.lock.exclusive(() =>
+      this.db.transaction(() => {
+        const row = this.stmt(
+          'SELECT tenant_id, status, status_changed_at_ms FROM gateways WHERE id = ?',
+        ).get(input.gatewayId) as
+          { tenant_id: string; status: string; status_changed_at_ms: number | null } | undefined;
+        if (!row || (row.status_changed_at_ms !== null && row.status_changed_at_ms > input.atMs)) return;
+        if (row.status === 'online' && row.status_changed_at_ms !== null) {
+          this.addOnlineTime(input.gatewayId, row.tenant_id, row.status_changed_at_ms, input.atMs);
+        }
+        this.stmt(
+          `UPDATE gateways SET status = ?, status_changed_at_ms = ?,
+             last_seen_at_ms = max(coalesce(last_seen_at_ms, 0), ?)
+           WHERE id = ?`,
+        ).run(input.status, input.atMs, input.atMs, input.gatewayId);
+      })(),
+    );
   }
 
   async markAllGatewaysOffline(atMs: number): Promise<number> {
-    return this.stmt(
-      `UPDATE gateways SET status = 'offline', status_changed_at_ms = ? WHERE status = 'online'`,
-    ).run(atMs).changes;
+    return this.lock.exclusive(() =>
+      this.db.transaction(() => {
+        // Nobody knows when the unclean stop came: they were online until last heard from.
+        const online = this.stmt(
+          `SELECT id, tenant_id, status_changed_at_ms, last_seen_at_ms FROM gateways WHERE status = 'online'`,
+        ).all() as Array<{
+          id: string;
+          tenant_id: string;
+          status_changed_at_ms: number | null;
+          last_seen_at_ms: number | null;
+        }>;
+        for (const gateway of online) {
+          if (gateway.status_changed_at_ms === null) continue;
+          this.addOnlineTime(
+            gateway.id,
+            gateway.tenant_id,
+            gateway.status_changed_at_ms,
+            Math.min(atMs, Math.max(gateway.status_changed_at_ms, gateway.last_seen_at_ms ?? 0)),
+          );
+        }
+        return this.stmt(
+          `UPDATE gateways SET status = 'offline', status_changed_at_ms = ? WHERE status = 'online'`,
+        ).run(atMs).changes;
+      })(),
+    );
+  }
+
+  private addOnlineTime(gatewayId: string, tenantId: string, fromMs: number, toMs: number): void {
+    for (const part of splitByMonth(fromMs, toMs)) {
+      this.stmt(
+        `INSERT INTO gateway_usage (gateway_id, month, tenant_id, online_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (gateway_id, month) DO UPDATE SET online_ms = online_ms + excluded.online_ms`,
+      ).run(gatewayId, part.month, tenantId, part.ms);
+    }
   }
 
   // ---- devices ----
@@ -222,9 +319,24 @@ export class SqliteStore implements Store {
       const insertReading = this.stmt(
         'INSERT OR IGNORE INTO readings (series_id, ts_ms, value, text) VALUES (?, ?, ?, ?)',
       );
+      const inserted: Array<{ seriesId: number; tsMs: number; value: number | null }> = [];
+      const seriesRows = new Map<number, SeriesRow>();
       for (const reading of batch.readings) {
-        insertReading.run(this.seriesId(reading), reading.tsMs, reading.value, reading.text);
+        const seriesId = this.seriesId(reading);
+        let series = seriesRows.get(seriesId);
+        if (!series) {
+          series = this.stmt('SELECT zone, num_ts, num_value, raw_horizon_ms FROM series WHERE id = ?').get(
+            seriesId,
+          ) as SeriesRow;
+          seriesRows.set(seriesId, series);
+        }
+        // Retention already deleted this time range: a reading arriving now is dropped too.
+        if (series.raw_horizon_ms !== null && reading.tsMs < series.raw_horizon_ms) continue;
+        if (insertReading.run(seriesId, reading.tsMs, reading.value, reading.text).changes > 0) {
+          inserted.push({ seriesId, tsMs: reading.tsMs, value: reading.value });
+        }
       }
+      this.writeRollups(this.seriesInserts(groupInserted(inserted), seriesRows));
       // Same rule as shared.ts `isNewer`: a null value ranks as -Infinity (the literal -9e999
       // overflows to it), below every number, as in newestPerSeries within a batch.
       const updateState = this.stmt(
@@ -264,6 +376,12 @@ export class SqliteStore implements Store {
          WHERE excluded.ts_ms >= previews.ts_ms`,
       ).run(preview.deviceId, preview.tenantId, preview.tsMs, preview.contentType, preview.image);
     }
+    for (const usage of usageMessages(batch)) {
+      this.stmt(
+        `INSERT INTO gateway_usage (gateway_id, month, tenant_id, messages) VALUES (?, ?, ?, ?)
+         ON CONFLICT (gateway_id, month) DO UPDATE SET messages = messages + excluded.messages`,
+      ).run(usage.gatewayId, usage.month, usage.tenantId, usage.messages);
+    }
     for (const seen of latestGatewaySeen(batch)) {
       this.stmt(
         `UPDATE gateways SET last_seen_at_ms = max(coalesce(last_seen_at_ms, 0), ?),
@@ -296,8 +414,9 @@ export class SqliteStore implements Store {
     const cached = this.seriesIds.get(key);
     if (cached !== undefined) return cached;
     this.stmt(
-      'INSERT OR IGNORE INTO series (tenant_id, gateway_id, device_id, label) VALUES (?, ?, ?, ?)',
-    ).run(reading.tenantId, reading.gatewayId, reading.deviceId, reading.label);
+      `INSERT OR IGNORE INTO series (tenant_id, gateway_id, device_id, label, zone) VALUES (?, ?, ?, ?,
+         coalesce((SELECT h.timezone FROM gateways g JOIN homes h ON h.id = g.home_id WHERE g.id = ?), 'UTC'))`,
+    ).run(reading.tenantId, reading.gatewayId, reading.deviceId, reading.label, reading.gatewayId);
     const row = this.stmt('SELECT id FROM series WHERE device_id = ? AND label = ?').get(
       reading.deviceId,
       reading.label,
@@ -306,6 +425,143 @@ export class SqliteStore implements Store {
     };
     this.seriesIds.set(key, row.id);
     return row.id;
+  }
+
+  /** For each series with inserted readings: its zone and either its previous reading or a window. */
+  private seriesInserts(
+    inserted: Map<number, NumericPoint[]>,
+    seriesRows: Map<number, SeriesRow>,
+  ): SeriesInsert[] {
+    const out: SeriesInsert[] = [];
+    for (const [seriesId, points] of inserted) {
+      const row = seriesRows.get(seriesId)!;
+      const first = points[0]!;
+      const last = points[points.length - 1]!;
+      if (row.num_ts === null || first.tsMs > row.num_ts) {
+        const previous = row.num_ts === null ? null : { tsMs: row.num_ts, value: row.num_value! };
+        out.push({ seriesId, zone: row.zone, inserted: points, previous });
+      } else {
+        out.push({
+          seriesId,
+          zone: row.zone,
+          inserted: points,
+          window: this.window(seriesId, first.tsMs, last.tsMs),
+        });
+      }
+      if (row.num_ts === null || last.tsMs > row.num_ts) {
+        this.stmt('UPDATE series SET num_ts = ?, num_value = ? WHERE id = ?').run(
+          last.tsMs,
+          last.value,
+          seriesId,
+        );
+      }
+    }
+    return out;
+  }
+
+  /** Stored numeric readings from the one before `fromMs` to the one after `toMs`. */
+  private window(seriesId: number, fromMs: number, toMs: number): NumericPoint[] {
+    const point = (row: unknown): NumericPoint[] => {
+      if (!row) return [];
+      const [tsMs, value] = row as [number, number];
+      return [{ tsMs, value }];
+    };
+    const before = this.predecessor(seriesId, fromMs);
+    const middle = (
+      this.stmt(
+        'SELECT ts_ms, value FROM readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms <= ? AND value IS NOT NULL ORDER BY ts_ms',
+      )
+        .raw()
+        .all(seriesId, fromMs, toMs) as Array<[number, number]>
+    ).map(([tsMs, value]) => ({ tsMs, value }));
+    const after = point(
+      this.stmt(
+        'SELECT ts_ms, value FROM readings WHERE series_id = ? AND ts_ms > ? AND value IS NOT NULL ORDER BY ts_ms LIMIT 1',
+      )
+        .raw()
+        .get(seriesId, toMs),
+    );
+    return [...(before ? [before] : []), ...middle, ...after];
+  }
+
+  /**
+   * The last numeric reading before `ms`: from raw history, or, where retention has already
+   * deleted it, the last reading recorded in the hourly rollups.
+   */
+  private predecessor(seriesId: number, ms: number): NumericPoint | undefined {
+    const row = (this.stmt(
+      'SELECT ts_ms, value FROM readings WHERE series_id = ? AND ts_ms < ? AND value IS NOT NULL ORDER BY ts_ms DESC LIMIT 1',
+    )
+      .raw()
+      .get(seriesId, ms) ??
+      this.stmt(
+        'SELECT last_ts, last_val FROM rollups_hourly WHERE series_id = ? AND last_ts < ? ORDER BY start_ms DESC LIMIT 1',
+      )
+        .raw()
+        .get(seriesId, ms)) as [number, number] | undefined;
+    return row ? { tsMs: row[0], value: row[1] } : undefined;
+  }
+
+  private writeRollups(series: SeriesInsert[]): void {
+    if (series.length === 0) return;
+    const deltas = rollupDeltas(series);
+    for (const resolution of ['hourly', 'daily'] as RollupResolution[]) {
+      const table = tableOf(resolution);
+      const upsert = this.stmt(
+        `INSERT INTO ${table} (series_id, start_ms, n, sum_val, min_val, max_val, first_ts, first_val, last_ts, last_val, increase)
+         VALUES (@seriesId, @startMs, @n, @sum, @min, @max, @firstTs, @first, @lastTs, @last, @increase)
+         ON CONFLICT (series_id, start_ms) DO UPDATE SET
+           n = n + excluded.n, sum_val = sum_val + excluded.sum_val,
+           min_val = min(min_val, excluded.min_val), max_val = max(max_val, excluded.max_val),
+           first_val = CASE WHEN excluded.first_ts < first_ts THEN excluded.first_val ELSE first_val END,
+           first_ts = min(first_ts, excluded.first_ts),
+           last_val = CASE WHEN excluded.last_ts > last_ts THEN excluded.last_val ELSE last_val END,
+           last_ts = max(last_ts, excluded.last_ts),
+           increase = increase + excluded.increase`,
+      );
+      const correct = this.stmt(
+        `UPDATE ${table} SET increase = increase + @increase WHERE series_id = @seriesId AND start_ms = @startMs`,
+      );
+      for (const delta of deltas[resolution]) {
+        if (delta.n > 0) upsert.run(delta);
+        else if (delta.increase !== 0) correct.run(delta);
+      }
+    }
+  }
+
+  async findSeries(deviceId: string, label: string): Promise<SeriesInfo | undefined> {
+    return this.stmt('SELECT id, zone FROM series WHERE device_id = ? AND label = ?').get(deviceId, label) as
+      SeriesInfo | undefined;
+  }
+
+  async summarize(query: {
+    seriesId: number;
+    source: SummarySource;
+    ranges: TimeRange[];
+  }): Promise<RangeSummary[]> {
+    const accumulator = new RangeAccumulator(query.ranges);
+    for (const run of contiguousRuns(query.ranges)) {
+      if (query.source === 'raw') {
+        let previous = this.predecessor(query.seriesId, run.fromMs)?.value;
+        const rows = this.stmt(
+          'SELECT ts_ms, value FROM readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? AND value IS NOT NULL ORDER BY ts_ms',
+        )
+          .raw()
+          .iterate(query.seriesId, run.fromMs, run.toMs) as IterableIterator<[number, number]>;
+        for (const [tsMs, value] of rows) {
+          accumulator.addReading(tsMs, value, previous === undefined ? 0 : increaseBetween(previous, value));
+          previous = value;
+        }
+      } else {
+        const rows = this.stmt(
+          `SELECT * FROM ${tableOf(query.source)} WHERE series_id = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
+        ).iterate(query.seriesId, run.fromMs, run.toMs) as IterableIterator<
+          Parameters<typeof rollupPart>[0] & { start_ms: number }
+        >;
+        for (const row of rows) accumulator.add(row.start_ms, rollupPart(row));
+      }
+    }
+    return accumulator.result();
   }
 
   async readHistory(query: HistoryQuery): Promise<Reading[]> {
@@ -319,29 +575,6 @@ export class SqliteStore implements Store {
       `SELECT ts_ms, value, text FROM readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? ORDER BY ts_ms ${direction} LIMIT ?`,
     ).all(series.id, from, to, query.limit) as Row[];
     return rows.map(toReading);
-  }
-
-  async summarizeBuckets(query: {
-    deviceId: string;
-    label: string;
-    boundariesMs: number[];
-  }): Promise<BucketSummary[]> {
-    const series = this.stmt('SELECT id FROM series WHERE device_id = ? AND label = ?').get(
-      query.deviceId,
-      query.label,
-    ) as { id: number } | undefined;
-    const boundaries = query.boundariesMs;
-    if (!series || boundaries.length < 2) return [];
-    const accumulator = new BucketAccumulator(boundaries);
-    const rows = this.stmt(
-      'SELECT ts_ms, value FROM readings WHERE series_id = ? AND ts_ms >= ? AND ts_ms < ? AND value IS NOT NULL ORDER BY ts_ms',
-    )
-      .raw()
-      .iterate(series.id, boundaries[0], boundaries[boundaries.length - 1]) as IterableIterator<
-      [number, number]
-    >;
-    for (const [tsMs, value] of rows) accumulator.add(tsMs, value);
-    return accumulator.result();
   }
 
   async countReadings(filter: { deviceId?: string; gatewayId?: string } = {}): Promise<number> {
@@ -377,6 +610,11 @@ export class SqliteStore implements Store {
     }
     const devices = await this.lock.exclusive(() =>
       this.db.transaction(() => {
+        for (const table of ROLLUP_TABLES) {
+          this.stmt(
+            `DELETE FROM ${table} WHERE series_id IN (SELECT id FROM series WHERE gateway_id = ?)`,
+          ).run(gatewayId);
+        }
         this.stmt('DELETE FROM series WHERE gateway_id = ?').run(gatewayId);
         // previews and series rows cascade with their devices.
         return this.stmt('DELETE FROM devices WHERE gateway_id = ?').run(gatewayId).changes;
@@ -385,6 +623,74 @@ export class SqliteStore implements Store {
     // Cached series ids of the deleted series would point nowhere if the devices came back.
     this.seriesIds.clear();
     return { devices, readings };
+  }
+
+  async trimHistory(input: {
+    gatewayId: string;
+    rawBeforeMs: number;
+    rollupsBeforeMs: number;
+    maxRows: number;
+  }): Promise<TrimResult> {
+    const result: TrimResult = { readings: 0, rollups: 0, more: false };
+    const seriesIds = (
+      this.stmt('SELECT id FROM series WHERE gateway_id = ? ORDER BY id').all(input.gatewayId) as Array<{
+        id: number;
+      }>
+    ).map((row) => row.id);
+    const targets = [
+      { table: 'readings', column: 'ts_ms', beforeMs: input.rawBeforeMs, counter: 'readings' as const },
+      ...(['hourly', 'daily'] as const).map((resolution) => ({
+        table: tableOf(resolution),
+        column: 'start_ms',
+        beforeMs: rollupHorizon(resolution, input.rollupsBeforeMs),
+        counter: 'rollups' as const,
+      })),
+    ];
+    await this.lock.exclusive(() =>
+      this.stmt(
+        'UPDATE series SET raw_horizon_ms = ? WHERE gateway_id = ? AND (raw_horizon_ms IS NULL OR raw_horizon_ms < ?)',
+      ).run(input.rawBeforeMs, input.gatewayId, input.rawBeforeMs),
+    );
+    let budget = input.maxRows;
+    for (const seriesId of seriesIds) {
+      for (const target of targets) {
+        for (;;) {
+          if (budget <= 0) {
+            result.more = true;
+            return result;
+          }
+          const chunk = Math.min(budget, RETENTION_CHUNK_ROWS);
+          // One short statement per chunk, taking its turn with the group commits: everything
+          // before the chunk-th oldest row, or before the horizon when fewer rows remain.
+          const deleted = await this.lock.exclusive(
+            () =>
+              this.stmt(
+                `DELETE FROM ${target.table} WHERE series_id = ? AND ${target.column} < coalesce(
+                   (SELECT ${target.column} FROM ${target.table} WHERE series_id = ? AND ${target.column} < ?
+                    ORDER BY ${target.column} LIMIT 1 OFFSET ?), ?)`,
+              ).run(seriesId, seriesId, target.beforeMs, chunk, target.beforeMs).changes,
+          );
+          result[target.counter] += deleted;
+          budget -= deleted;
+          if (deleted < chunk) break;
+        }
+      }
+    }
+    return result;
+  }
+
+  async listGatewayUsage(tenantId: string, fromMonth: string, toMonth: string): Promise<GatewayUsage[]> {
+    const rows = this.stmt(
+      `SELECT gateway_id, month, messages, online_ms, alarms FROM gateway_usage
+       WHERE tenant_id = ? AND month >= ? AND month <= ? ORDER BY month, gateway_id`,
+    ).all(tenantId, fromMonth, toMonth) as Row[];
+    return rows.map((row) => ({
+      gatewayId: row.gateway_id as string,
+      month: row.month as string,
+      messages: row.messages as number,
+      onlineMs: row.online_ms as number,
+      alarms: row.alarms as number,
+    }));
   }
 
   // ---- dead letters ----

@@ -1,0 +1,138 @@
+import { typed, type Dialect } from './directory/schema.ts';
+
+/**
+ * Migration 3, the data lifecycle: tariffs (retention and limits per home), hourly and daily
+ * rollups of every numeric series, and per-gateway monthly usage for providers' reports.
+ * Written once for both engines with the directory schema's type tokens.
+ *
+ * Every existing tenant gets the three tariffs of the seed, "Basic" being its default; homes
+ * without a tariff follow their tenant's default. Rollups of readings stored before this
+ * migration are computed by the adapters right after it (`backfillRollups`).
+ */
+export function lifecycleMigrationSql(dialect: Dialect): string {
+  return typed(
+    dialect,
+    `
+CREATE TABLE tariffs (
+  id {id} PRIMARY KEY,
+  tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  name {text} NOT NULL,
+  sensor_retention_days {int} NOT NULL,
+  video_retention_days {int} NOT NULL,
+  raw_retention_days {int} NOT NULL,
+  recording_modes {text} NOT NULL,
+  max_gateways_per_home {int} NOT NULL,
+  max_cameras_per_home {int} NOT NULL,
+  is_default {int} NOT NULL DEFAULT 0,
+  created_at_ms {int} NOT NULL,
+  updated_at_ms {int} NOT NULL,
+  UNIQUE (tenant_id, name)
+);
+CREATE INDEX tariffs_by_tenant ON tariffs (tenant_id, id);
+${DEFAULT_TARIFFS.map(
+  (t) => `INSERT INTO tariffs (id, tenant_id, name, sensor_retention_days, video_retention_days,
+  raw_retention_days, recording_modes, max_gateways_per_home, max_cameras_per_home, is_default,
+  created_at_ms, updated_at_ms)
+SELECT 'tariff-${t.key}-' || id, id, '${t.name}', ${t.sensorRetentionDays}, ${t.videoRetentionDays},
+  ${t.rawRetentionDays}, '${JSON.stringify(t.recordingModes)}', ${t.maxGatewaysPerHome},
+  ${t.maxCamerasPerHome}, ${t.isDefault ? 1 : 0}, created_at_ms, created_at_ms FROM tenants;`,
+).join('\n')}
+ALTER TABLE homes ADD COLUMN tariff_id {id} REFERENCES tariffs(id);
+
+-- The zone a series' rollups are bucketed in (its home's timezone when the series began), and
+-- its newest numeric reading, from which the next reading's increase is computed.
+ALTER TABLE series ADD COLUMN zone {text};
+ALTER TABLE series ADD COLUMN num_ts {int};
+ALTER TABLE series ADD COLUMN num_value {real};
+-- Raw readings before this time were deleted by retention; later arrivals that old are dropped.
+ALTER TABLE series ADD COLUMN raw_horizon_ms {int};
+UPDATE series SET zone = (SELECT h.timezone FROM gateways g JOIN homes h ON h.id = g.home_id
+  WHERE g.id = series.gateway_id);
+UPDATE series SET zone = 'UTC' WHERE zone IS NULL;
+
+-- Per (series, bucket): count, sum, min, max, the first and last reading (with their times,
+-- so that late readings update them), and the increase: the sum, over consecutive numeric
+-- readings whose later one falls in the bucket, of the rise (or of the new value after a reset).
+CREATE TABLE rollups_hourly (
+  series_id {int} NOT NULL,
+  start_ms {int} NOT NULL,
+  n {int} NOT NULL,
+  sum_val {real} NOT NULL,
+  min_val {real} NOT NULL,
+  max_val {real} NOT NULL,
+  first_ts {int} NOT NULL,
+  first_val {real} NOT NULL,
+  last_ts {int} NOT NULL,
+  last_val {real} NOT NULL,
+  increase {real} NOT NULL,
+  PRIMARY KEY (series_id, start_ms)
+) {without_rowid};
+CREATE TABLE rollups_daily (
+  series_id {int} NOT NULL,
+  start_ms {int} NOT NULL,
+  n {int} NOT NULL,
+  sum_val {real} NOT NULL,
+  min_val {real} NOT NULL,
+  max_val {real} NOT NULL,
+  first_ts {int} NOT NULL,
+  first_val {real} NOT NULL,
+  last_ts {int} NOT NULL,
+  last_val {real} NOT NULL,
+  increase {real} NOT NULL,
+  PRIMARY KEY (series_id, start_ms)
+) {without_rowid};
+
+-- Monthly figures per gateway (UTC months, 'YYYY-MM'), kept when the gateway is removed.
+CREATE TABLE gateway_usage (
+  gateway_id {id} NOT NULL,
+  month {id} NOT NULL,
+  tenant_id {id} NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  messages {int} NOT NULL DEFAULT 0,
+  online_ms {int} NOT NULL DEFAULT 0,
+  alarms {int} NOT NULL DEFAULT 0,
+  PRIMARY KEY (gateway_id, month)
+);
+CREATE INDEX gateway_usage_by_tenant ON gateway_usage (tenant_id, month, gateway_id);
+`,
+  );
+}
+
+/** The seed's tariffs (002): video 7 / 14 / 30 days, sensor history 3 / 5 / 7 years. */
+export const DEFAULT_TARIFFS = [
+  {
+    key: 'basic',
+    name: 'Basic',
+    sensorRetentionDays: 3 * 365,
+    videoRetentionDays: 7,
+    rawRetentionDays: 45,
+    recordingModes: ['off', 'motion'],
+    maxGatewaysPerHome: 2,
+    maxCamerasPerHome: 4,
+    isDefault: true,
+  },
+  {
+    key: 'standard',
+    name: 'Standard',
+    sensorRetentionDays: 5 * 365,
+    videoRetentionDays: 14,
+    rawRetentionDays: 45,
+    recordingModes: ['off', 'motion', 'continuous'],
+    maxGatewaysPerHome: 3,
+    maxCamerasPerHome: 8,
+    isDefault: false,
+  },
+  {
+    key: 'premium',
+    name: 'Premium',
+    sensorRetentionDays: 7 * 365,
+    videoRetentionDays: 30,
+    rawRetentionDays: 90,
+    recordingModes: ['off', 'motion', 'continuous'],
+    maxGatewaysPerHome: 5,
+    maxCamerasPerHome: 16,
+    isDefault: false,
+  },
+] as const;
+
+/** The shortest raw-history window a tariff may have: the home panel shows 45 days (seed 000). */
+export const MIN_RAW_RETENTION_DAYS = 45;
