@@ -14,11 +14,14 @@ import { openMailer } from './mail/open-mailer.ts';
 import type { MailPort } from './mail/mail-port.ts';
 import { AccountService } from './services/accounts.ts';
 import { AuditService } from './services/audit.ts';
+import { RetentionService } from './services/retention.ts';
+import { ExportService } from './services/exports.ts';
 import { Authorizer } from './services/authorization.ts';
 import { GatewayService } from './services/gateways.ts';
 import { HomeService } from './services/homes.ts';
 import { InvitationService } from './services/invitations.ts';
 import { newToken } from './services/secrets.ts';
+import { TariffService } from './services/tariffs.ts';
 import { TelemetryService } from './services/telemetry.ts';
 import { TenantService } from './services/tenants.ts';
 import type { Services } from './api/server.ts';
@@ -56,6 +59,7 @@ export class Hestia {
     readonly broker: EmbeddedBroker,
     readonly api: ApiInstance,
     readonly ports: HestiaPorts,
+    readonly retention: RetentionService,
   ) {}
 
   static async start(config: Readonly<HestiaConfig>, options: StartOptions = {}): Promise<Hestia> {
@@ -89,7 +93,7 @@ export class Hestia {
         http: typeof address === 'object' && address ? address.port : config.http.port,
       };
       writeFileSync(path.join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
-      instance = new Hestia(ctx, services, mailer, ingest, broker, api, ports);
+      instance = new Hestia(ctx, services, mailer, ingest, broker, api, ports, new RetentionService(ctx));
       instance.startHousekeeping();
       instance.ready = true;
       logger.info({ ports, storage: store.kind, dataDir: config.dataDir }, 'Hestia is ready');
@@ -118,6 +122,7 @@ export class Hestia {
     every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () =>
       store.directory.deleteExpiredTokens(clock.now()),
     );
+    this.retention.start();
   }
 
   /** Graceful stop: refuse new work, drain accepted writes, close everything. */
@@ -127,6 +132,7 @@ export class Hestia {
     const { logger, store } = this.ctx;
     logger.info('stopping: draining in-flight writes');
     for (const timer of this.timers) clearInterval(timer);
+    await this.retention.stop();
     await this.broker.close();
     await this.ingest.drain();
     await this.api.close();
@@ -151,7 +157,9 @@ export function createServices(ctx: AppContext, mailer: MailPort): Services {
     tenants: new TenantService(ctx, accounts, invitations, audit, authorize),
     homes: new HomeService(ctx, authorize, invitations, audit),
     gateways: new GatewayService(ctx, authorize, audit),
+    tariffs: new TariffService(ctx, authorize, audit),
     telemetry: new TelemetryService(ctx),
+    exports: new ExportService(ctx, authorize),
   };
 }
 

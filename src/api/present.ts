@@ -12,6 +12,7 @@ import type {
   Invitation,
   Reading,
   Room,
+  Tariff,
   Tenant,
   User,
 } from '../core/domain.ts';
@@ -127,8 +128,37 @@ export function presentHome(home: Home & { role?: HomeRole | null }) {
     latitude: home.latitude,
     longitude: home.longitude,
     role: home.role ?? null,
+    tariffId: home.tariffId,
     createdAt: iso(home.createdAtMs),
   };
+}
+
+/** A tariff's terms for the people of a home: no tenant, no bookkeeping. */
+export function presentHomeTariff(tariff: Tariff) {
+  return {
+    id: tariff.id,
+    name: tariff.name,
+    rawRetentionDays: tariff.rawRetentionDays,
+    sensorRetentionDays: tariff.sensorRetentionDays,
+    videoRetentionDays: tariff.videoRetentionDays,
+    recordingModes: tariff.recordingModes,
+    maxGatewaysPerHome: tariff.maxGatewaysPerHome,
+    maxCamerasPerHome: tariff.maxCamerasPerHome,
+  };
+}
+
+export function presentTariff(tariff: Tariff) {
+  return {
+    ...presentHomeTariff(tariff),
+    tenantId: tariff.tenantId,
+    isDefault: tariff.isDefault,
+    createdAt: iso(tariff.createdAtMs),
+    updatedAt: iso(tariff.updatedAtMs),
+  };
+}
+
+export function presentHomeDetail(home: Home & { role?: HomeRole | null; tariff: Tariff | null }) {
+  return { ...presentHome(home), tariff: home.tariff ? presentHomeTariff(home.tariff) : null };
 }
 
 export function presentRoom(room: Room) {

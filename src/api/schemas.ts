@@ -152,7 +152,44 @@ export const HomeSchema = Type.Object({
   latitude: Nullable(Type.Number()),
   longitude: Nullable(Type.Number()),
   role: Nullable(HomeRoleSchema),
+  tariffId: Nullable(
+    Type.String({ description: "The home's own tariff; null: it follows its tenant's default tariff" }),
+  ),
   createdAt: IsoTime,
+});
+
+export const RecordingModeSchema = Type.Union([
+  Type.Literal('off'),
+  Type.Literal('motion'),
+  Type.Literal('continuous'),
+]);
+
+/** A tariff's terms as a home's people see them (GET /v1/homes/{homeId}). */
+export const HomeTariffSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  rawRetentionDays: Type.Integer({ description: 'Raw readings are kept this long' }),
+  sensorRetentionDays: Type.Integer({ description: 'Hourly and daily rollups are kept this long' }),
+  videoRetentionDays: Type.Integer({ description: 'Recordings and previews are kept this long' }),
+  recordingModes: Type.Array(RecordingModeSchema),
+  maxGatewaysPerHome: Type.Integer(),
+  maxCamerasPerHome: Type.Integer(),
+});
+
+export const TariffSchema = Type.Object({
+  ...HomeTariffSchema.properties,
+  tenantId: Type.String(),
+  isDefault: Type.Boolean({
+    description: "The tenant's default: homes without a tariff of their own follow it",
+  }),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+
+/** One home in detail: with the tariff in force (its own, or its tenant's default). */
+export const HomeDetailSchema = Type.Object({
+  ...HomeSchema.properties,
+  tariff: Nullable(HomeTariffSchema),
 });
 
 export const RoomSchema = Type.Object({

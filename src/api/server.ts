@@ -19,13 +19,17 @@ import type { Authorizer } from '../services/authorization.ts';
 import type { GatewayService } from '../services/gateways.ts';
 import type { HomeService } from '../services/homes.ts';
 import type { InvitationService } from '../services/invitations.ts';
+import type { TariffService } from '../services/tariffs.ts';
 import type { TelemetryService } from '../services/telemetry.ts';
 import type { TenantService } from '../services/tenants.ts';
 import { authRoutes } from './routes/auth.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
+import type { ExportService } from '../services/exports.ts';
 import { deviceRoutes } from './routes/devices.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { homeRoutes } from './routes/homes.ts';
+import { tariffRoutes } from './routes/tariffs.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { ErrorBody } from './schemas.ts';
@@ -38,7 +42,9 @@ export interface Services {
   tenants: TenantService;
   homes: HomeService;
   gateways: GatewayService;
+  tariffs: TariffService;
   telemetry: TelemetryService;
+  exports: ExportService;
 }
 
 /** What every API plugin receives. */
@@ -67,6 +73,7 @@ const PUBLIC_DETAILS = new Set<ErrorCode>([
   'HESTIA_CONFIRMATION_REQUIRED',
   'HESTIA_LOGIN_LOCKED',
   'HESTIA_RATE_LIMITED',
+  'HESTIA_TARIFF_LIMIT',
 ]);
 
 /** Builds the HTTP API (not listening): tests drive it with `app.inject()`. */
@@ -147,9 +154,11 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     opsRoutes,
     authRoutes,
     tenantRoutes,
+    tariffRoutes,
     homeRoutes,
     gatewayRoutes,
     deviceRoutes,
+    exportRoutes,
     deadLetterRoutes,
   ]) {
     await app.register(plugin, api);

@@ -290,6 +290,39 @@ export function registerAdminCommands(program: Command): void {
         print({ gatewayId, token });
       });
     });
+
+  const tariff = admin.command('tariff').description("tariffs: a home's retention and limits");
+  tariff
+    .command('list')
+    .description("list a tenant's tariffs (one of them its default)")
+    .option('--tenant <tenant>', 'tenant slug or id (default: the only tenant)')
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (options: { tenant?: string; config?: string }) => {
+      await withContext(options.config, async (ctx) => {
+        print(await ctx.store.directory.listTariffs(await resolveTenant(ctx, options.tenant)));
+      });
+    });
+
+  tariff
+    .command('set-home')
+    .description("set a home's tariff (its retention and limits)")
+    .requiredOption('--home <homeId>', 'the home')
+    .requiredOption(
+      '--tariff <tariffId>',
+      "a tariff of the home's tenant, or `default` for the tenant's default",
+    )
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (options: { home: string; tariff: string; config?: string }) => {
+      await withServices(options.config, async ({ tariffs }) => {
+        const { home, tariff: inForce } = await tariffs.setHomeTariff(
+          null,
+          options.home,
+          options.tariff === 'default' ? null : options.tariff,
+          CLI_ORIGIN,
+        );
+        print({ homeId: home.id, tariffId: home.tariffId, inForce });
+      });
+    });
 }
 
 /** Like withContext, with the services wired as in the server (mail from the configuration). */

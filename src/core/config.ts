@@ -85,6 +85,21 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    retention: z
+      .object({
+        /** Seconds between retention passes over every gateway (tariff horizons). */
+        intervalSeconds: z.number().int().min(10).default(3600),
+        /** Seconds after start before the first pass, so a restart does not begin with deletes. */
+        initialDelaySeconds: z.number().int().min(0).default(60),
+        /** Rows deleted per gateway before the pass moves on to the next gateway. */
+        rowsPerTurn: z.number().int().min(100).default(20_000),
+        /** Pause between two delete statements (each at most 2,000 rows), in milliseconds. */
+        pauseMs: z.number().int().min(0).max(1000).default(2),
+        /** Audit log records older than this many days are deleted. */
+        auditDays: z.number().int().min(30).default(400),
+      })
+      .strict()
+      .prefault({}),
     deadLetters: z
       .object({
         maxPerTenant: z.number().int().min(1).default(10_000),

@@ -74,7 +74,45 @@ export interface Home {
   timezone: string;
   latitude: number | null;
   longitude: number | null;
+  /** The tariff the provider chose for this home; null: the tenant's default tariff applies. */
+  tariffId: string | null;
   createdAtMs: number;
+}
+
+/** How a camera records; a tariff names the modes its homes may use. */
+export type RecordingMode = 'off' | 'motion' | 'continuous';
+export const RECORDING_MODES: readonly RecordingMode[] = ['off', 'motion', 'continuous'];
+
+/**
+ * What a service provider sells a home: how long its data is kept and how much it may connect.
+ * Each tenant has several, exactly one of them its default (for homes without a tariff).
+ */
+export interface Tariff {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** Hourly and daily rollups of sensor series are kept this long. */
+  sensorRetentionDays: number;
+  /** Camera recordings and previews are kept this long. */
+  videoRetentionDays: number;
+  /** Raw readings are kept this long (at least MIN_RAW_RETENTION_DAYS, what the home panel shows). */
+  rawRetentionDays: number;
+  recordingModes: RecordingMode[];
+  maxGatewaysPerHome: number;
+  maxCamerasPerHome: number;
+  isDefault: boolean;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** The retention horizons of one registered gateway's data, from its home's tariff. */
+export interface GatewayRetentionPolicy {
+  gatewayId: string;
+  tenantId: string;
+  homeId: string;
+  rawRetentionDays: number;
+  sensorRetentionDays: number;
+  videoRetentionDays: number;
 }
 
 export interface Room {
@@ -117,6 +155,8 @@ export const API_KEY_SCOPES = [
   'gateways:write',
   'telemetry:read',
   'audit:read',
+  'tariffs:read',
+  'tariffs:write',
 ] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 

@@ -31,6 +31,11 @@ export const ErrorCatalogue = {
     message: 'No pending gateway with this serial and claim code',
   },
   HESTIA_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  // tariffs
+  HESTIA_TARIFF_LIMIT: {
+    status: 409,
+    message: 'The home has reached a limit of its tariff: ask the service provider for another tariff',
+  },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
   // mail

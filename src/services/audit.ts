@@ -32,6 +32,7 @@ export type AuditAction =
   | 'home.member_role_changed'
   | 'home.member_removed'
   | 'home.ownership_transferred'
+  | 'home.tariff_changed'
   | 'gateway.provisioned'
   | 'gateway.imported'
   | 'gateway.registered'
@@ -39,7 +40,10 @@ export type AuditAction =
   | 'gateway.removed'
   | 'gateway.credentials_rotated'
   | 'gateway.credentials_revoked'
-  | 'data.deleted';
+  | 'data.deleted'
+  | 'tariff.created'
+  | 'tariff.updated'
+  | 'tariff.deleted';
 
 export interface AuditRecord {
   tenantId: string | null;

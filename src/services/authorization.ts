@@ -96,6 +96,26 @@ export class Authorizer {
   }
 
   /**
+   * What only a home's service provider does to it (its tariff: billing is the provider's
+   * business): the home's own people see the home and get 403, anyone else is answered as by
+   * `home` (404 for a home one cannot see); tenant admins, or an API key with `scope`, may.
+   */
+  async homeForProvider(principal: Principal, homeId: string, scope: ApiKeyScope): Promise<Home> {
+    if (principal.kind === 'user' && principal.role === 'user') {
+      const access = await this.home(principal, homeId, 'read');
+      const role = access.via === 'member' ? access.role : 'member';
+      throw new HestiaError(
+        'HESTIA_FORBIDDEN',
+        `This is for the home's service provider, not for a home ${role}`,
+      );
+    }
+    const home = await this.ctx.store.directory.findHome(homeId);
+    if (!home) throw notFound('home');
+    this.assertTenantAdmin(principal, home.tenantId, scope, 'home');
+    return home;
+  }
+
+  /**
    * A gateway: through its home when registered; a pending gateway belongs to its provider's
    * staff only (people reach it by claiming it).
    */

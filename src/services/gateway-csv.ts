@@ -143,7 +143,7 @@ export function formatCredentialsCsv(rows: GatewayCredentialsCsvRow[]): string {
  * the password and claim code must stay byte-exact for the programs that read them, and serials
  * (GATEWAY_ID_PATTERN) cannot start with those characters.
  */
-function neutraliseFormula(value: string): string {
+export function neutraliseFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 

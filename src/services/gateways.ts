@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { Gateway } from '../core/domain.ts';
+import type { Gateway, Home, Tariff } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { GatewayIdentity } from '../ingest/gateway-identity.ts';
 import { GATEWAY_ID_PATTERN } from '../ingest/topics.ts';
@@ -166,10 +166,19 @@ export class GatewayService {
   ): Promise<Gateway> {
     const { home } = await this.authorize.home(principal, homeId, 'manage');
     this.assertClaimAttemptsLeft(principal);
+    // A full home is refused before the code is looked at, so the refusal says nothing about it.
+    await this.assertTariffAllowsGateway(principal, home, input.gatewayId, origin);
     const gateway = await this.ctx.store.findGateway(input.gatewayId);
     const matches = claimCodeMatches(input.claimCode, gateway?.claimCodeHash ?? ABSENT_TOKEN_HASH);
     const claimable = gateway && gateway.tenantId === home.tenantId && gateway.homeId === null && matches;
-    if (!claimable || !(await this.directory.registerGateway(gateway.id, homeId, this.ctx.clock.now()))) {
+    const registration = claimable
+      ? await this.directory.registerGatewayWithinTariff(gateway.id, homeId, this.ctx.clock.now())
+      : undefined;
+    if (registration?.outcome === 'limit') {
+      // Another claim took the home's last place meanwhile.
+      await this.refuseOverLimit(principal, home, input.gatewayId, registration, origin);
+    }
+    if (!claimable || registration?.outcome !== 'registered') {
       this.countFailedClaim(principal);
       await this.audit.record({
         tenantId: home.tenantId,
@@ -192,6 +201,50 @@ export class GatewayService {
     });
     this.ctx.bus.emit('gateway.registration', { gatewayId: gateway.id, tenantId: gateway.tenantId, homeId });
     return (await this.ctx.store.findGateway(gateway.id))!;
+  }
+
+  /** Refuses a claim into a home that has as many gateways as its tariff allows (HESTIA_TARIFF_LIMIT). */
+  private async assertTariffAllowsGateway(
+    principal: Principal,
+    home: Home,
+    gatewayId: string,
+    origin: RequestOrigin,
+  ): Promise<void> {
+    const tariff = await this.directory.tariffForHome(home.id);
+    if (!tariff) return;
+    const registered = await this.directory.countHomeGateways(home.id);
+    if (registered >= tariff.maxGatewaysPerHome)
+      await this.refuseOverLimit(principal, home, gatewayId, { tariff, registered }, origin);
+  }
+
+  private async refuseOverLimit(
+    principal: Principal,
+    home: Home,
+    gatewayId: string,
+    { tariff, registered }: { tariff: Tariff; registered: number },
+    origin: RequestOrigin,
+  ): Promise<never> {
+    await this.audit.record({
+      tenantId: home.tenantId,
+      action: 'gateway.claim_failed',
+      outcome: 'failure',
+      actor: principal,
+      origin,
+      homeId: home.id,
+      detail: { gatewayId: gatewayId.slice(0, 64), reason: 'tariff_limit', tariffId: tariff.id },
+    });
+    throw new HestiaError(
+      'HESTIA_TARIFF_LIMIT',
+      `The home's tariff ${tariff.name} allows ${tariff.maxGatewaysPerHome} gateway(s) per home (maxGatewaysPerHome) ` +
+        `and ${registered} are registered: remove one, or ask the service provider for another tariff`,
+      {
+        limit: 'maxGatewaysPerHome',
+        allowed: tariff.maxGatewaysPerHome,
+        registered,
+        tariffId: tariff.id,
+        tariffName: tariff.name,
+      },
+    );
   }
 
   private claimKey(principal: Principal): string {

@@ -71,6 +71,7 @@ export class HomeService {
       timezone: input.timezone,
       latitude: input.latitude ?? null,
       longitude: input.longitude ?? null,
+      tariffId: null,
       createdAtMs: this.ctx.clock.now(),
     };
     await this.directory.createHome(home, principal.userId);
@@ -98,9 +99,11 @@ export class HomeService {
     return (await this.directory.listTenantHomes(scoped, page)).map((home) => ({ ...home, role: null }));
   }
 
+  /** One home with the caller's role in it and the tariff in force (its own, or its tenant's default). */
   async getHome(principal: Principal, homeId: string) {
     const access = await this.authorize.home(principal, homeId, 'read');
-    return { ...access.home, role: access.via === 'member' ? access.role : null };
+    const tariff = (await this.directory.tariffForHome(homeId)) ?? null;
+    return { ...access.home, role: access.via === 'member' ? access.role : null, tariff };
   }
 
   async updateHome(principal: Principal, homeId: string, patch: HomeInput): Promise<Home> {

@@ -3,7 +3,7 @@ import type { AppContext } from '../core/context.ts';
 import type { Device, Reading } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { RangeSummary, SummarySource } from '../store/ports.ts';
-import { mergeSummaries } from '../store/rollups.ts';
+import { contiguousRuns, mergeSummaries } from '../store/rollups.ts';
 import { planSources } from './query-planner.ts';
 import {
   aggregateBuckets,
@@ -22,7 +22,7 @@ export interface HistoryPage {
   nextAfterMs: number | null;
 }
 
-/** How many ranges of each source answered a query. */
+/** How many contiguous time ranges (one read each) of each source answered a query. */
 export type QuerySources = Record<SummarySource, number>;
 
 export interface SeriesQuery {
@@ -76,7 +76,7 @@ const ENERGY_PERIODS: Record<EnergyPeriod, { unit: 'day' | 'week' | 'month' | 'y
 
 /** Reads of a device's series: raw history pages and calendar-true aggregates. */
 export class TelemetryService {
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: Pick<AppContext, 'store'>) {}
 
   async history(
     device: Device,
@@ -117,7 +117,7 @@ export class TelemetryService {
     for (const source of ['daily', 'hourly', 'raw'] as const) {
       const ranges = pieces[source];
       if (ranges.length === 0) continue;
-      sources[source] = ranges.length;
+      sources[source] = contiguousRuns(ranges).length;
       const parts = await this.ctx.store.summarize({ seriesId: series.id, source, ranges });
       for (const part of parts) {
         const bucket = ranges[part.index]!.bucket;
@@ -138,8 +138,8 @@ export class TelemetryService {
   }
 
   /**
-   * A chart of at most `points` buckets: the finest calendar interval that fits, with mean,
-   * min and max per bucket (a band, so that spikes survive downsampling).
+   * A chart of about `points` buckets: the calendar interval whose bucket count is nearest,
+   * with mean, min and max per bucket (a band, so that spikes survive downsampling).
    */
   async chart(
     device: Device,
@@ -147,12 +147,14 @@ export class TelemetryService {
   ): Promise<{ interval: string; points: ChartPoint[]; sources: QuerySources }> {
     const spanMs = query.toMs - query.fromMs;
     if (!(spanMs > 0)) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'to: must be after from');
-    const interval =
-      CHART_INTERVALS.find((text) => {
-        const { count, unit } = parseInterval(text);
-        // One bucket more for an unaligned start.
-        return Math.ceil(spanMs / (count * CHART_INTERVAL_MS[unit]!)) + 1 <= query.points;
-      }) ?? '1mo';
+    // The interval whose bucket count (one more for an unaligned start) is nearest to `points`.
+    const buckets = (text: string): number => {
+      const { count, unit } = parseInterval(text);
+      return Math.ceil(spanMs / (count * CHART_INTERVAL_MS[unit]!)) + 1;
+    };
+    const interval = CHART_INTERVALS.reduce((best, text) =>
+      Math.abs(buckets(text) - query.points) < Math.abs(buckets(best) - query.points) ? text : best,
+    );
     const { plan, summaries, sources } = await this.summaries(device, { ...query, interval });
     const byIndex = new Map(summaries.map((s) => [s.index, s]));
     const points = plan.startsMs.map((tsMs, index) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CAMERAS_PER_GATEWAY } from './model.ts';
 import {
   readCredentialsFile,
   writeCredentialsFile,
@@ -20,6 +21,8 @@ import {
 export const DEFAULT_TENANT_SLUG = 'demo';
 /** The home the simulated gateways are registered to (created, or found by this name). */
 export const SIMULATED_HOME_NAME = 'Simulated home';
+/** The tariff the simulated home gets when its tenant's default allows fewer gateways or cameras. */
+export const SIMULATION_TARIFF_NAME = 'Simulation';
 
 const API_TIMEOUT_MS = 10_000; // 10 seconds
 /** Generated passwords: 18 random bytes, 24 characters of base64url. */
@@ -41,7 +44,7 @@ export class ApiError extends Error {
 /** Calls the API; throws ApiError with the API's code and message, or says why it is unreachable. */
 export async function callApi<T>(
   apiUrl: string,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
   route: string,
   body?: unknown,
   token?: string,
@@ -156,6 +159,19 @@ interface ApiHome {
   role: string | null;
 }
 
+/** A tariff's terms as the API shows them. */
+interface ApiTariff {
+  id: string;
+  name: string;
+  isDefault: boolean;
+  rawRetentionDays: number;
+  sensorRetentionDays: number;
+  videoRetentionDays: number;
+  recordingModes: string[];
+  maxGatewaysPerHome: number;
+  maxCamerasPerHome: number;
+}
+
 /** Who provisions gateways: a tenant admin, or a platform admin who must name the tenant. */
 interface Provisioner {
   token: string;
@@ -250,8 +266,73 @@ export async function prepareSimulation(options: PrepareSimulationOptions): Prom
     state.homeId = home.id;
     save();
   }
+  await ensureTariffAllows(apiUrl, ownerToken, home, gateways.length, provisionerOf, say);
   const registration = await registerGateways(apiUrl, ownerToken, home, gateways);
   return { gateways, tenant, registration };
+}
+
+/**
+ * A home's tariff limits its gateways and cameras (the default "Basic": 2 and 4). When the
+ * simulated home's tariff allows fewer than the simulation brings, the provider's admin gives
+ * the home a tariff of its own, "Simulation", with the default's retention and room for them.
+ */
+async function ensureTariffAllows(
+  apiUrl: string,
+  ownerToken: string,
+  home: { id: string },
+  gatewayCount: number,
+  provisionerOf: () => Promise<Provisioner>,
+  say: (line: string) => void,
+): Promise<void> {
+  const needs = { maxGatewaysPerHome: gatewayCount, maxCamerasPerHome: gatewayCount * CAMERAS_PER_GATEWAY };
+  const fits = (tariff: Pick<ApiTariff, keyof typeof needs>) =>
+    tariff.maxGatewaysPerHome >= needs.maxGatewaysPerHome &&
+    tariff.maxCamerasPerHome >= needs.maxCamerasPerHome;
+  const { tariff: current } = await callApi<{ tariff: ApiTariff | null }>(
+    apiUrl,
+    'GET',
+    `/v1/homes/${home.id}`,
+    undefined,
+    ownerToken,
+  );
+  if (!current || fits(current)) return;
+  const { token, tenant, tenantIdInBody } = await provisionerOf();
+  const { items } = await callApi<{ items: ApiTariff[] }>(
+    apiUrl,
+    'GET',
+    `/v1/tariffs${tenantIdInBody ? `?tenantId=${tenant.id}` : ''}`,
+    undefined,
+    token,
+  );
+  let tariff = items.find((t) => t.name === SIMULATION_TARIFF_NAME);
+  const room = (t: ApiTariff) => ({
+    maxGatewaysPerHome: Math.max(t.maxGatewaysPerHome, needs.maxGatewaysPerHome),
+    maxCamerasPerHome: Math.max(t.maxCamerasPerHome, needs.maxCamerasPerHome),
+  });
+  if (!tariff) {
+    const base = items.find((t) => t.isDefault) ?? current;
+    tariff = await callApi<ApiTariff>(
+      apiUrl,
+      'POST',
+      '/v1/tariffs',
+      {
+        name: SIMULATION_TARIFF_NAME,
+        rawRetentionDays: base.rawRetentionDays,
+        sensorRetentionDays: base.sensorRetentionDays,
+        videoRetentionDays: base.videoRetentionDays,
+        recordingModes: base.recordingModes,
+        ...room(base),
+        ...(tenantIdInBody ? { tenantId: tenant.id } : {}),
+      },
+      token,
+    );
+  } else if (!fits(tariff)) {
+    tariff = await callApi<ApiTariff>(apiUrl, 'PATCH', `/v1/tariffs/${tariff.id}`, room(tariff), token);
+  }
+  await callApi(apiUrl, 'PUT', `/v1/homes/${home.id}/tariff`, { tariffId: tariff.id }, token);
+  say(
+    `the simulated home has tariff ${tariff.name}: ${tariff.maxGatewaysPerHome} gateways, ${tariff.maxCamerasPerHome} cameras`,
+  );
 }
 
 function refersTo(tenant: TenantRef, slugOrId: string): boolean {
@@ -494,6 +575,12 @@ export async function registerGateways(
             `Hestia allows auth.claimAttemptsPerHour claims per person and hour` +
             (retry === undefined ? '' : ` (next in ${retry} s)`) +
             `; run again later or raise HESTIA_AUTH_CLAIM_ATTEMPTS_PER_HOUR`;
+          summary.failed.push({ gatewayId, reason: stopReason });
+        } else if (error.code === 'HESTIA_TARIFF_LIMIT') {
+          const limit = error.details as { allowed?: number; tariffName?: string } | undefined;
+          stopReason =
+            `the home's tariff ${limit?.tariffName ?? ''} allows ${limit?.allowed ?? 'no more'} gateway(s); ` +
+            `a tenant admin gives it another with PUT /v1/homes/${home.id}/tariff`;
           summary.failed.push({ gatewayId, reason: stopReason });
         } else if (error.code === 'HESTIA_CLAIM_FAILED') {
           summary.failed.push({

@@ -44,6 +44,8 @@ export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 export const OWNER_EMAIL = 'owner@example.com';
 export const TENANT_SLUG = 'acme';
+/** The gateway limit of the test tenant's default tariff, raised so that suites need not think of it. */
+export const TEST_GATEWAYS_PER_HOME = 1000;
 
 export async function startTestApp(
   overrides: ConfigInput = {},
@@ -72,6 +74,14 @@ export async function startTestApp(
     null,
     { name: 'Acme', slug: TENANT_SLUG, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD },
     origin,
+  );
+  // Suites register many gateways to the one home; the tariff's gateway limit (2 in the default
+  // "Basic") has its own tests in tariffs.test.ts, on tenants of their own.
+  const defaultTariff = (await hestia.ctx.store.directory.listTariffs(tenant.id)).find((t) => t.isDefault)!;
+  await hestia.ctx.store.directory.updateTariff(
+    defaultTariff.id,
+    { maxGatewaysPerHome: TEST_GATEWAYS_PER_HOME },
+    Date.now(),
   );
   const { accessToken } = await hestia.services.accounts.login(
     { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, tenant: TENANT_SLUG },

@@ -131,6 +131,9 @@ export interface AuthorizationFixture {
   outsiderGateway: string;
   /** GB, pending in tenant B, with its claim code. */
   otherTenantGateway: { id: string; claimCode: string };
+  /** A's default tariff ("Basic"), and another tariff of A that no home has. */
+  defaultTariff: string;
+  tariff: string;
   /** The sensor D and the camera C (with a preview) of G. */
   device: string;
   camera: string;
@@ -156,6 +159,8 @@ export interface AuthorizationFixture {
   newGatewayInH(): Promise<string>;
   newApiKey(scopes?: readonly string[]): Promise<{ id: string; key: string }>;
   newTenant(): Promise<string>;
+  /** A tariff of tenant A that is not the default and no home has, free to delete. */
+  newTariff(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -397,6 +402,29 @@ async function populate(app: TestApp, mailer: CapturingMailer): Promise<Authoriz
   };
   const outsiderGateway = await registerGateway('outsider', outsiderHome);
 
+  // A's tariffs: the default, and one to read and change.
+  const tariffs = expectStatus(await as('tenantAdmin', 'GET', '/v1/tariffs'), 200, "A's tariffs")
+    .items as Array<{
+    id: string;
+    isDefault: boolean;
+  }>;
+  const defaultTariff = tariffs.find((t) => t.isDefault)!.id;
+  const newTariff = async () =>
+    expectStatus(
+      await as('tenantAdmin', 'POST', '/v1/tariffs', {
+        name: unique('tariff'),
+        rawRetentionDays: 45,
+        sensorRetentionDays: 365,
+        videoRetentionDays: 7,
+        recordingModes: ['off', 'motion'],
+        maxGatewaysPerHome: 2,
+        maxCamerasPerHome: 4,
+      }),
+      201,
+      'a tariff of A',
+    ).id as string;
+  const tariff = await newTariff();
+
   // API keys: the matrix's limited key, and a revoked one that could do everything.
   const newApiKey = async (scopes: readonly string[] = API_KEY_MATRIX_SCOPES) => {
     const created = expectStatus(
@@ -490,6 +518,8 @@ async function populate(app: TestApp, mailer: CapturingMailer): Promise<Authoriz
     gateway,
     outsiderGateway,
     otherTenantGateway,
+    defaultTariff,
+    tariff,
     device,
     camera,
     users,
@@ -552,6 +582,7 @@ async function populate(app: TestApp, mailer: CapturingMailer): Promise<Authoriz
         'a throwaway tenant',
       ).tenant.id as string;
     },
+    newTariff,
     stop: () => app.stop(),
   };
   return fixture;

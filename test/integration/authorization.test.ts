@@ -253,6 +253,12 @@ const MATRIX: MatrixRow[] = [
     expect: TENANT_ADMIN,
     request: async (f) => ({ url: `/v1/tenants/${f.tenantA}/audit` }),
   },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/reports/gateways',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tenants/${f.tenantA}/reports/gateways?from=2019-10` }),
+  },
 
   // ---- homes ----
   {
@@ -396,6 +402,65 @@ const MATRIX: MatrixRow[] = [
     },
   },
 
+  {
+    method: 'PUT',
+    path: '/v1/homes/{homeId}/tariff',
+    // the provider's decision: the home's own people see the home but may not (403)
+    expect: matrix({ ...HOME_MANAGE, owner: 403 }),
+    request: async (f) => ({ url: `/v1/homes/${f.home}/tariff`, body: { tariffId: f.defaultTariff } }),
+  },
+
+  // ---- tariffs ----
+  {
+    method: 'GET',
+    path: '/v1/tariffs',
+    expect: PROVIDER_STAFF,
+    request: async (f, caller) => ({ url: `/v1/tariffs${platformNames(f, caller)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/tariffs',
+    expect: PROVIDER_STAFF,
+    request: async (f, caller) => ({
+      url: '/v1/tariffs',
+      body: {
+        name: f.unique('tariff'),
+        rawRetentionDays: 45,
+        sensorRetentionDays: 400,
+        videoRetentionDays: 7,
+        recordingModes: ['motion'],
+        maxGatewaysPerHome: 1,
+        maxCamerasPerHome: 1,
+        ...(caller === 'platformAdmin' ? { tenantId: f.tenantA } : {}),
+      },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/tariffs/{tariffId}',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tariffs/${f.tariff}` }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/tariffs/{tariffId}',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tariffs/${f.tariff}`, body: { videoRetentionDays: 14 } }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/tariffs/{tariffId}',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tariffs/${await f.newTariff()}` }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/tariffs/{tariffId}/default',
+    // the default stays A's default, so that H's gateway limit does not change under later rows
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tariffs/${f.defaultTariff}/default` }),
+  },
+
   // ---- gateways ----
   {
     method: 'POST',
@@ -484,6 +549,36 @@ const MATRIX: MatrixRow[] = [
     expect: HOME_READ,
     request: async (f) => ({
       url: `/v1/devices/${f.device}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/devices/{deviceId}/chart',
+    expect: HOME_READ,
+    request: async (f) => ({
+      url: `/v1/devices/${f.device}/chart?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/devices/{deviceId}/energy',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/devices/${f.device}/energy?period=month&at=2019-10-22T00:00:00Z` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/devices/{deviceId}/export',
+    expect: HOME_READ,
+    request: async (f) => ({
+      url: `/v1/devices/${f.device}/export?from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/export',
+    expect: HOME_READ,
+    request: async (f) => ({
+      url: `/v1/homes/${f.home}/export?from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&format=json`,
     }),
   },
 

@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import type { Device } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
 import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type FillPolicy } from '../../services/statistics.ts';
-import type { EnergyPeriod } from '../../services/telemetry.ts';
 import { authenticated, principalOf } from '../auth.ts';
 import type { Principal } from '../../services/principal.ts';
 import {
@@ -26,7 +25,10 @@ const AggregatePointSchema = Type.Object({
 });
 const SourcesSchema = Type.Object(
   { raw: Type.Integer(), hourly: Type.Integer(), daily: Type.Integer() },
-  { description: 'How many time ranges were read from raw readings, hourly rollups and daily rollups' },
+  {
+    description:
+      'How many contiguous time ranges (one read each) came from raw readings, hourly rollups and daily rollups',
+  },
 );
 const TimezoneParam = Type.Optional(
   Type.String({
@@ -227,9 +229,9 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       onRequest: caller,
       schema: {
         tags: ['devices', 'statistics'],
-        summary: 'A channel downsampled for a chart: mean, min and max per bucket, at most `points` buckets',
+        summary: 'A channel downsampled for a chart: mean, min and max per bucket, about `points` buckets',
         description:
-          'The interval is the finest of 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 1d, 1w, 1mo that keeps the range within `points` buckets (45 days at 1,000 points: 1h).',
+          'The interval is the one of 1m, 2m, 5m, 10m, 15m, 30m, 1h, 2h, 3h, 6h, 12h, 1d, 1w, 1mo whose bucket count is nearest to `points` (45 days at 1,000 points: 1h, 1,081 buckets).',
         security,
         params: DeviceParams,
         querystring: Type.Object({

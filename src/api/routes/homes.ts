@@ -6,6 +6,7 @@ import {
   presentDevice,
   presentGateway,
   presentHome,
+  presentHomeDetail,
   presentInvitation,
   presentMember,
   presentRoom,
@@ -13,6 +14,7 @@ import {
 import {
   DeviceSchema,
   GatewaySchema,
+  HomeDetailSchema,
   HomeRoleSchema,
   HomeSchema,
   Id,
@@ -99,13 +101,14 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
       onRequest: caller,
       schema: {
         tags: ['homes'],
-        summary: 'One home',
+        summary: "One home, with the caller's role and the tariff in force",
         security,
         params: HomeParams,
-        response: { 200: HomeSchema, ...errorResponses },
+        response: { 200: HomeDetailSchema, ...errorResponses },
       },
     },
-    async (request) => presentHome(await services.homes.getHome(principalOf(request), request.params.homeId)),
+    async (request) =>
+      presentHomeDetail(await services.homes.getHome(principalOf(request), request.params.homeId)),
   );
 
   app.patch(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   AccessTokenRecord,
   ApiKey,
@@ -6,20 +7,49 @@ import type {
   AuditEntry,
   Branding,
   Gateway,
+  GatewayRetentionPolicy,
   Home,
   HomeMember,
   HomeRole,
   Invitation,
+  RecordingMode,
   Role,
   Room,
   Session,
+  Tariff,
   Tenant,
   TenantStatus,
   User,
   UserWithSecret,
 } from '../../core/domain.ts';
+import { DEFAULT_TARIFFS } from '../lifecycle-schema.ts';
 import { jsonColumn, toGateway, toTenant, toUser, type Row } from '../rows.ts';
 import type { SqlRunner } from './sql-runner.ts';
+
+/** What an admin may change on a tariff; whether it is the default changes by `setDefaultTariff`. */
+export type TariffPatch = Partial<
+  Pick<
+    Tariff,
+    | 'name'
+    | 'sensorRetentionDays'
+    | 'videoRetentionDays'
+    | 'rawRetentionDays'
+    | 'recordingModes'
+    | 'maxGatewaysPerHome'
+    | 'maxCamerasPerHome'
+  >
+>;
+
+/** How a registration within the home's tariff ended. */
+export type TariffRegistration =
+  { outcome: 'registered' } | { outcome: 'taken' } | { outcome: 'limit'; tariff: Tariff; registered: number };
+
+/**
+ * The tariff in force for the home `h`: its own, else its tenant's default. SQL both engines
+ * accept, joined wherever a home's tariff is needed.
+ */
+const TARIFF_OF_HOME = `t.tenant_id = h.tenant_id
+  AND (t.id = h.tariff_id OR (h.tariff_id IS NULL AND t.is_default = 1))`;
 
 /**
  * The directory: who is who and who may touch what. Written once in SQL both engines accept,
@@ -39,17 +69,31 @@ export class DirectoryStore {
     signupOpen?: boolean;
     branding?: Partial<Branding>;
   }): Promise<Tenant> {
-    await this.sql.run(
-      'INSERT INTO tenants (id, slug, name, created_at_ms, signup_open, branding) VALUES (?, ?, ?, ?, ?, ?)',
-      [
-        input.id,
-        input.slug,
-        input.name,
-        input.createdAtMs,
-        input.signupOpen === false ? 0 : 1,
-        JSON.stringify(input.branding ?? {}),
-      ],
-    );
+    // Every path that makes a tenant (API, CLI, simulator, tests) comes through here, so a tenant
+    // never exists without its tariffs, the seed's three, "Basic" being the default.
+    await this.sql.transaction(async (tx) => {
+      await tx.run(
+        'INSERT INTO tenants (id, slug, name, created_at_ms, signup_open, branding) VALUES (?, ?, ?, ?, ?, ?)',
+        [
+          input.id,
+          input.slug,
+          input.name,
+          input.createdAtMs,
+          input.signupOpen === false ? 0 : 1,
+          JSON.stringify(input.branding ?? {}),
+        ],
+      );
+      for (const tariff of DEFAULT_TARIFFS) {
+        await insertTariff(tx, {
+          ...tariff,
+          recordingModes: [...tariff.recordingModes],
+          id: randomUUID(),
+          tenantId: input.id,
+          createdAtMs: input.createdAtMs,
+          updatedAtMs: input.createdAtMs,
+        });
+      }
+    });
     return (await this.findTenant(input.id))!;
   }
 
@@ -472,8 +516,8 @@ export class DirectoryStore {
 
   // ---- homes, rooms, members ----
 
-  /** Creates a home with its creator as owner, in one transaction. */
-  async createHome(home: Home, ownerUserId: string): Promise<Home> {
+  /** Creates a home with its creator as owner, in one transaction; it follows its tenant's default tariff. */
+  async createHome(home: Omit<Home, 'tariffId'>, ownerUserId: string): Promise<Home> {
     await this.sql.transaction(async (tx) => {
       await tx.run(
         'INSERT INTO homes (id, tenant_id, name, timezone, latitude, longitude, created_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -484,7 +528,7 @@ export class DirectoryStore {
         [home.id, ownerUserId, home.tenantId, 'owner', home.createdAtMs],
       );
     });
-    return home;
+    return { ...home, tariffId: null };
   }
 
   async findHome(id: string): Promise<Home | undefined> {
@@ -778,8 +822,19 @@ export class DirectoryStore {
     );
   }
 
+  /** Gateways registered to the home (what a tariff's `maxGatewaysPerHome` limits). */
   async countHomeGateways(homeId: string): Promise<number> {
-    return Number((await this.sql.get('SELECT count(*) AS n FROM gateways WHERE home_id = ?', [homeId]))!.n);
+    return countGatewaysOfHome(this.sql, homeId);
+  }
+
+  /** Cameras (devices of type camera, not removed) of the home's gateways: what `maxCamerasPerHome` limits. */
+  async countHomeCameras(homeId: string): Promise<number> {
+    const row = await this.sql.get(
+      `SELECT count(*) AS n FROM devices d JOIN gateways g ON g.id = d.gateway_id
+       WHERE g.home_id = ? AND d.type = 'camera' AND d.removed_at_ms IS NULL`,
+      [homeId],
+    );
+    return Number(row!.n);
   }
 
   async listTenantGatewayIds(tenantId: string): Promise<string[]> {
@@ -796,6 +851,29 @@ export class DirectoryStore {
         [homeId, atMs, gatewayId],
       )) === 1
     );
+  }
+
+  /**
+   * Registers a pending gateway to a home if the home's tariff allows one more gateway. The
+   * home's row is locked first (PostgreSQL; SQLite's transaction is exclusive anyway), so two
+   * claims into one home cannot both take its last place.
+   */
+  async registerGatewayWithinTariff(
+    gatewayId: string,
+    homeId: string,
+    atMs: number,
+  ): Promise<TariffRegistration> {
+    return this.sql.transaction(async (tx) => {
+      await tx.run('UPDATE homes SET tariff_id = tariff_id WHERE id = ?', [homeId]);
+      const tariff = await findTariffOfHome(tx, homeId);
+      const registered = await countGatewaysOfHome(tx, homeId);
+      if (tariff && registered >= tariff.maxGatewaysPerHome) return { outcome: 'limit', tariff, registered };
+      const changed = await tx.run(
+        'UPDATE gateways SET home_id = ?, registered_at_ms = ? WHERE id = ? AND home_id IS NULL',
+        [homeId, atMs, gatewayId],
+      );
+      return { outcome: changed === 1 ? 'registered' : 'taken' };
+    });
   }
 
   /** Returns the gateway to pending (its data is deleted separately, by the telemetry store). */
@@ -819,6 +897,119 @@ export class DirectoryStore {
 
   async setGatewayClaimCode(gatewayId: string, claimCodeHash: string): Promise<void> {
     await this.sql.run('UPDATE gateways SET claim_code_hash = ? WHERE id = ?', [claimCodeHash, gatewayId]);
+  }
+
+  // ---- tariffs ----
+
+  /** A new tariff of a tenant; never the default at first (see `setDefaultTariff`). A taken name is HESTIA_CONFLICT. */
+  async createTariff(input: Omit<Tariff, 'isDefault' | 'updatedAtMs'>): Promise<Tariff> {
+    const tariff: Tariff = { ...input, isDefault: false, updatedAtMs: input.createdAtMs };
+    await insertTariff(this.sql, tariff);
+    return tariff;
+  }
+
+  async listTariffs(tenantId: string): Promise<Tariff[]> {
+    return (
+      await this.sql.all('SELECT * FROM tariffs WHERE tenant_id = ? ORDER BY name, id', [tenantId])
+    ).map(toTariff);
+  }
+
+  async findTariff(id: string): Promise<Tariff | undefined> {
+    const row = await this.sql.get('SELECT * FROM tariffs WHERE id = ?', [id]);
+    return row ? toTariff(row) : undefined;
+  }
+
+  /** Changes the fields given; undefined when there is no such tariff. A taken name is HESTIA_CONFLICT. */
+  async updateTariff(id: string, patch: TariffPatch, atMs: number): Promise<Tariff | undefined> {
+    const current = await this.findTariff(id);
+    if (!current) return undefined;
+    const next: Tariff = { ...current, ...definedFields(patch), updatedAtMs: atMs };
+    await this.sql.run(
+      `UPDATE tariffs SET name = ?, sensor_retention_days = ?, video_retention_days = ?, raw_retention_days = ?,
+         recording_modes = ?, max_gateways_per_home = ?, max_cameras_per_home = ?, updated_at_ms = ?
+       WHERE id = ?`,
+      [
+        next.name,
+        next.sensorRetentionDays,
+        next.videoRetentionDays,
+        next.rawRetentionDays,
+        JSON.stringify(next.recordingModes),
+        next.maxGatewaysPerHome,
+        next.maxCamerasPerHome,
+        next.updatedAtMs,
+        id,
+      ],
+    );
+    return next;
+  }
+
+  /**
+   * Deletes a tariff that is neither its tenant's default nor set on any home; false otherwise
+   * (or when there is no such tariff).
+   */
+  async deleteTariff(id: string): Promise<boolean> {
+    return (
+      (await this.sql.run(
+        'DELETE FROM tariffs WHERE id = ? AND is_default = 0 AND NOT EXISTS (SELECT 1 FROM homes WHERE tariff_id = ?)',
+        [id, id],
+      )) === 1
+    );
+  }
+
+  /**
+   * Makes the tariff its tenant's default and every other one not, in one transaction; false
+   * if the tenant has no such tariff. Every row of the tenant is written, so that on PostgreSQL
+   * two concurrent calls queue on the same row locks and one default remains.
+   */
+  async setDefaultTariff(tenantId: string, tariffId: string, atMs: number): Promise<boolean> {
+    return this.sql.transaction(async (tx) => {
+      const found = await tx.get('SELECT id FROM tariffs WHERE tenant_id = ? AND id = ?', [
+        tenantId,
+        tariffId,
+      ]);
+      if (!found) return false;
+      await tx.run(
+        `UPDATE tariffs SET
+           updated_at_ms = CASE WHEN is_default <> (CASE WHEN id = ? THEN 1 ELSE 0 END) THEN ? ELSE updated_at_ms END,
+           is_default = CASE WHEN id = ? THEN 1 ELSE 0 END
+         WHERE tenant_id = ?`,
+        [tariffId, atMs, tariffId, tenantId],
+      );
+      return true;
+    });
+  }
+
+  /** Sets the home's tariff; null: the home follows its tenant's default. False if there is no such home. */
+  async setHomeTariff(homeId: string, tariffId: string | null): Promise<boolean> {
+    return (await this.sql.run('UPDATE homes SET tariff_id = ? WHERE id = ?', [tariffId, homeId])) === 1;
+  }
+
+  /** Homes whose own tariff this is (homes that follow the default are not counted). */
+  async countTariffHomes(tariffId: string): Promise<number> {
+    return Number((await this.sql.get('SELECT count(*) AS n FROM homes WHERE tariff_id = ?', [tariffId]))!.n);
+  }
+
+  /** The tariff in force for a home: its own, else its tenant's default; undefined if there is no such home. */
+  async tariffForHome(homeId: string): Promise<Tariff | undefined> {
+    return findTariffOfHome(this.sql, homeId);
+  }
+
+  /** The retention horizons of every gateway registered to a home, from the home's tariff in force. */
+  async retentionPolicies(): Promise<GatewayRetentionPolicy[]> {
+    const rows = await this.sql.all(
+      `SELECT g.id AS gateway_id, g.tenant_id, g.home_id, t.raw_retention_days, t.sensor_retention_days,
+         t.video_retention_days
+       FROM gateways g JOIN homes h ON h.id = g.home_id JOIN tariffs t ON ${TARIFF_OF_HOME}
+       ORDER BY g.id`,
+    );
+    return rows.map((row) => ({
+      gatewayId: row.gateway_id as string,
+      tenantId: row.tenant_id as string,
+      homeId: row.home_id as string,
+      rawRetentionDays: Number(row.raw_retention_days),
+      sensorRetentionDays: Number(row.sensor_retention_days),
+      videoRetentionDays: Number(row.video_retention_days),
+    }));
   }
 
   // ---- audit log ----
@@ -868,6 +1059,20 @@ export class DirectoryStore {
     );
     return rows.map(toAuditEntry);
   }
+
+  /** Retention: deletes up to `maxRows` of the oldest audit records before `beforeMs`. */
+  async trimAuditLog(beforeMs: number, maxRows: number): Promise<number> {
+    return this.sql.run(
+      `DELETE FROM audit_log WHERE id IN (
+         SELECT id FROM audit_log WHERE at_ms < ? ORDER BY id LIMIT ?)`,
+      [beforeMs, maxRows],
+    );
+  }
+}
+
+/** The patch without its undefined fields, so that spreading it keeps the current values. */
+function definedFields<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function withSecret(row: Row): UserWithSecret {
@@ -908,8 +1113,60 @@ function toHome(row: Row): Home {
     timezone: row.timezone as string,
     latitude: row.latitude as number | null,
     longitude: row.longitude as number | null,
+    tariffId: (row.tariff_id as string | null | undefined) ?? null,
     createdAtMs: row.created_at_ms as number,
   };
+}
+
+function toTariff(row: Row): Tariff {
+  return {
+    id: row.id as string,
+    tenantId: row.tenant_id as string,
+    name: row.name as string,
+    sensorRetentionDays: Number(row.sensor_retention_days),
+    videoRetentionDays: Number(row.video_retention_days),
+    rawRetentionDays: Number(row.raw_retention_days),
+    recordingModes: jsonColumn<RecordingMode[]>(row.recording_modes),
+    maxGatewaysPerHome: Number(row.max_gateways_per_home),
+    maxCamerasPerHome: Number(row.max_cameras_per_home),
+    isDefault: Number(row.is_default) === 1,
+    createdAtMs: Number(row.created_at_ms),
+    updatedAtMs: Number(row.updated_at_ms),
+  };
+}
+
+async function insertTariff(sql: SqlRunner, tariff: Tariff): Promise<void> {
+  await sql.run(
+    `INSERT INTO tariffs (id, tenant_id, name, sensor_retention_days, video_retention_days, raw_retention_days,
+       recording_modes, max_gateways_per_home, max_cameras_per_home, is_default, created_at_ms, updated_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      tariff.id,
+      tariff.tenantId,
+      tariff.name,
+      tariff.sensorRetentionDays,
+      tariff.videoRetentionDays,
+      tariff.rawRetentionDays,
+      JSON.stringify(tariff.recordingModes),
+      tariff.maxGatewaysPerHome,
+      tariff.maxCamerasPerHome,
+      tariff.isDefault ? 1 : 0,
+      tariff.createdAtMs,
+      tariff.updatedAtMs,
+    ],
+  );
+}
+
+async function findTariffOfHome(sql: SqlRunner, homeId: string): Promise<Tariff | undefined> {
+  const row = await sql.get(
+    `SELECT t.* FROM homes h JOIN tariffs t ON ${TARIFF_OF_HOME} WHERE h.id = ? ORDER BY t.id LIMIT 1`,
+    [homeId],
+  );
+  return row ? toTariff(row) : undefined;
+}
+
+async function countGatewaysOfHome(sql: SqlRunner, homeId: string): Promise<number> {
+  return Number((await sql.get('SELECT count(*) AS n FROM gateways WHERE home_id = ?', [homeId]))!.n);
 }
 
 function toRoom(row: Row): Room {

@@ -49,7 +49,6 @@ import {
   rollupDeltas,
   rollupPart,
   type NumericPoint,
-  type RollupDelta,
   type RollupResolution,
   type SeriesInsert,
 } from '../rollups.ts';
