@@ -53,6 +53,7 @@ export const ErrorCatalogue = {
   },
   HESTIA_INGEST_DEVICE_FOREIGN: { status: 403, message: 'Device belongs to another gateway' },
   HESTIA_INGEST_DEVICE_LIMIT: { status: 429, message: 'Gateway has reached its device limit' },
+  HESTIA_INGEST_TARIFF_LIMIT: { status: 403, message: "Not allowed by the home's tariff" },
   HESTIA_INGEST_UNKNOWN_TOPIC: { status: 400, message: 'Topic is not part of the uplink contract' },
   HESTIA_MQTT_MALFORMED_PACKET: { status: 400, message: 'MQTT packet is malformed' },
   HESTIA_MQTT_PACKET_TOO_LARGE: { status: 413, message: 'MQTT packet exceeds the hard size limit' },

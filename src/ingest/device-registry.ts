@@ -2,6 +2,7 @@ import type { AppContext } from '../core/context.ts';
 import type { IngestBatch } from '../store/ports.ts';
 import type { Rejection } from './codec.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
+import type { HomeTariffs } from './home-tariffs.ts';
 
 export interface DeviceRef {
   deviceId: string;
@@ -27,7 +28,10 @@ export class DeviceRegistry {
   private readonly owners = new Map<string, Owner>();
   private readonly deviceCounts = new Map<string, number>();
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly homeTariffs: HomeTariffs,
+  ) {}
 
   /**
    * Makes sure the device may be written by this gateway, adding its create to `writes` when
@@ -65,8 +69,14 @@ export class DeviceRegistry {
           detail: `gateway already has ${count} devices (limit ${this.ctx.config.ingest.maxDevicesPerGateway})`,
         };
       }
+      if (ref.deviceType === 'camera' && gateway.homeId !== null) {
+        const rejection = await this.checkCameraLimit(gateway.homeId);
+        if (rejection) return rejection;
+      }
       owner = this.owners.get(ref.deviceId) ?? { gatewayId: gateway.id, committed: false };
       if (!this.owners.has(ref.deviceId)) {
+        if (ref.deviceType === 'camera' && gateway.homeId !== null)
+          this.homeTariffs.cameraAdded(gateway.homeId);
         this.owners.set(ref.deviceId, owner);
         this.deviceCounts.set(gateway.id, count + 1);
       }
@@ -85,6 +95,18 @@ export class DeviceRegistry {
       });
     }
     return null;
+  }
+
+  /** A new camera must fit in its home's tariff. */
+  private async checkCameraLimit(homeId: string): Promise<Rejection | null> {
+    const tariff = await this.homeTariffs.tariff(homeId);
+    if (!tariff) return null;
+    const cameras = await this.homeTariffs.cameraCount(homeId);
+    if (cameras < tariff.maxCamerasPerHome) return null;
+    return {
+      code: 'HESTIA_INGEST_TARIFF_LIMIT',
+      detail: `home already has ${cameras} cameras; tariff ${tariff.name} allows ${tariff.maxCamerasPerHome}`,
+    };
   }
 
   private async deviceCount(gatewayId: string): Promise<number> {

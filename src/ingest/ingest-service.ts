@@ -3,6 +3,7 @@ import type { ErrorCode } from '../core/errors.ts';
 import { emptyBatch, type IngestBatch } from '../store/ports.ts';
 import { decodeMessage, MESSAGE_TYPES, type DecodeLimits, type Rejection } from './codec.ts';
 import { DeviceRegistry } from './device-registry.ts';
+import { HomeTariffs } from './home-tariffs.ts';
 import { dispatch } from './dispatcher.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -17,10 +18,12 @@ import type { HandlerContext } from './handlers/context.ts';
  */
 export class IngestService {
   private readonly registry: DeviceRegistry;
+  private readonly homeTariffs: HomeTariffs;
   private readonly committer: GroupCommitter;
 
   constructor(private readonly ctx: AppContext) {
-    this.registry = new DeviceRegistry(ctx);
+    this.homeTariffs = new HomeTariffs(ctx);
+    this.registry = new DeviceRegistry(ctx, this.homeTariffs);
     this.committer = new GroupCommitter(ctx, (batch) => this.committed(batch));
     ctx.bus.on('gateway.data_deleted', ({ gatewayId }) => this.registry.forgetGateway(gatewayId));
   }
@@ -102,6 +105,8 @@ export class IngestService {
       receivedAtMs,
       writes,
       claimDevice: (ref, seenAtMs, refresh) => this.registry.claim(gateway, ref, seenAtMs, writes, refresh),
+      tariff: () =>
+        gateway.homeId === null ? Promise.resolve(undefined) : this.homeTariffs.tariff(gateway.homeId),
     };
     let newest: { tsMs: number; vendor: string | null; version: string | null } | null = null;
     let accepted = 0;
@@ -136,7 +141,10 @@ export class IngestService {
         reject(rejection.code, rejection.detail, itemText, Buffer.byteLength(itemText), messageType);
         continue;
       }
-      if (message.messageType === 'gatewayConfig') this.registry.invalidateCount(gateway.id);
+      if (message.messageType === 'gatewayConfig') {
+        this.registry.invalidateCount(gateway.id);
+        if (gateway.homeId !== null) this.homeTariffs.forgetCameras(gateway.homeId);
+      }
       this.ctx.metrics.ingestMessages.inc({ message_type: message.messageType, outcome: 'accepted' });
       accepted += 1;
       if (!newest || message.tsMs >= newest.tsMs) newest = message;

@@ -1,4 +1,5 @@
 import { typed, type Dialect } from './directory/schema.ts';
+import { ROLLUP_TABLES } from './retention-sql.ts';
 
 /**
  * Migration 3, the data lifecycle: tariffs (retention and limits per home), hourly and daily
@@ -53,34 +54,7 @@ UPDATE series SET zone = 'UTC' WHERE zone IS NULL;
 -- Per (series, bucket): count, sum, min, max, the first and last reading (with their times,
 -- so that late readings update them), and the increase: the sum, over consecutive numeric
 -- readings whose later one falls in the bucket, of the rise (or of the new value after a reset).
-CREATE TABLE rollups_hourly (
-  series_id {int} NOT NULL,
-  start_ms {int} NOT NULL,
-  n {int} NOT NULL,
-  sum_val {real} NOT NULL,
-  min_val {real} NOT NULL,
-  max_val {real} NOT NULL,
-  first_ts {int} NOT NULL,
-  first_val {real} NOT NULL,
-  last_ts {int} NOT NULL,
-  last_val {real} NOT NULL,
-  increase {real} NOT NULL,
-  PRIMARY KEY (series_id, start_ms)
-) {without_rowid};
-CREATE TABLE rollups_daily (
-  series_id {int} NOT NULL,
-  start_ms {int} NOT NULL,
-  n {int} NOT NULL,
-  sum_val {real} NOT NULL,
-  min_val {real} NOT NULL,
-  max_val {real} NOT NULL,
-  first_ts {int} NOT NULL,
-  first_val {real} NOT NULL,
-  last_ts {int} NOT NULL,
-  last_val {real} NOT NULL,
-  increase {real} NOT NULL,
-  PRIMARY KEY (series_id, start_ms)
-) {without_rowid};
+${ROLLUP_TABLES.map(rollupTable).join('\n')}
 
 -- Monthly figures per gateway (UTC months, 'YYYY-MM'), kept when the gateway is removed.
 CREATE TABLE gateway_usage (
@@ -97,7 +71,28 @@ CREATE INDEX gateway_usage_by_tenant ON gateway_usage (tenant_id, month, gateway
   );
 }
 
-/** The seed's tariffs (002): video 7 / 14 / 30 days, sensor history 3 / 5 / 7 years. */
+/** A rollup table; the hourly and the daily one have the same columns. */
+function rollupTable(name: string): string {
+  return `CREATE TABLE ${name} (
+  series_id {int} NOT NULL,
+  start_ms {int} NOT NULL,
+  n {int} NOT NULL,
+  sum_val {real} NOT NULL,
+  min_val {real} NOT NULL,
+  max_val {real} NOT NULL,
+  first_ts {int} NOT NULL,
+  first_val {real} NOT NULL,
+  last_ts {int} NOT NULL,
+  last_val {real} NOT NULL,
+  increase {real} NOT NULL,
+  PRIMARY KEY (series_id, start_ms)
+) {without_rowid};`;
+}
+
+/**
+ * The seed's tariffs (002): video 7 / 14 / 30 days, sensor history 3 / 5 / 7 years; cameras per
+ * home for 3 per gateway, as in the seed's fleet (controllers with 3 cameras and 5 sensors).
+ */
 export const DEFAULT_TARIFFS = [
   {
     key: 'basic',
@@ -107,7 +102,7 @@ export const DEFAULT_TARIFFS = [
     rawRetentionDays: 45,
     recordingModes: ['off', 'motion'],
     maxGatewaysPerHome: 2,
-    maxCamerasPerHome: 4,
+    maxCamerasPerHome: 6,
     isDefault: true,
   },
   {
@@ -118,7 +113,7 @@ export const DEFAULT_TARIFFS = [
     rawRetentionDays: 45,
     recordingModes: ['off', 'motion', 'continuous'],
     maxGatewaysPerHome: 3,
-    maxCamerasPerHome: 8,
+    maxCamerasPerHome: 9,
     isDefault: false,
   },
   {
@@ -129,7 +124,7 @@ export const DEFAULT_TARIFFS = [
     rawRetentionDays: 90,
     recordingModes: ['off', 'motion', 'continuous'],
     maxGatewaysPerHome: 5,
-    maxCamerasPerHome: 16,
+    maxCamerasPerHome: 15,
     isDefault: false,
   },
 ] as const;

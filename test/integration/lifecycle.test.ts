@@ -261,6 +261,59 @@ function lifecycleSuite(backend: Backend): void {
       assert.match(badMonth.body.error.message, /^from:/);
     });
 
+    it("ingest holds a home to its tariff's camera limit and recording modes", TIMEOUT, async () => {
+      const seed = await seedMessages();
+      const home = await owner('POST', '/v1/homes', { name: 'Cabin', timezone: ZONE });
+      assert.equal(home.status, 201, JSON.stringify(home.body));
+      const put = await app.request('PUT', `/v1/homes/${home.body.id}/tariff`, { tariffId: tariffs.Short });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      const cabinGateway = await app.createGateway(undefined, home.body.id as string);
+      const cabin = await app.connectGateway(cabinGateway);
+      const [first, second] = [randomUUID(), randomUUID()];
+      const camera = (deviceId: string, extra: object) =>
+        JSON.stringify({
+          ...seed.cameraDeviceState,
+          gatewayId: cabinGateway.id,
+          deviceId,
+          timestampMs: String(Date.now()),
+          ...extra,
+        });
+      const up = `hestia/v1/gw/${cabinGateway.id}/up`;
+      await cabin.publishAsync(up, camera(first, {}), { qos: 1 });
+      await cabin.publishAsync(up, camera(second, {}), { qos: 1 });
+      await cabin.publishAsync(
+        up,
+        camera(first, { messageType: 'command', command: 'recordingMode', value: 'motion' }),
+        { qos: 1 },
+      );
+      await cabin.publishAsync(
+        up,
+        camera(first, { messageType: 'command', command: 'recordingMode', value: 'off' }),
+        { qos: 1 },
+      );
+      const letters = await eventually('two dead letters', async () => {
+        const reply = await app.request('GET', '/v1/dead-letters');
+        const mine = (
+          reply.body.items as Array<{ gatewayId: string; reason: string; detail: string }>
+        ).filter((l) => l.gatewayId === cabinGateway.id);
+        return mine.length >= 2 ? mine : undefined;
+      });
+      assert.deepEqual(
+        letters.map((l) => l.reason),
+        ['HESTIA_INGEST_TARIFF_LIMIT', 'HESTIA_INGEST_TARIFF_LIMIT'],
+      );
+      assert.match(letters[1]!.detail, /1 cameras; tariff Short allows 1/);
+      assert.match(letters[0]!.detail, /recordingMode motion is not in tariff Short \(off\)/);
+      const devices = await owner('GET', `/v1/homes/${home.body.id}/devices`);
+      assert.deepEqual(
+        (devices.body.items as Array<{ id: string; settings: Record<string, string> }>).map((d) => [
+          d.id,
+          d.settings,
+        ]),
+        [[first, { recordingMode: 'off' }]],
+      );
+    });
+
     // Last: it deletes history the other tests read.
     it(
       'a shorter tariff deletes history past its horizons; rollups answer the long ranges; a longer one keeps what is left',

@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { Device } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
-import { AGGREGATE_FUNCTIONS, FILL_POLICIES, type FillPolicy } from '../../services/statistics.ts';
+import {
+  AGGREGATE_FUNCTIONS,
+  FILL_POLICIES,
+  type AggregatePoint,
+  type FillPolicy,
+} from '../../services/statistics.ts';
 import { authenticated, principalOf } from '../auth.ts';
 import type { Principal } from '../../services/principal.ts';
 import {
@@ -30,6 +35,12 @@ const SourcesSchema = Type.Object(
       'How many contiguous time ranges (one read each) came from raw readings, hourly rollups and daily rollups',
   },
 );
+const presentPoint = (p: AggregatePoint) => ({
+  ts: iso(p.tsMs),
+  tsMs: p.tsMs,
+  value: p.value,
+  count: p.count,
+});
 const TimezoneParam = Type.Optional(
   Type.String({
     maxLength: 64,
@@ -217,7 +228,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         interval: q.interval,
         timezone,
         fill,
-        points: points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
+        points: points.map(presentPoint),
         sources,
       };
     },
@@ -345,7 +356,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         to: iso(energy.toMs),
         unit: channel?.unit ?? null,
         total: energy.total,
-        points: energy.points.map((p) => ({ ts: iso(p.tsMs), tsMs: p.tsMs, value: p.value, count: p.count })),
+        points: energy.points.map(presentPoint),
         sources: energy.sources,
       };
     },

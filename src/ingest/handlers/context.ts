@@ -1,3 +1,4 @@
+import type { Tariff } from '../../core/domain.ts';
 import type { IngestBatch } from '../../store/ports.ts';
 import type { Rejection } from '../codec.ts';
 import type { DeviceRef } from '../device-registry.ts';
@@ -14,6 +15,8 @@ export interface HandlerContext {
     seenAtMs: number,
     refresh?: boolean,
   ): Promise<Rejection | null>;
+  /** The tariff of the gateway's home (limits and allowed recording modes), if it has one. */
+  tariff(): Promise<Tariff | undefined>;
 }
 
 /** A handler returns null when the message was accepted, or why it was not. */
