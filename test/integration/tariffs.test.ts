@@ -382,7 +382,7 @@ function tariffsSuite(backend: Backend): void {
         videoRetentionDays: 7,
         recordingModes: ['off', 'motion'],
         maxGatewaysPerHome: 2,
-        maxCamerasPerHome: 4,
+        maxCamerasPerHome: 6,
       });
 
       assertError(
