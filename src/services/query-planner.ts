@@ -8,7 +8,8 @@ import type { SummarySource, TimeRange } from '../store/ports.ts';
  * either edge (raw readings). Inner bucket boundaries of day, week, month and year intervals in
  * the rollup zone fall on local midnights, so those queries read daily rows plus at most two
  * raw edges; an hourly chart reads hourly rows; a query in another zone whose offset differs by
- * whole hours still reads hourly rows, and one that differs by a fraction of an hour reads raw.
+ * whole hours still reads hourly rows, and one that differs by a fraction of an hour reads
+ * hourly rows inside each bucket and raw readings for the fraction of an hour at each edge.
  */
 
 export interface Piece extends TimeRange {
