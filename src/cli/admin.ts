@@ -14,6 +14,7 @@ import { AuditService } from '../services/audit.ts';
 import type { RequestOrigin } from '../services/principal.ts';
 import { hashToken, newToken } from '../services/secrets.ts';
 import { openStore } from '../store/open-store.ts';
+import { RetentionService } from '../services/retention.ts';
 
 /** Runs `work` with a context on the configured store (no broker, no HTTP), then closes it. */
 async function withContext<T>(
@@ -321,6 +322,28 @@ export function registerAdminCommands(program: Command): void {
           CLI_ORIGIN,
         );
         print({ homeId: home.id, tariffId: home.tariffId, inForce });
+      });
+    });
+
+  admin
+    .command('retention')
+    .description("retention: delete history past each gateway's tariff horizons now")
+    .command('run')
+    .description(
+      'one retention pass over every gateway, as the server runs it in the background (safe while it runs)',
+    )
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (options: { config?: string }) => {
+      await withContext(options.config, async (ctx) => {
+        let lastReport = Date.now();
+        const retention = new RetentionService(ctx, (sofar) => {
+          if (Date.now() - lastReport < 2000) return;
+          lastReport = Date.now();
+          process.stderr.write(
+            `retention: ${sofar.readings} readings, ${sofar.rollups} rollups deleted so far\n`,
+          );
+        });
+        print(await retention.runPass());
       });
     });
 }

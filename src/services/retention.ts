@@ -28,7 +28,11 @@ export class RetentionService {
   private rerun = false;
   private stopped = false;
 
-  constructor(private readonly ctx: AppContext) {}
+  /** `onProgress` hears the running totals of a pass after each step (the CLI prints them). */
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly onProgress?: (sofar: RetentionPassResult) => void,
+  ) {}
 
   start(): void {
     const { config, bus } = this.ctx;
@@ -97,6 +101,7 @@ export class RetentionService {
           metrics.retentionDeleted.inc({ kind: 'readings' }, trimmed.readings);
           metrics.retentionDeleted.inc({ kind: 'rollups' }, trimmed.rollups);
           if (trimmed.more) again.push(policy);
+          this.onProgress?.(result);
           if (config.retention.pauseMs > 0) await sleep(config.retention.pauseMs);
         }
         pending = again;

@@ -129,6 +129,29 @@ describe('hestia CLI', () => {
       );
       assert.doesNotMatch(list.stdout, /hgw_|tokenHash/);
       assert.ok(!list.stdout.includes(body.claimCode), 'the claim code is shown once');
+
+      const tariffs = await runCli(['admin', 'tariff', 'list', '--tenant', 'acme'], env);
+      assert.equal(tariffs.code, 0, tariffs.stderr);
+      assert.deepEqual(
+        (JSON.parse(tariffs.stdout) as Array<{ name: string; isDefault: boolean }>).map((t) => [
+          t.name,
+          t.isDefault,
+        ]),
+        [
+          ['Basic', true],
+          ['Premium', false],
+          ['Standard', false],
+        ],
+      );
+      const retention = await runCli(['admin', 'retention', 'run'], env);
+      assert.equal(retention.code, 0, retention.stderr);
+      assert.deepEqual(Object.keys(JSON.parse(retention.stdout) as object), [
+        'gateways',
+        'readings',
+        'rollups',
+        'audit',
+        'durationMs',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
