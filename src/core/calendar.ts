@@ -65,7 +65,9 @@ export function nextHourStart(zone: string, ms: number): number {
 
 /** Start of the local day after the one containing `ms`. */
 export function nextDayStart(zone: string, ms: number): number {
-  return DateTime.fromMillis(dayStart(zone, ms), { zone }).plus({ days: 1 }).startOf('day').toMillis();
+  // Local days last 23 to 25 hours (24.5 on Lord Howe): 30 hours after a day's start is always
+  // inside the next day, whose start the cache then knows.
+  return dayStart(zone, dayStart(zone, ms) + 30 * HOUR_MS);
 }
 
 /** The first hour start at or after `ms`. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../core/context.ts';
+import { RETENTION_CHUNK_ROWS } from '../store/retention-sql.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -14,8 +15,9 @@ export interface RetentionPassResult {
 /**
  * Applies each gateway's tariff to its stored history in the background: raw readings older
  * than the tariff's raw window and rollups older than its sensor retention are deleted in short
- * statements, taking turns with ingestion's group commits, so a large pass (after a tariff
- * change or an upgrade) slows ingestion a little and never stops it. A pass runs every
+ * statements (at most 2,000 rows) with a pause of `retention.pauseMs` after each, taking turns
+ * with ingestion's group commits, so a large pass (after a tariff change or an upgrade) slows
+ * ingestion a little and never stops it. A pass runs every
  * `retention.intervalSeconds`, and soon after a tenant's tariffs or homes' tariffs change.
  * Audit records older than `retention.auditDays` go too.
  *
@@ -89,20 +91,30 @@ export class RetentionService {
         const again: typeof policies = [];
         for (const policy of pending) {
           if (this.stopped) break;
-          const nowMs = clock.now();
-          const trimmed = await store.trimHistory({
-            gatewayId: policy.gatewayId,
-            rawBeforeMs: nowMs - policy.rawRetentionDays * DAY_MS,
-            rollupsBeforeMs: nowMs - policy.sensorRetentionDays * DAY_MS,
-            maxRows: config.retention.rowsPerTurn,
-          });
-          result.readings += trimmed.readings;
-          result.rollups += trimmed.rollups;
-          metrics.retentionDeleted.inc({ kind: 'readings' }, trimmed.readings);
-          metrics.retentionDeleted.inc({ kind: 'rollups' }, trimmed.rollups);
-          if (trimmed.more) again.push(policy);
-          this.onProgress?.(result);
-          if (config.retention.pauseMs > 0) await sleep(config.retention.pauseMs);
+          // One gateway's turn: short deletes with a pause after each, so that group commits
+          // waiting for the database get it between them.
+          let turnRows = 0;
+          for (;;) {
+            const nowMs = clock.now();
+            const trimmed = await store.trimHistory({
+              gatewayId: policy.gatewayId,
+              rawBeforeMs: nowMs - policy.rawRetentionDays * DAY_MS,
+              rollupsBeforeMs: nowMs - policy.sensorRetentionDays * DAY_MS,
+              maxRows: RETENTION_CHUNK_ROWS,
+            });
+            result.readings += trimmed.readings;
+            result.rollups += trimmed.rollups;
+            metrics.retentionDeleted.inc({ kind: 'readings' }, trimmed.readings);
+            metrics.retentionDeleted.inc({ kind: 'rollups' }, trimmed.rollups);
+            turnRows += trimmed.readings + trimmed.rollups;
+            this.onProgress?.(result);
+            if (!trimmed.more || this.stopped) break;
+            if (config.retention.pauseMs > 0) await sleep(config.retention.pauseMs);
+            if (turnRows >= config.retention.rowsPerTurn) {
+              again.push(policy);
+              break;
+            }
+          }
         }
         pending = again;
       }
