@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
 import { postgresMigrations } from '../../src/store/postgres/schema.ts';
-import type { Store } from '../../src/store/ports.ts';
+import { emptyBatch, type Store } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { sqliteMigrations } from '../../src/store/sqlite/schema.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -56,6 +56,29 @@ async function checkUpgraded(store: Store): Promise<void> {
   });
   assert.equal(day?.count, VALUES.length);
   assert.equal(day?.increase, 8 + 0.5 + 3.5);
+  // The next reading continues from the last stored one: 4 → 6 adds 2.
+  await store.applyIngest({
+    ...emptyBatch(),
+    readings: [
+      {
+        tenantId: 't1',
+        gatewayId: 'g1',
+        deviceId: 'd1',
+        label: 'Energy',
+        unit: 'kWh',
+        sensorType: null,
+        tsMs: t0 + 6 * HOUR,
+        value: 6,
+        text: null,
+      },
+    ],
+  });
+  const [later] = await store.summarize({
+    seriesId: series.id,
+    source: 'hourly',
+    ranges: [{ fromMs: t0 + 6 * HOUR, toMs: t0 + 7 * HOUR }],
+  });
+  assert.equal(later?.increase, 2);
   await store.close();
 }
 

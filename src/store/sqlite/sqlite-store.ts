@@ -65,6 +65,9 @@ interface SeriesRow {
   raw_horizon_ms: number | null;
 }
 
+/** Series rows cached for the ingest path before the cache starts over. */
+const MAX_CACHED_SERIES = 200_000;
+
 /** Rows deleted per transaction when a gateway's history is removed. */
 const DELETE_BATCH_ROWS = 5000;
 
@@ -80,6 +83,13 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /** (device, label) → series id; series rows are never renumbered, so entries stay valid. */
   private readonly seriesIds = new Map<string, number>();
+  /**
+   * Series id → the row fields the ingest path reads, kept current by this process, the only
+   * writer of telemetry. Retention run by the CLI beside the server moves raw_horizon_ms in the
+   * database only: until the next trim by this process, a reading older than the new horizon
+   * may still be stored, and the next pass deletes it.
+   */
+  private readonly seriesRows = new Map<number, SeriesRow>();
   private readonly statements = new Map<string, Database.Statement>();
   /** Group commits and directory transactions take turns on the one connection. */
   private readonly lock = new SqliteLock();
@@ -144,6 +154,10 @@ export class SqliteStore implements Store {
       ).map(([tsMs, value]) => ({ tsMs, value }));
       if (points.length === 0) continue;
       this.writeRollups([{ seriesId: id, zone, inserted: points, previous: null }]);
+      const last = points[points.length - 1]!;
+      this.db
+        .prepare('UPDATE series SET num_ts = ?, num_value = ? WHERE id = ?')
+        .run(last.tsMs, last.value, id);
     }
   }
 
@@ -285,8 +299,10 @@ export class SqliteStore implements Store {
       try {
         this.db.transaction(() => this.writeBatch(batch))();
       } catch (error) {
-        // Series rows created inside the rolled-back transaction are gone: forget their ids.
+        // Series rows created inside the rolled-back transaction are gone: forget their ids,
+        // and the cached newest readings the batch may have advanced.
         this.seriesIds.clear();
+        this.seriesRows.clear();
         throw error;
       }
     });
@@ -319,7 +335,7 @@ export class SqliteStore implements Store {
         'INSERT OR IGNORE INTO readings (series_id, ts_ms, value, text) VALUES (?, ?, ?, ?)',
       );
       const inserted: Array<{ seriesId: number; tsMs: number; value: number | null }> = [];
-      const seriesRows = new Map<number, SeriesRow>();
+      const seriesRows = this.seriesRows;
       for (const reading of batch.readings) {
         const seriesId = this.seriesId(reading);
         let series = seriesRows.get(seriesId);
@@ -327,6 +343,7 @@ export class SqliteStore implements Store {
           series = this.stmt('SELECT zone, num_ts, num_value, raw_horizon_ms FROM series WHERE id = ?').get(
             seriesId,
           ) as SeriesRow;
+          if (seriesRows.size >= MAX_CACHED_SERIES) seriesRows.clear();
           seriesRows.set(seriesId, series);
         }
         // Retention already deleted this time range: a reading arriving now is dropped too.
@@ -453,6 +470,9 @@ export class SqliteStore implements Store {
           last.value,
           seriesId,
         );
+        // The cached row follows; a rollback of the batch clears the cache.
+        row.num_ts = last.tsMs;
+        row.num_value = last.value;
       }
     }
     return out;
@@ -621,6 +641,7 @@ export class SqliteStore implements Store {
     );
     // Cached series ids of the deleted series would point nowhere if the devices came back.
     this.seriesIds.clear();
+    this.seriesRows.clear();
     return { devices, readings };
   }
 
@@ -650,6 +671,12 @@ export class SqliteStore implements Store {
         'UPDATE series SET raw_horizon_ms = ? WHERE gateway_id = ? AND (raw_horizon_ms IS NULL OR raw_horizon_ms < ?)',
       ).run(input.rawBeforeMs, input.gatewayId, input.rawBeforeMs),
     );
+    for (const seriesId of seriesIds) {
+      const cached = this.seriesRows.get(seriesId);
+      if (cached && (cached.raw_horizon_ms === null || cached.raw_horizon_ms < input.rawBeforeMs)) {
+        cached.raw_horizon_ms = input.rawBeforeMs;
+      }
+    }
     let budget = input.maxRows;
     for (const seriesId of seriesIds) {
       for (const target of targets) {
