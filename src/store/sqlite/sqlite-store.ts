@@ -528,7 +528,7 @@ export class SqliteStore implements Store {
       const table = tableOf(resolution);
       const upsert = this.stmt(
         `INSERT INTO ${table} (series_id, start_ms, n, sum_val, min_val, max_val, first_ts, first_val, last_ts, last_val, increase)
-         VALUES (@seriesId, @startMs, @n, @sum, @min, @max, @firstTs, @first, @lastTs, @last, @increase)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (series_id, start_ms) DO UPDATE SET
            n = n + excluded.n, sum_val = sum_val + excluded.sum_val,
            min_val = min(min_val, excluded.min_val), max_val = max(max_val, excluded.max_val),
@@ -539,11 +539,27 @@ export class SqliteStore implements Store {
            increase = increase + excluded.increase`,
       );
       const correct = this.stmt(
-        `UPDATE ${table} SET increase = increase + @increase WHERE series_id = @seriesId AND start_ms = @startMs`,
+        `UPDATE ${table} SET increase = increase + ? WHERE series_id = ? AND start_ms = ?`,
       );
-      for (const delta of deltas[resolution]) {
-        if (delta.n > 0) upsert.run(delta);
-        else if (delta.increase !== 0) correct.run(delta);
+      // Positional parameters: binding an object by names costs more, on the hottest statement.
+      for (const d of deltas[resolution]) {
+        if (d.n > 0) {
+          upsert.run(
+            d.seriesId,
+            d.startMs,
+            d.n,
+            d.sum,
+            d.min,
+            d.max,
+            d.firstTs,
+            d.first,
+            d.lastTs,
+            d.last,
+            d.increase,
+          );
+        } else if (d.increase !== 0) {
+          correct.run(d.increase, d.seriesId, d.startMs);
+        }
       }
     }
   }
