@@ -1,4 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +13,7 @@ import { gatewayTopics } from '../src/simulator/session.ts';
 import { mainThreadProfile, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.ts';
 import { LatencyHistogram, percentileOf, round, type HistogramData } from './histogram.ts';
 import { gatewayLoad } from './payloads.ts';
-import type { FromWorker, ToWorker, WorkerCounters, WorkerGateway } from './protocol.ts';
+import { snapshot, startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
 import {
   REPO_ROOT,
   killChildren,
@@ -22,7 +21,6 @@ import {
   removeAtExit,
   startHestia,
   startMosquitto,
-  track,
   waitForExit,
 } from './processes.ts';
 import { RssSampler, cpuPercent, machineCpuTicks, processCpuSeconds } from './system.ts';
@@ -34,7 +32,6 @@ import { RssSampler, cpuPercent, machineCpuTicks, processCpuSeconds } from './sy
  * document with every figure to stdout. Everything runs on 127.0.0.1 and stops by itself.
  */
 
-const WORKER = path.join(import.meta.dirname, 'load-worker.ts');
 /** The targets of the benchmark issue, for this 2-core machine. */
 const TARGET_DURABLE_MSG_PER_SEC = 20_000;
 const TARGET_P99_MS = 100;
@@ -59,123 +56,6 @@ interface Options {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 /** Microseconds on the monotonic clock that V8's profiler stamps its samples with. */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
-
-// ---------------------------------------------------------------------------------------------
-// Load workers.
-
-class LoadWorker {
-  private readonly waiters = new Map<
-    string,
-    Array<{ resolve: (m: FromWorker) => void; reject: (e: Error) => void }>
-  >();
-  private failure: Error | null = null;
-
-  constructor(readonly child: ChildProcess) {
-    child.on('message', (message: FromWorker) => {
-      if (message.type === 'error') return this.failAll(new Error(`load worker: ${message.message}`));
-      const key = message.type === 'snapshot' ? `snapshot:${message.id}` : message.type;
-      this.waiters.get(key)?.shift()?.resolve(message);
-    });
-    child.once('exit', (code) => this.failAll(new Error(`load worker exited with ${code}`)));
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  send(message: ToWorker): void {
-    this.child.send(message);
-  }
-
-  next<K extends string>(key: K): Promise<FromWorker> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const list = this.waiters.get(key) ?? [];
-      list.push({ resolve, reject });
-      this.waiters.set(key, list);
-    });
-  }
-
-  private failAll(error: Error): void {
-    this.failure ??= error;
-    for (const list of this.waiters.values()) for (const waiter of list.splice(0)) waiter.reject(error);
-  }
-}
-
-async function startWorkers(
-  count: number,
-  url: string,
-  gateways: WorkerGateway[],
-  inflightPerClient: number,
-): Promise<LoadWorker[]> {
-  const workers = Array.from(
-    { length: count },
-    () =>
-      new LoadWorker(
-        track(
-          fork(WORKER, [], {
-            cwd: REPO_ROOT,
-            execArgv: ['--import', 'tsx'],
-            // stdout is this process's JSON result: whatever a worker prints goes to stderr.
-            stdio: ['ignore', 2, 2, 'ipc'],
-          }),
-        ),
-      ),
-  );
-  await Promise.all(
-    workers.map((worker, index) => {
-      const ready = worker.next('ready');
-      worker.send({
-        type: 'init',
-        url,
-        gateways: gateways.filter((_g, i) => i % count === index),
-        inflightPerClient,
-      });
-      return ready;
-    }),
-  );
-  return workers;
-}
-
-async function stopWorkers(workers: LoadWorker[]): Promise<void> {
-  for (const worker of workers) worker.send({ type: 'exit' });
-  await Promise.all(workers.map((worker) => waitForExit(worker.child, 5000)));
-}
-
-let snapshotId = 0;
-async function snapshot(workers: LoadWorker[]): Promise<WorkerCounters> {
-  const id = ++snapshotId;
-  const replies = await Promise.all(
-    workers.map((worker) => {
-      const reply = worker.next(`snapshot:${id}`);
-      worker.send({ type: 'snapshot', id });
-      return reply;
-    }),
-  );
-  return sumCounters(replies as WorkerCounters[]);
-}
-
-function sumCounters(parts: readonly WorkerCounters[]): WorkerCounters {
-  return parts.reduce(
-    (sum, p) => ({ sent: sum.sent + p.sent, acked: sum.acked + p.acked, failed: sum.failed + p.failed }),
-    {
-      sent: 0,
-      acked: 0,
-      failed: 0,
-    },
-  );
-}
-
-type Stopped = Extract<FromWorker, { type: 'stopped' }>;
-async function stopLoad(workers: LoadWorker[]): Promise<Stopped[]> {
-  return (await Promise.all(
-    workers.map((worker) => {
-      const stopped = worker.next('stopped');
-      worker.send({ type: 'stop' });
-      return stopped;
-    }),
-  )) as Stopped[];
-}
 
 // ---------------------------------------------------------------------------------------------
 // Measurement.
