@@ -751,6 +751,29 @@ export function runStoreConformance(
         assert.equal(Object.keys(device?.attributes ?? {}).length, 8);
       }
       assert.ok(((await store.findGateway('gw-3'))?.lastSeenAtMs ?? 0) >= t0 + 100_007);
+      // Rollups written by the concurrent batches equal what the raw readings give: each batch
+      // saw the others' readings when it computed increases (late readings included).
+      for (const deviceId of devices) {
+        for (const label of labels) {
+          const series = (await store.findSeries(deviceId, label))!;
+          const ranges = [{ fromMs: t0, toMs: t0 + 3_600_000 }];
+          const [raw] = await store.summarize({ seriesId: series.id, source: 'raw', ranges });
+          const [hourly] = await store.summarize({ seriesId: series.id, source: 'hourly', ranges });
+          assert.equal(hourly?.count, 12);
+          assert.deepEqual(
+            [
+              hourly?.count,
+              hourly?.sum,
+              hourly?.min,
+              hourly?.max,
+              hourly?.first,
+              hourly?.last,
+              hourly?.increase,
+            ],
+            [raw?.count, raw?.sum, raw?.min, raw?.max, raw?.first, raw?.last, raw?.increase],
+          );
+        }
+      }
     });
 
     it('large batches commit in one call', async () => {
