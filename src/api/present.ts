@@ -17,6 +17,7 @@ import type {
   User,
 } from '../core/domain.ts';
 import type { SessionTokens } from '../services/accounts.ts';
+import { capabilityOf } from '../core/capabilities.ts';
 import { HestiaError } from '../core/errors.ts';
 
 /** Domain → API body mappers: epoch milliseconds become ISO times (raw ms kept where useful). */
@@ -45,7 +46,7 @@ export function presentGateway(gateway: Gateway) {
 }
 
 export function presentChannel(channel: Channel) {
-  return { ...channel, ts: iso(channel.tsMs) };
+  return { ...channel, capability: capabilityOf(channel.label, channel.sensorType), ts: iso(channel.tsMs) };
 }
 
 export function presentDevice(device: Device | DeviceWithChannels) {

@@ -49,6 +49,11 @@ export const GatewaySchema = Type.Object({
 
 export const ChannelSchema = Type.Object({
   label: Type.String(),
+  capability: Nullable(
+    Type.String({
+      description: 'What the channel is (temperature, motion, lock, …), from its label and sensor type',
+    }),
+  ),
   unit: Nullable(Type.String()),
   sensorType: Nullable(Type.String()),
   value: Nullable(Type.Number()),

@@ -53,6 +53,7 @@ function ingestSuite(backend: string, storage: ConfigInput['storage'] | undefine
       assert.deepEqual(device.channels, [
         {
           label: 'Temperature',
+          capability: 'temperature',
           unit: 'C',
           sensorType: 'SENSOR MULTILEVEL',
           value: 26.1,
