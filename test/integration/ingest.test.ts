@@ -194,6 +194,36 @@ function ingestSuite(backend: string, storage: ConfigInput['storage'] | undefine
       assert.notEqual(camera2.body.removedAt, null);
     });
 
+    it('stores each capability in one unit: °F becomes °C, Wh becomes kWh', async () => {
+      const thermometer = 'unit-thermometer';
+      const meter = 'unit-meter';
+      const ts = String(Date.now());
+      await publish(
+        JSON.stringify([
+          { ...seed.sensorData, deviceId: thermometer, units: 'F', sensorData: '77', timestampMs: ts },
+          {
+            ...seed.sensorData,
+            deviceId: meter,
+            label: 'Energy',
+            units: 'Wh',
+            sensorData: '1500',
+            timestampMs: ts,
+          },
+        ]),
+      );
+      const channel = async (deviceId: string) =>
+        eventually(`${deviceId} stored`, async () => {
+          const reply = await app.request('GET', `/v1/devices/${deviceId}`);
+          return reply.status === 200 ? reply.body.channels[0] : undefined;
+        });
+      const temperature = await channel(thermometer);
+      assert.equal(temperature.unit, 'C');
+      assert.equal(temperature.value, 25);
+      assert.equal(temperature.capability, 'temperature');
+      const energy = await channel(meter);
+      assert.deepEqual([energy.value, energy.unit, energy.capability], [1.5, 'kWh', 'energy']);
+    });
+
     it('rejects bad input with a reason in the dead-letter store, keeps serving, and keeps accepted data', async () => {
       const before = (await deadLetters()).length;
       const good = (ts: number) => ({
