@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 
 /**
  * Summary of a V8 CPU profile (`node --cpu-prof`): self time per function and per area
@@ -124,4 +125,18 @@ export function summarizeCpuProfile(
       .slice(0, top)
       .map(([area, us]) => ({ area, selfMs: Math.round(us / 1000), selfPct: pct(us) })),
   };
+}
+
+/**
+ * The folder for `node --cpu-prof` output from a `--profile [dir]` option (null without it),
+ * created and emptied of earlier profiles; the default is test-output/bench-profile.
+ */
+export function prepareProfileDir(option: string | boolean | undefined, repoRoot: string): string | null {
+  if (option === undefined || option === false) return null;
+  const dir = path.resolve(
+    typeof option === 'string' ? option : path.join(repoRoot, 'test-output/bench-profile'),
+  );
+  mkdirSync(dir, { recursive: true });
+  for (const file of readdirSync(dir)) if (file.endsWith('.cpuprofile')) rmSync(path.join(dir, file));
+  return dir;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -10,7 +10,12 @@ import { gatewayConfigMessage, sensorDataMessage } from '../src/simulator/messag
 import { DEVICES_PER_GATEWAY, simulatedDevices, type SimulatedDevice } from '../src/simulator/model.ts';
 import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
-import { mainThreadProfile, summarizeCpuProfile, type ProfileSummary } from './cpu-profile.ts';
+import {
+  mainThreadProfile,
+  prepareProfileDir,
+  summarizeCpuProfile,
+  type ProfileSummary,
+} from './cpu-profile.ts';
 import { LatencyHistogram, percentileOf, round, type HistogramData } from './histogram.ts';
 import { gatewayLoad } from './payloads.ts';
 import { snapshot, startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
@@ -333,19 +338,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'hestia-bench-'));
   if (!options.keep) removeAtExit(workDir);
   const dataDir = path.join(workDir, 'data');
-  const profileDir =
-    options.profile === undefined || options.profile === false
-      ? null
-      : path.resolve(
-          typeof options.profile === 'string'
-            ? options.profile
-            : path.join(REPO_ROOT, 'test-output/bench-profile'),
-        );
-  if (profileDir) {
-    mkdirSync(profileDir, { recursive: true });
-    for (const file of readdirSync(profileDir))
-      if (file.endsWith('.cpuprofile')) rmSync(path.join(profileDir, file));
-  }
+  const profileDir = prepareProfileDir(options.profile, REPO_ROOT);
   const machine = {
     cores: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? 'unknown',

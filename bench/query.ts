@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { seededRandom } from '../src/simulator/model.ts';
 import { login } from '../src/simulator/provision.ts';
-import { mainThreadProfile, summarizeCpuProfile } from './cpu-profile.ts';
+import { mainThreadProfile, prepareProfileDir, summarizeCpuProfile } from './cpu-profile.ts';
 import { percentileOf, round } from './histogram.ts';
 import { BenchInflux, type InfluxStatementResult } from './influxdb.ts';
 import { machineCpuTicks } from './system.ts';
@@ -519,20 +519,7 @@ async function main(): Promise<void> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'hestia-bench-query-'));
   if (!options.keep) removeAtExit(workDir);
   const dataDir = path.join(workDir, 'hestia');
-  const profileDir =
-    options.profile === undefined || options.profile === false
-      ? null
-      : path.resolve(
-          typeof options.profile === 'string'
-            ? options.profile
-            : path.join(REPO_ROOT, 'test-output/bench-profile'),
-        );
-  if (profileDir) {
-    mkdirSync(profileDir, { recursive: true });
-    for (const file of readdirSync(profileDir)) {
-      if (file.endsWith('.cpuprofile')) rmSync(path.join(profileDir, file));
-    }
-  }
+  const profileDir = prepareProfileDir(options.profile, REPO_ROOT);
   const devices = benchDevices(options.devices, options.devicesPerGateway);
   const nowMs = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
   const hours = options.days * 24;
