@@ -13,7 +13,12 @@ import { IngestService } from './ingest/ingest-service.ts';
 import { openMailer } from './mail/open-mailer.ts';
 import type { MailPort } from './mail/mail-port.ts';
 import { AccountService } from './services/accounts.ts';
+import { AlarmService } from './services/alarms.ts';
 import { AuditService } from './services/audit.ts';
+import { AutomationService } from './services/automations.ts';
+import { CommandService } from './services/commands.ts';
+import { NotificationService } from './services/notifications/notifications.ts';
+import { PresenceService } from './services/presence.ts';
 import { RetentionService } from './services/retention.ts';
 import { ExportService } from './services/exports.ts';
 import { Authorizer } from './services/authorization.ts';
@@ -25,6 +30,7 @@ import { TariffService } from './services/tariffs.ts';
 import { TelemetryService } from './services/telemetry.ts';
 import { TenantService } from './services/tenants.ts';
 import type { Services } from './api/server.ts';
+import type { Extension } from './core/extension.ts';
 import { openStore } from './store/open-store.ts';
 
 export interface HestiaPorts extends BrokerPorts {
@@ -78,6 +84,7 @@ export class Hestia {
     const services = createServices(ctx, mailer);
     const ingest = new IngestService(ctx);
     const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
+    services.commands.attachLink(broker);
     let api: ApiInstance | undefined;
     try {
       // Embedded mode has one broker: whoever was online when it last stopped is not any more.
@@ -123,6 +130,13 @@ export class Hestia {
       store.directory.deleteExpiredTokens(clock.now()),
     );
     this.retention.start();
+    for (const extension of this.extensions()) extension.start();
+  }
+
+  /** Features with a lifecycle, in start order (they stop in reverse). */
+  private extensions(): Extension[] {
+    const { presence, commands, alarms, notifications, automations } = this.services;
+    return [presence, commands, notifications, alarms, automations];
   }
 
   /** Graceful stop: refuse new work, drain accepted writes, close everything. */
@@ -136,6 +150,7 @@ export class Hestia {
     await this.broker.close();
     await this.ingest.drain();
     await this.api.close();
+    for (const extension of this.extensions().reverse()) await extension.stop();
     await store.markAllGatewaysOffline(this.ctx.clock.now());
     await store.close();
     await this.mailer.close();
@@ -149,6 +164,10 @@ export function createServices(ctx: AppContext, mailer: MailPort): Services {
   const authorize = new Authorizer(ctx);
   const accounts = new AccountService(ctx, audit, mailer);
   const invitations = new InvitationService(ctx, accounts, audit, mailer);
+  const commands = new CommandService(ctx, { authorize, audit });
+  const notifications = new NotificationService(ctx, { authorize, audit, mailer });
+  const alarms = new AlarmService(ctx, { authorize, audit, notifications });
+  const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
   return {
     audit,
     authorize,
@@ -160,6 +179,11 @@ export function createServices(ctx: AppContext, mailer: MailPort): Services {
     tariffs: new TariffService(ctx, authorize, audit),
     telemetry: new TelemetryService(ctx),
     exports: new ExportService(ctx, authorize),
+    presence: new PresenceService(ctx),
+    commands,
+    alarms,
+    notifications,
+    automations,
   };
 }
 

@@ -22,7 +22,17 @@ import type { InvitationService } from '../services/invitations.ts';
 import type { TariffService } from '../services/tariffs.ts';
 import type { TelemetryService } from '../services/telemetry.ts';
 import type { TenantService } from '../services/tenants.ts';
+import type { AlarmService } from '../services/alarms.ts';
+import type { AutomationService } from '../services/automations.ts';
+import type { CommandService } from '../services/commands.ts';
+import type { NotificationService } from '../services/notifications/notifications.ts';
+import type { PresenceService } from '../services/presence.ts';
+import { alarmRoutes } from './routes/alarms.ts';
 import { authRoutes } from './routes/auth.ts';
+import { automationRoutes } from './routes/automations.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { liveRoutes } from './routes/live.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import type { ExportService } from '../services/exports.ts';
 import { deviceRoutes } from './routes/devices.ts';
@@ -45,6 +55,11 @@ export interface Services {
   tariffs: TariffService;
   telemetry: TelemetryService;
   exports: ExportService;
+  presence: PresenceService;
+  commands: CommandService;
+  alarms: AlarmService;
+  notifications: NotificationService;
+  automations: AutomationService;
 }
 
 /** What every API plugin receives. */
@@ -74,6 +89,7 @@ const PUBLIC_DETAILS = new Set<ErrorCode>([
   'HESTIA_LOGIN_LOCKED',
   'HESTIA_RATE_LIMITED',
   'HESTIA_TARIFF_LIMIT',
+  'HESTIA_AUTOMATION_INVALID',
 ]);
 
 /** Builds the HTTP API (not listening): tests drive it with `app.inject()`. */
@@ -160,6 +176,11 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     deviceRoutes,
     exportRoutes,
     deadLetterRoutes,
+    commandRoutes,
+    alarmRoutes,
+    notificationRoutes,
+    automationRoutes,
+    liveRoutes,
   ]) {
     await app.register(plugin, api);
   }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { GatewayStatus } from './domain.ts';
+import type { Alarm, Command, DeviceAvailability, GatewayStatus, HomeMode } from './domain.ts';
 import type { ReadingWrite } from '../store/ports.ts';
 
 /** Events that cross extensions. Listeners must not throw; if one does, the bus logs it and goes on. */
@@ -19,6 +19,48 @@ export interface BusEvents {
    * tenant's gateways so that data already stored follows the new horizons.
    */
   'retention.policy_changed': { tenantId: string };
+  /** A command was created or changed status. */
+  'command.status': { command: Command };
+  /** An alarm was raised, acknowledged or cleared. */
+  'alarm.changed': { alarm: Alarm; change: 'raised' | 'acknowledged' | 'cleared' };
+  /** A home's security mode changed (arm, disarm, home). */
+  'home.mode_changed': {
+    tenantId: string;
+    homeId: string;
+    mode: HomeMode;
+    previous: HomeMode;
+    changedBy: string;
+    atMs: number;
+  };
+  /** A device went stale (missed its reporting interval), unavailable (gateway offline) or back online. */
+  'device.availability': {
+    tenantId: string;
+    homeId: string;
+    gatewayId: string;
+    deviceId: string;
+    availability: DeviceAvailability;
+    atMs: number;
+  };
+  /** An in-app notification for one person (the live feed shows it). */
+  'notification.in_app': {
+    tenantId: string;
+    homeId: string | null;
+    userId: string;
+    notificationId: string;
+    severity: string;
+    title: string;
+    body: string;
+    atMs: number;
+  };
+  /** An automation ran (or was throttled). */
+  'automation.run': {
+    tenantId: string;
+    homeId: string;
+    automationId: string;
+    runId: string;
+    outcome: string;
+    atMs: number;
+  };
 }
 
 type Listener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;

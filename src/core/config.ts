@@ -103,6 +103,86 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    commands: z
+      .object({
+        /** A sent command without a commandResult after this many seconds is timed_out. */
+        timeoutSeconds: z.number().int().min(1).max(3600).default(30),
+        /** Time-to-live of a command queued for an offline gateway, unless the request says otherwise. */
+        defaultTtlSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(10 * 60),
+        /** Longest time-to-live a request may ask for. */
+        maxTtlSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(24 * 60 * 60),
+        /** Commands one home may send per minute (apps and automations together). */
+        perHomePerMinute: z.number().int().min(1).default(120),
+      })
+      .strict()
+      .prefault({}),
+    presence: z
+      .object({
+        /** A device's expected reporting interval when it has none of its own, in seconds. */
+        defaultReportIntervalSeconds: z
+          .number()
+          .int()
+          .min(10)
+          .default(60 * 60),
+        /** A device is stale after missing this many expected reports. */
+        missedReportsBeforeStale: z.number().min(1).default(2),
+        /** Seconds between sweeps that mark devices stale. */
+        sweepIntervalSeconds: z.number().int().min(1).default(60),
+      })
+      .strict()
+      .prefault({}),
+    alarms: z
+      .object({
+        /** Temperature at or above which a heat alarm is raised, in °C, unless the home sets its own. */
+        heatThresholdC: z.number().default(57),
+        /** Temperature at or below which a freeze alarm is raised, in °C, unless the home sets its own. */
+        freezeThresholdC: z.number().default(4),
+      })
+      .strict()
+      .prefault({}),
+    notifications: z
+      .object({
+        /** Seconds between outbox sweeps (new work is picked up at once; the sweep catches the rest). */
+        sweepIntervalSeconds: z.number().int().min(1).default(5),
+        /** Delivery attempts before a delivery is marked failed. */
+        maxAttempts: z.number().int().min(1).max(20).default(6),
+        /** First retry delay; each further retry doubles it. */
+        retryBaseMs: z.number().int().min(10).default(2000),
+        /** Timeout of one HTTP call to a push provider or webhook. */
+        httpTimeoutMs: z.number().int().min(100).default(10_000),
+        /** Deliveries in flight at once (a slow provider cannot hold more than this). */
+        concurrency: z.number().int().min(1).max(256).default(16),
+        /** Base URLs of the providers, overridable for tests and private relays. */
+        oneSignalUrl: z.string().url().default('https://api.onesignal.com'),
+        fcmUrl: z.string().url().default('https://fcm.googleapis.com'),
+        fcmTokenUrl: z.string().url().default('https://oauth2.googleapis.com/token'),
+      })
+      .strict()
+      .prefault({}),
+    automations: z
+      .object({
+        /** Runs of one rule per minute above which it is throttled and flagged (loop protection). */
+        maxRunsPerMinute: z.number().int().min(1).default(20),
+        /** Longest delay action, in seconds. */
+        maxDelaySeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(24 * 60 * 60),
+        /** Seconds between scheduler checks for due schedules (the next due one is also timed exactly). */
+        schedulerIntervalSeconds: z.number().int().min(1).default(30),
+        maxRulesPerHome: z.number().int().min(1).default(200),
+      })
+      .strict()
+      .prefault({}),
     deadLetters: z
       .object({
         maxPerTenant: z.number().int().min(1).default(10_000),

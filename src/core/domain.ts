@@ -274,3 +274,90 @@ export interface Preview {
   contentType: string;
   image: Buffer;
 }
+
+// ---- control: commands, home security, alarms ----
+
+/**
+ * A command's life: `pending` (stored; queued while its gateway is offline), `sent` (published
+ * on the gateway's down topic), then `succeeded` or `failed` (the gateway's commandResult) or
+ * `timed_out` (no answer within the timeout, or still queued when its time-to-live ran out).
+ */
+export type CommandStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'timed_out';
+export const COMMAND_STATUSES: readonly CommandStatus[] = [
+  'pending',
+  'sent',
+  'succeeded',
+  'failed',
+  'timed_out',
+];
+
+/** What happens to a command whose gateway is offline: kept until it reconnects (within the TTL), or refused. */
+export type WhenOffline = 'queue' | 'refuse';
+
+export interface Command {
+  id: string;
+  tenantId: string;
+  homeId: string;
+  gatewayId: string;
+  deviceId: string;
+  action: string;
+  params: Record<string, unknown>;
+  /** The caller's key: a retry with the same key returns the first command instead of sending again. */
+  idempotencyKey: string | null;
+  whenOffline: WhenOffline;
+  status: CommandStatus;
+  /** Why it failed or timed out (the gateway's error text, "expired while the gateway was offline"…). */
+  detail: string | null;
+  /** Who asked: a user id, an API key id, or an automation id. */
+  requestedBy: string;
+  requestedByType: 'user' | 'api_key' | 'automation';
+  createdAtMs: number;
+  sentAtMs: number | null;
+  completedAtMs: number | null;
+  /** A queued command not delivered by then times out. */
+  expiresAtMs: number;
+}
+
+/** How a home's security system treats motion and doors: intrusion alarms only while `armed`. */
+export type HomeMode = 'disarmed' | 'home' | 'armed';
+export const HOME_MODES: readonly HomeMode[] = ['disarmed', 'home', 'armed'];
+
+/** What an alarm is about; one active alarm per (device, cause) at a time. */
+export type AlarmCause =
+  | 'smoke'
+  | 'co'
+  | 'gas'
+  | 'water_leak'
+  | 'glass_break'
+  | 'intrusion_motion'
+  | 'intrusion_door'
+  | 'heat'
+  | 'freeze';
+export type AlarmSeverity = 'critical' | 'warning' | 'info';
+export type AlarmState = 'active' | 'cleared';
+
+export interface Alarm {
+  id: string;
+  tenantId: string;
+  homeId: string;
+  gatewayId: string;
+  deviceId: string;
+  cause: AlarmCause;
+  severity: AlarmSeverity;
+  state: AlarmState;
+  /** The reading that raised it (label, value) and when the device measured it. */
+  label: string;
+  value: number | null;
+  raisedAtMs: number;
+  /** Readings of the same cause while it was active: counted, not raised again. */
+  occurrences: number;
+  lastOccurrenceAtMs: number;
+  acknowledgedAtMs: number | null;
+  acknowledgedBy: string | null;
+  clearedAtMs: number | null;
+  /** A user id, or 'device' when the sensor reported normal again. */
+  clearedBy: string | null;
+}
+
+/** Whether a device can be trusted to show its current state. */
+export type DeviceAvailability = 'online' | 'stale' | 'unavailable';

@@ -36,6 +36,28 @@ export const ErrorCatalogue = {
     status: 409,
     message: 'The home has reached a limit of its tariff: ask the service provider for another tariff',
   },
+  // commands
+  HESTIA_COMMAND_UNSUPPORTED: {
+    status: 422,
+    message: "The device does not support this command (see its channels' capabilities)",
+  },
+  HESTIA_GATEWAY_OFFLINE: {
+    status: 409,
+    message: 'The gateway is offline: send the command with whenOffline "queue" to deliver it on reconnect',
+  },
+  HESTIA_IDEMPOTENCY_MISMATCH: {
+    status: 409,
+    message: 'This idempotency key was used for a different command',
+  },
+  // alarms
+  HESTIA_ALARM_CLEARED: { status: 409, message: 'The alarm is already cleared' },
+  // notifications
+  HESTIA_PROVIDER_NOT_CONFIGURED: {
+    status: 409,
+    message: 'The service provider has not configured this notification channel',
+  },
+  // automations
+  HESTIA_AUTOMATION_INVALID: { status: 400, message: 'The automation is not valid' },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
   // mail
@@ -55,6 +77,10 @@ export const ErrorCatalogue = {
   HESTIA_INGEST_DEVICE_LIMIT: { status: 429, message: 'Gateway has reached its device limit' },
   HESTIA_INGEST_TARIFF_LIMIT: { status: 403, message: "Not allowed by the home's tariff" },
   HESTIA_INGEST_UNKNOWN_TOPIC: { status: 400, message: 'Topic is not part of the uplink contract' },
+  HESTIA_INGEST_UNKNOWN_COMMAND: {
+    status: 404,
+    message: 'commandResult for a command this gateway was not sent',
+  },
   HESTIA_MQTT_MALFORMED_PACKET: { status: 400, message: 'MQTT packet is malformed' },
   HESTIA_MQTT_PACKET_TOO_LARGE: { status: 413, message: 'MQTT packet exceeds the hard size limit' },
 } as const satisfies Record<string, { status: number; message: string }>;

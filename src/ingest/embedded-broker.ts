@@ -9,6 +9,7 @@ import type { AppContext } from '../core/context.ts';
 import type { GatewayStatus } from '../core/domain.ts';
 import type { GatewayService } from '../services/gateways.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
+import type { GatewayLink } from './gateway-link.ts';
 import type { IngestService } from './ingest-service.ts';
 import { hashToken } from '../services/secrets.ts';
 import { gatewayTopic, parseGatewayTopic } from './topics.ts';
@@ -43,7 +44,7 @@ export interface BrokerPorts {
  * An uplink's PUBACK is sent only once what it carries is durable: Aedes writes the PUBACK
  * after `authorizePublish` calls back, so the ingest runs inside it.
  */
-export class EmbeddedBroker {
+export class EmbeddedBroker implements GatewayLink {
   readonly aedes: Aedes;
   private readonly servers: Array<net.Server | http.Server> = [];
   private webSockets: WebSocketServer | null = null;
@@ -198,6 +199,11 @@ export class EmbeddedBroker {
         (error) => (error ? reject(error) : resolve()),
       );
     });
+  }
+
+  isConnected(gatewayId: string): boolean {
+    const client = this.sessionOf(gatewayId);
+    return client !== undefined && identityOf.has(client);
   }
 
   private sessionOf(gatewayId: string): Client | undefined {

@@ -1,3 +1,4 @@
+import type { ControlStore } from './control/control-store.ts';
 import type { DirectoryStore } from './directory/directory-store.ts';
 import type { RangeSummary, TimeRange } from './rollups.ts';
 import type {
@@ -58,6 +59,12 @@ export interface DeviceUpsert {
 
 export interface ReadingWrite {
   tenantId: string;
+  /**
+   * The home the gateway was registered to when the reading arrived. Not stored (the series
+   * knows its gateway); listeners of `telemetry.committed` (alarms, automations, the live feed)
+   * use it without a lookup.
+   */
+  homeId?: string;
   gatewayId: string;
   deviceId: string;
   label: string;
@@ -221,6 +228,8 @@ export interface Store extends GatewayStore, DeviceStore, TelemetryStore, DeadLe
   readonly kind: 'sqlite' | 'postgres';
   /** Tenants, people, homes, sessions, keys, registration and the audit log (portable SQL). */
   readonly directory: DirectoryStore;
+  /** Commands, alarms and home modes, the notification outbox, automations (portable SQL). */
+  readonly control: ControlStore;
   /** Creates or upgrades the schema (numbered migrations). */
   migrate(): Promise<void>;
   /** Cheap liveness query for /readyz. */

@@ -16,6 +16,7 @@ export async function handleDeviceState(
   if (rejection) return rejection;
   ctx.writes.readings.push({
     tenantId: ctx.gateway.tenantId,
+    homeId: ctx.gateway.homeId ?? '',
     gatewayId: ctx.gateway.id,
     deviceId: message.deviceId,
     label: STATE_LABEL,

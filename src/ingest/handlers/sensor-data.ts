@@ -22,6 +22,7 @@ export async function handleSensorData(
       : toCanonical(message.value, message.unit);
   ctx.writes.readings.push({
     tenantId: ctx.gateway.tenantId,
+    homeId: ctx.gateway.homeId ?? '',
     gatewayId: ctx.gateway.id,
     deviceId: message.deviceId,
     label: message.label,

@@ -54,6 +54,7 @@ import {
 } from '../rollups.ts';
 import { RETENTION_CHUNK_ROWS, ROLLUP_TABLES, rollupHorizon, tableOf } from '../retention-sql.ts';
 import { DirectoryStore } from '../directory/directory-store.ts';
+import { ControlStore } from '../control/control-store.ts';
 import { PostgresRunner } from './postgres-runner.ts';
 import { postgresMigrations } from './schema.ts';
 
@@ -120,6 +121,7 @@ export class PostgresStore implements Store {
    */
   private readonly seriesIds = new Map<string, number>();
   readonly directory: DirectoryStore;
+  readonly control: ControlStore;
 
   constructor(options: PostgresStoreOptions) {
     this.pool = new pg.Pool({
@@ -133,7 +135,9 @@ export class PostgresStore implements Store {
       ((error: Error) => process.emitWarning(error, { code: 'HESTIA_POSTGRES_IDLE_CLIENT' }));
     // Without a listener an idle connection's error would be an uncaught 'error' event.
     this.pool.on('error', onIdleClientError);
-    this.directory = new DirectoryStore(new PostgresRunner(this.pool, (work) => this.transaction(work)));
+    const runner = new PostgresRunner(this.pool, (work) => this.transaction(work));
+    this.directory = new DirectoryStore(runner);
+    this.control = new ControlStore(runner, 'postgres');
   }
 
   /** Runs `work` in one transaction on one pooled connection; rolls back and rethrows on error. */

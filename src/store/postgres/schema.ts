@@ -1,4 +1,5 @@
 import { directoryMigrationSql } from '../directory/schema.ts';
+import { controlMigrationSql } from '../control/schema.ts';
 import { lifecycleMigrationSql } from '../lifecycle-schema.ts';
 
 /**
@@ -113,4 +114,5 @@ CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
   },
   { version: 2, sql: directoryMigrationSql('postgres') },
   { version: 3, sql: lifecycleMigrationSql('postgres') },
+  { version: 4, sql: controlMigrationSql('postgres') },
 ];

@@ -54,6 +54,7 @@ import {
 } from '../rollups.ts';
 import { RETENTION_CHUNK_ROWS, ROLLUP_TABLES, rollupHorizon, tableOf } from '../retention-sql.ts';
 import { DirectoryStore } from '../directory/directory-store.ts';
+import { ControlStore } from '../control/control-store.ts';
 import { sqliteMigrations } from './schema.ts';
 import { SqliteLock, SqliteRunner } from './sqlite-runner.ts';
 
@@ -94,6 +95,7 @@ export class SqliteStore implements Store {
   /** Group commits and directory transactions take turns on the one connection. */
   private readonly lock = new SqliteLock();
   readonly directory: DirectoryStore;
+  readonly control: ControlStore;
 
   constructor(options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
@@ -104,7 +106,9 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // The CLI may write while the server runs; wait for the lock instead of failing at once.
     this.db.pragma('busy_timeout = 5000');
-    this.directory = new DirectoryStore(new SqliteRunner(this.db, (sql) => this.stmt(sql), this.lock));
+    const runner = new SqliteRunner(this.db, (sql) => this.stmt(sql), this.lock);
+    this.directory = new DirectoryStore(runner);
+    this.control = new ControlStore(runner, 'sqlite');
   }
 
   private stmt(sql: string): Database.Statement {

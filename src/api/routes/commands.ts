@@ -1,0 +1,3 @@
+import type { ApiPlugin } from '../server.ts';
+
+export const commandRoutes: ApiPlugin = async () => {};

@@ -1,0 +1,9 @@
+/**
+ * A feature with a lifecycle (timers, subscriptions, work in flight). The process starts its
+ * extensions in a fixed order after the stores are open and stops them in reverse before they
+ * close; `stop` resolves once the extension's work in flight has finished or been abandoned.
+ */
+export interface Extension {
+  start(): void;
+  stop(): Promise<void>;
+}
