@@ -96,6 +96,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // ---- commands and presence ----
+
+  // ---- alarms ----
+
+  // ---- notifications ----
+
+  // ---- automations ----
+
+  // ---- live feed ----
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hestia_process_' });
   }
