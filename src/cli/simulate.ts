@@ -8,7 +8,7 @@ import {
   readPortsFile,
   type GatewayCredentials,
 } from '../simulator/files.ts';
-import { DEVICES_PER_GATEWAY } from '../simulator/model.ts';
+import { ALL_DEVICES_PER_GATEWAY } from '../simulator/model.ts';
 import {
   DEFAULT_TENANT_SLUG,
   SIMULATED_HOME_NAME,
@@ -18,8 +18,12 @@ import {
   registerGateways,
   type RegistrationSummary,
 } from '../simulator/provision.ts';
-import type { SessionEvent } from '../simulator/session.ts';
-import { Simulator, type SimulatorStats } from '../simulator/simulator.ts';
+import {
+  DEFAULT_COMMAND_DELAY_MS,
+  Simulator,
+  type SimulatorEvent,
+  type SimulatorStats,
+} from '../simulator/simulator.ts';
 
 interface SimulateOptions {
   gateways?: number;
@@ -36,8 +40,15 @@ interface SimulateOptions {
   register: boolean;
   speed: number;
   duration?: number;
+  commandDelay: number;
+  failCommands: number;
+  leak?: number;
+  leakDuration?: number;
   quiet?: boolean;
 }
+
+/** How long the scripted leak (--leak) lasts unless --leak-duration says otherwise. */
+const DEFAULT_LEAK_DURATION_S = 30;
 
 const PROGRESS_INTERVAL_MS = 2000; // 2 seconds
 /** Above this many gateways, per-gateway connection lines would drown the terminal: only the progress line tells. */
@@ -47,6 +58,20 @@ const DOWN_PAYLOAD_SHOWN_CHARS = 500;
 function positiveInteger(value: string): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return number;
+}
+
+function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new InvalidArgumentError('expected a number ≥ 0');
+  return number;
+}
+
+function ratio(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0 || number > 1)
+    throw new InvalidArgumentError('expected a fraction from 0 to 1, e.g. 0.2');
   return number;
 }
 
@@ -61,7 +86,8 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description(
-      `simulate gateways, each with ${DEVICES_PER_GATEWAY} devices (5 Z-Wave sensors, 3 cameras), publishing over MQTT`,
+      `simulate gateways, each with ${ALL_DEVICES_PER_GATEWAY} devices (5 Z-Wave sensors, 3 cameras, a thermostat, ` +
+        'a smart plug and a water leak sensor), publishing over MQTT and answering commands',
     )
     .option(
       '--gateways <n>',
@@ -107,6 +133,28 @@ export function registerSimulateCommand(program: Command): void {
       'stop after this many seconds (default: run until Ctrl-C or SIGTERM)',
       positiveNumber,
     )
+    .option(
+      '--command-delay <ms>',
+      'how long a gateway takes to execute a command before it answers',
+      nonNegativeNumber,
+      DEFAULT_COMMAND_DELAY_MS,
+    )
+    .option(
+      '--fail-commands <ratio>',
+      'fraction of commands answered "failed" on purpose, e.g. 0.2 (to demonstrate failed commands)',
+      ratio,
+      0,
+    )
+    .option(
+      '--leak <seconds>',
+      "after this many seconds (once registered) the first gateway's water leak sensor reports a leak",
+      nonNegativeNumber,
+    )
+    .option(
+      '--leak-duration <seconds>',
+      `how long the --leak lasts before the sensor reports dry again (default: ${DEFAULT_LEAK_DURATION_S})`,
+      positiveNumber,
+    )
     .option('--quiet', 'no progress line and no per-message log (errors still go to stderr)')
     .addHelpText(
       'after',
@@ -116,7 +164,22 @@ and energy meter (kWh, cumulative) report every 60 s; the motion sensor ("true"/
 the door ("open"/"closed") report events at random, more often mornings and evenings; three
 ONVIF cameras report streamingOn, motion events, and a preview every 10 min. Values follow the
 time of day of the simulated clock; --speed compresses time, timestamps stay on the real clock,
-so nothing lies in the future.
+so nothing lies in the future. Three more devices report their state once registered, then only
+on change: a thermostat (actuator, "Thermostat", setpoint in °C, starts at 20), a smart plug
+(actuator, "Switch", 1/0, starts off) and a water leak sensor ("Water Leak", 1 = leak, 0 = dry).
+
+Commands: a deviceCommand on hestia/v1/gw/<id>/down is executed after --command-delay ms and
+answered with a commandResult ("succeeded", or "failed" with the reason), then the device's new
+state as a sensorData reading. The thermostat accepts setTemperature {temperature: 5..35 °C} and
+setMode {mode: off|heat|cool|auto}; the plug turnOn, turnOff, toggle; cameras startRecording
+{durationSeconds?} and stopRecording. An unknown device, an action the device cannot do, wrong
+parameters, or a command past its expiresAtMs are answered "failed"; a command delivered twice
+is answered twice but executed once. --fail-commands fails a fraction of commands on purpose.
+Each command and each answer is printed. Device states start afresh on every run.
+
+Leak: --leak <seconds> makes the first gateway's water leak sensor report a leak that many
+(real) seconds after the start, once the gateway is registered, and dry again after
+--leak-duration seconds (default ${DEFAULT_LEAK_DURATION_S}).
 
 Setting up (unless --credentials-csv): with a platform admin's credentials (--email/--password,
 else HESTIA_TOKEN, else <dataDir>/initial-admin.json) the simulator creates the tenant (--tenant,
@@ -141,11 +204,13 @@ hestia/v1/gw/<id>/down are printed. Device ids derive from the gateway id, so a 
 the same devices; the energy meters continue from <credentials>.meters.json.
 
 A progress line goes to stderr every 2 s: connected/total, registered, published,
-acknowledged, msg/s, reconnects.
+acknowledged, msg/s, reconnects, commands answered (and failed).
 
 Examples:
   hestia simulate --gateways 10 --speed 60
   hestia simulate --gateways 3 --no-register        # then register them in the app
+  hestia simulate --leak 20 --leak-duration 60       # a water leak in the first home after 20 s
+  hestia simulate --fail-commands 0.25               # one command in four fails
   hestia simulate --tenant acme --email ops@acme.example --password '…' --gateways 5
   hestia admin gateway import serials.csv --out creds.csv --tenant acme
   hestia simulate --credentials-csv creds.csv --tenant acme --owner-email me@example.com --owner-password '…'
@@ -167,6 +232,9 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   }
   if (options.credentials !== undefined && options.credentialsCsv !== undefined) {
     throw new Error('give --credentials or --credentials-csv, not both');
+  }
+  if (options.leakDuration !== undefined && options.leak === undefined) {
+    throw new Error('--leak-duration needs --leak <seconds>');
   }
   const say = (line: string): void => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
@@ -222,7 +290,7 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   const verbose = !options.quiet && gateways.length <= VERBOSE_GATEWAY_LIMIT;
   const claimCodes = new Map(gateways.map((gateway) => [gateway.gatewayId, gateway.claimCode]));
   const registeredBefore = new Set<string>();
-  const onEvent = (event: SessionEvent): void => {
+  const onEvent = (event: SimulatorEvent): void => {
     switch (event.kind) {
       case 'connected':
         lastReason.delete(event.gatewayId);
@@ -261,6 +329,31 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
           `gateway ${event.gatewayId} ← ${event.topic}: ${event.payload.slice(0, DOWN_PAYLOAD_SHOWN_CHARS)}`,
         );
         break;
+      case 'command':
+        say(
+          `gateway ${event.gatewayId} ← command ${event.commandId}: ${event.action} ${JSON.stringify(event.params)} ` +
+            `on device ${event.deviceId}`,
+        );
+        break;
+      case 'commandResult':
+        say(
+          `gateway ${event.gatewayId} → commandResult ${event.commandId}: ${event.status}` +
+            (event.error === null ? '' : ` (${event.error})`) +
+            (event.repeated ? ' (delivered again: answered again, not executed again)' : ''),
+        );
+        break;
+      case 'leak':
+        say(
+          `gateway ${event.gatewayId}: water leak sensor ${event.deviceId} reports ${event.detected ? 'a LEAK' : 'dry'}` +
+            (event.reported ? '' : ' (not sent: the gateway is not registered)'),
+        );
+        break;
+      case 'motion':
+        say(
+          `gateway ${event.gatewayId}: motion on ${event.deviceId}` +
+            (event.reported ? '' : ' (not sent: the gateway is not registered)'),
+        );
+        break;
       case 'refused':
         process.stderr.write(
           `gateway ${event.gatewayId}: ${event.reason} (does ${credentialsFile} belong to this Hestia?)\n`,
@@ -278,13 +371,23 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   };
 
   say(
-    `simulating ${gateways.length} gateway(s) × ${DEVICES_PER_GATEWAY} devices on ${url}, speed ×${options.speed}`,
+    `simulating ${gateways.length} gateway(s) × ${ALL_DEVICES_PER_GATEWAY} devices on ${url}, speed ×${options.speed}`,
   );
   const simulator = Simulator.start({
     url,
     gateways,
     speed: options.speed,
     meterFile: meterFileFor(credentialsFile),
+    commandDelayMs: options.commandDelay,
+    failCommandsRatio: options.failCommands,
+    ...(options.leak === undefined
+      ? {}
+      : {
+          leak: {
+            afterMs: options.leak * 1000,
+            durationMs: (options.leakDuration ?? DEFAULT_LEAK_DURATION_S) * 1000,
+          },
+        }),
     onEvent,
   });
 
@@ -359,6 +462,8 @@ function progressLine(stats: SimulatorStats, ratePerSec: number | null): string 
     `acknowledged ${stats.acknowledged}`,
     ...(ratePerSec === null ? [] : [`${ratePerSec.toFixed(1)} msg/s`]),
     `reconnects ${stats.reconnects}`,
+    ...(stats.commands > 0 ? [`commands ${stats.commands}`] : []),
+    ...(stats.commandsFailed > 0 ? [`commands failed ${stats.commandsFailed}`] : []),
     ...(stats.dropped > 0 ? [`dropped ${stats.dropped}`] : []),
     ...(stats.failed > 0 ? [`failed ${stats.failed}`] : []),
     ...(stats.refused > 0 ? [`refused ${stats.refused}`] : []),

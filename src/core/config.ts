@@ -145,6 +145,11 @@ export const ConfigSchema = z
         heatThresholdC: z.number().default(57),
         /** Temperature at or below which a freeze alarm is raised, in °C, unless the home sets its own. */
         freezeThresholdC: z.number().default(4),
+        /**
+         * Seconds a worker trusts its cached home modes, thresholds and active-alarm list for changes
+         * made by another worker (its own changes apply at once).
+         */
+        cacheTtlSeconds: z.number().int().min(1).max(3600).default(5),
       })
       .strict()
       .prefault({}),
@@ -180,6 +185,39 @@ export const ConfigSchema = z
         /** Seconds between scheduler checks for due schedules (the next due one is also timed exactly). */
         schedulerIntervalSeconds: z.number().int().min(1).default(30),
         maxRulesPerHome: z.number().int().min(1).default(200),
+        /** Scenes one home may have. */
+        maxScenesPerHome: z.number().int().min(1).default(100),
+        /** A schedule found due later than this (the process was down) is skipped to its next time, recorded as missed. */
+        missedGraceSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .default(5 * 60),
+        /** Readings of a device within this many seconds of a command an automation sent it count as caused by that automation. */
+        causalityWindowSeconds: z.number().int().min(1).max(3600).default(10),
+        /** Seconds between reloads of the trigger index (picks up changes made by other workers). */
+        refreshIntervalSeconds: z.number().int().min(1).default(30),
+        /** Run history is kept this many days. */
+        runRetentionDays: z.number().int().min(1).default(30),
+      })
+      .strict()
+      .prefault({}),
+    live: z
+      .object({
+        /** WebSocket live-feed connections this process accepts in all. */
+        maxConnections: z.number().int().min(1).default(10_000),
+        /** Live-feed connections of one person or API key at once. */
+        maxConnectionsPerPrincipal: z.number().int().min(1).default(20),
+        /** A client that falls this far behind (bytes queued to it) is disconnected: it reconnects and reloads. */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
+        /** Seconds a client has to send its credential when it did not send an Authorization header. */
+        authTimeoutSeconds: z.number().int().min(1).default(10),
+        /** Seconds between re-checks of a connection's credential and access (expired token, removed member). */
+        recheckSeconds: z.number().int().min(1).default(60),
       })
       .strict()
       .prefault({}),

@@ -97,14 +97,127 @@ export class Metrics {
   });
 
   // ---- commands and presence ----
+  readonly commands = new Counter({
+    name: 'hestia_commands_total',
+    help: 'Device commands by action and outcome (succeeded, failed, timed_out, expired; refused_offline, rate_limited: not stored)',
+    labelNames: ['action', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly commandRoundTripSeconds = new Histogram({
+    name: 'hestia_command_round_trip_seconds',
+    help: "From a command's publish on the down topic to its commandResult",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly commandsQueued = new Gauge({
+    name: 'hestia_commands_queued',
+    help: 'Commands stored and not yet sent (mostly queued for offline gateways), as of the last sweep',
+    registers: [this.registry],
+  });
+
+  readonly deviceAvailabilityChanges = new Counter({
+    name: 'hestia_device_availability_changes_total',
+    help: 'Device availability changes announced, by new availability (online, stale, unavailable)',
+    labelNames: ['availability'] as const,
+    registers: [this.registry],
+  });
 
   // ---- alarms ----
+  readonly alarmsRaised = new Counter({
+    name: 'hestia_alarms_raised_total',
+    help: 'Alarms raised, by cause (a repeated reading of an active alarm counts an occurrence, not a raise)',
+    labelNames: ['cause'] as const,
+    registers: [this.registry],
+  });
+  readonly alarmsCleared = new Counter({
+    name: 'hestia_alarms_cleared_total',
+    help: 'Alarms cleared, by how (device: the sensor reported normal; person; disarm)',
+    labelNames: ['by'] as const,
+    registers: [this.registry],
+  });
+  readonly alarmRaiseSeconds = new Histogram({
+    name: 'hestia_alarm_raise_seconds',
+    help: 'From the commit of a reading to its alarm and notification request committed',
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly alarmEvaluationFailures = new Counter({
+    name: 'hestia_alarm_evaluation_failures_total',
+    help: 'Readings whose alarm could not be written (logged; the reading itself is stored)',
+    registers: [this.registry],
+  });
 
   // ---- notifications ----
+  readonly notificationDeliveries = new Counter({
+    name: 'hestia_notification_deliveries_total',
+    help: 'Delivery attempts by channel and outcome (sent, retry, failed, skipped, released at shutdown)',
+    labelNames: ['channel', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly notificationOutstanding = new Gauge({
+    name: 'hestia_notification_outbox_pending',
+    help: 'Outbox work not finished: undecided requests plus pending or sending deliveries',
+    registers: [this.registry],
+  });
+  readonly notificationDispatchSeconds = new Histogram({
+    name: 'hestia_notification_dispatch_seconds',
+    help: "From a notification request's creation to the first provider call of one of its deliveries",
+    labelNames: ['channel'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly notificationProviderSeconds = new Histogram({
+    name: 'hestia_notification_provider_seconds',
+    help: 'Duration of one call to a push provider, webhook, mail server or the in-app store, by channel',
+    labelNames: ['channel'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
 
   // ---- automations ----
+  readonly automationRuns = new Counter({
+    name: 'hestia_automation_runs_total',
+    help: 'Automation runs by outcome (succeeded, failed, skipped_condition, throttled, missed, waiting: paused at a delay)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly automationTriggersSuppressed = new Counter({
+    name: 'hestia_automation_triggers_suppressed_total',
+    help: 'Triggers that started no run, by reason (cooldown)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly automationReactionSeconds = new Histogram({
+    name: 'hestia_automation_reaction_seconds',
+    help: "From a trigger event to the run's first action issued",
+    buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly automationFlagged = new Counter({
+    name: 'hestia_automation_flagged_total',
+    help: 'Automations stopped by loop protection, by reason (loop, rate)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
 
   // ---- live feed ----
+  readonly liveConnections = new Gauge({
+    name: 'hestia_live_connections',
+    help: 'Open live-feed WebSocket connections',
+    registers: [this.registry],
+  });
+  readonly liveMessages = new Counter({
+    name: 'hestia_live_messages_total',
+    help: 'Messages sent on live-feed connections, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly liveDisconnects = new Counter({
+    name: 'hestia_live_disconnects_total',
+    help: 'Live-feed connections closed by Hestia, by reason (slow, unauthorized, expired, limit)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hestia_process_' });

@@ -16,13 +16,17 @@ import {
   indoorTemperatureC,
   nextArrivalMs,
   relativeHumidityPct,
-  simulatedDevices,
+  gatewayDevices,
+  type GatewayDevice,
   type Random,
   type SimulatedCamera,
   type SimulatedDevice,
+  type SimulatedOnChangeDevice,
   type SimulatedSensor,
 } from './model.ts';
+import { applyCommand, type ActuatorState, type DeviceCommand } from './commands.ts';
 import {
+  bitValue,
   cameraStateMessage,
   doorValue,
   gatewayConfigMessage,
@@ -52,16 +56,26 @@ interface Job {
 /** Events handled in one `advance` at most: a guard against a job that fails to reschedule. */
 const MAX_EVENTS_PER_ADVANCE = 100_000;
 
+/** What a command did: the new state readings when it was applied, or why it was refused. */
+export type CommandOutcome =
+  { status: 'succeeded'; readings: SeedMessage[] } | { status: 'failed'; error: string };
+
 /**
  * What happens in one simulated home, in simulated time: periodic climate and meter reports,
- * random motion and door events with daily rhythms, camera motion and thumbnails. The caller
- * moves the clock (`advance`) and publishes what comes out; each message is stamped with the
- * wall-clock instant at which it was due, strictly increasing per channel, so no reading is
- * ever deduplicated as a repeat of another and none lies in the future.
+ * random motion and door events with daily rhythms, camera motion and thumbnails; and what
+ * changes only on demand: the thermostat and plug (commands), the leak sensor and forced motion
+ * (scenarios). The caller moves the clock (`advance`) and publishes what comes out; each message
+ * is stamped with the wall-clock instant at which it was due, strictly increasing per channel,
+ * so no reading is ever deduplicated as a repeat of another and none lies in the future.
  */
 export class GatewayActivity {
-  readonly devices: SimulatedDevice[];
+  readonly devices: GatewayDevice[];
+  /** The thermostat's setpoint and mode, the plug, cameras recording on command. */
+  readonly actuators: ActuatorState;
+  private leakDetected = false;
   private readonly jobs: Job[] = [];
+  /** Starts an event on a random-event detector now (motion sensor, cameras), by device id. */
+  private readonly triggers = new Map<string, (simMs: number, wallMs: number) => void>();
   private readonly lastStampMs = new Map<string, number>();
   private out: SeedMessage[] = [];
   private energyKwh: number;
@@ -69,8 +83,17 @@ export class GatewayActivity {
   private meterCeilingKwh = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: ActivityOptions) {
-    this.devices = simulatedDevices(options.gatewayId);
+    this.devices = gatewayDevices(options.gatewayId);
     this.energyKwh = options.energyKwh;
+    const initial = (kind: SimulatedOnChangeDevice['kind']): number =>
+      this.onChangeDevices.find((device) => device.kind === kind)?.initialValue ?? 0;
+    this.actuators = {
+      setpointC: initial('thermostat'),
+      mode: 'heat',
+      plugOn: initial('plug') > 0,
+      recordingUntilMs: new Map(),
+    };
+    this.leakDetected = initial('leak') > 0;
     const { random, startSimMs } = options;
     for (const device of this.devices) {
       if (device.deviceType === 'camera') {
@@ -103,8 +126,24 @@ export class GatewayActivity {
             retriggerExtends: false,
           });
           break;
+        case 'thermostat':
+        case 'plug':
+        case 'leak':
+          break; // on-change devices: reported in the greeting and when they change
       }
     }
+  }
+
+  /** The thermostat, plug and leak sensor. */
+  get onChangeDevices(): SimulatedOnChangeDevice[] {
+    return this.devices.filter((device): device is SimulatedOnChangeDevice =>
+      ['thermostat', 'plug', 'leak'].includes(device.kind),
+    );
+  }
+
+  /** Whether the leak sensor reports water now. */
+  get leaking(): boolean {
+    return this.leakDetected;
   }
 
   get gatewayId(): string {
@@ -128,7 +167,9 @@ export class GatewayActivity {
 
   /**
    * What a gateway sends whenever Hestia accepts its registration (every connect of a
-   * registered gateway): its device list, then its cameras' stream state.
+   * registered gateway): its device list, its cameras' stream state, then the current state of
+   * its on-change devices (a real controller reports them after a reconnect too, so Hestia
+   * never keeps a state that changed while it was away).
    */
   greeting(wallMs: number): SeedMessage[] {
     const messages: SeedMessage[] = [this.configuration(wallMs)];
@@ -139,21 +180,96 @@ export class GatewayActivity {
         cameraStateMessage(this.gatewayId, device, 'streamingOn', this.options.mediaserverIp, tsMs),
       );
     }
+    messages.push(
+      ...this.collect(() => {
+        for (const device of this.onChangeDevices) this.reportState(device, wallMs);
+      }),
+    );
     return messages;
   }
 
   /** Runs every event due up to `simNowMs`; `wallOf` maps a simulated instant to the wall clock. */
   advance(simNowMs: number, wallOf: (simMs: number) => number): SeedMessage[] {
-    this.out = [];
-    for (let handled = 0; handled < MAX_EVENTS_PER_ADVANCE; handled++) {
-      let next: Job | undefined;
-      for (const job of this.jobs) {
-        if (job.dueSimMs <= simNowMs && (!next || job.dueSimMs < next.dueSimMs)) next = job;
+    return this.collect(() => {
+      for (let handled = 0; handled < MAX_EVENTS_PER_ADVANCE; handled++) {
+        let next: Job | undefined;
+        for (const job of this.jobs) {
+          if (job.dueSimMs <= simNowMs && (!next || job.dueSimMs < next.dueSimMs)) next = job;
+        }
+        if (!next) break;
+        next.fire(next.dueSimMs, wallOf(next.dueSimMs));
       }
-      if (!next) break;
-      next.fire(next.dueSimMs, wallOf(next.dueSimMs));
+    });
+  }
+
+  /**
+   * Executes a command from Hestia on one of the gateway's devices. Succeeded: the new state
+   * readings of the device (thermostat setpoint in °C, plug 1/0; a camera has no state channel
+   * for recording). Failed: why (unknown device, action it cannot do, wrong parameters).
+   */
+  executeCommand(command: DeviceCommand, wallMs: number): CommandOutcome {
+    const device = this.devices.find((candidate) => candidate.deviceId === command.deviceId);
+    if (!device) {
+      return { status: 'failed', error: `unknown device ${command.deviceId} on gateway ${this.gatewayId}` };
     }
-    return this.out;
+    const refused = applyCommand(device, command.action, command.params, this.actuators, wallMs);
+    if (refused !== null) return { status: 'failed', error: refused };
+    const readings = this.collect(() => {
+      if (device.kind === 'thermostat' || device.kind === 'plug') this.reportState(device, wallMs);
+    });
+    return { status: 'succeeded', readings };
+  }
+
+  /**
+   * Motion now on the hallway sensor (or the device named): reported at once even when motion
+   * is already going on, so a demo or a test always sees a reading; the hold starts again.
+   */
+  triggerMotion(
+    simMs: number,
+    wallMs: number,
+    deviceId?: string,
+  ): { deviceId: string; messages: SeedMessage[] } {
+    const device = deviceId
+      ? this.devices.find((candidate) => candidate.deviceId === deviceId)
+      : this.devices.find((candidate) => candidate.kind === 'motion');
+    const trigger = device ? this.triggers.get(device.deviceId) : undefined;
+    if (!device || !trigger)
+      throw new Error(`no motion detector ${deviceId ?? ''} on gateway ${this.gatewayId}`);
+    return { deviceId: device.deviceId, messages: this.collect(() => trigger(simMs, wallMs)) };
+  }
+
+  /** Water on (or gone from) the leak sensor: its reading, 1 for a leak, 0 when dry. */
+  setLeak(detected: boolean, wallMs: number): SeedMessage[] {
+    this.leakDetected = detected;
+    const sensor = this.onChangeDevices.find((device) => device.kind === 'leak');
+    return sensor ? this.collect(() => this.reportState(sensor, wallMs)) : [];
+  }
+
+  /** Runs `produce` and returns the messages it emitted. */
+  private collect(produce: () => void): SeedMessage[] {
+    const outer = this.out;
+    this.out = [];
+    try {
+      produce();
+      return this.out;
+    } finally {
+      this.out = outer;
+    }
+  }
+
+  /** The current state of an on-change device as a reading. */
+  private reportState(device: SimulatedOnChangeDevice, wallMs: number): void {
+    switch (device.kind) {
+      case 'thermostat':
+        this.emitReading(device, this.actuators.setpointC.toFixed(1), wallMs);
+        break;
+      case 'plug':
+        this.emitReading(device, bitValue(this.actuators.plugOn), wallMs);
+        break;
+      case 'leak':
+        this.emitReading(device, bitValue(this.leakDetected), wallMs);
+        break;
+    }
   }
 
   /** A timestamp for a channel: the due instant, moved past the channel's previous one if needed. */
@@ -164,7 +280,7 @@ export class GatewayActivity {
     return tsMs;
   }
 
-  private emitReading(device: SimulatedDevice, value: string, wallMs: number): void {
+  private emitReading(device: GatewayDevice, value: string, wallMs: number): void {
     const tsMs = this.stamp(`${device.deviceId}/${device.label}`, wallMs);
     this.out.push(sensorDataMessage(this.gatewayId, device, value, tsMs));
   }
@@ -247,6 +363,14 @@ export class GatewayActivity {
       },
     };
     this.jobs.push(start, end);
+    if (behaviour.retriggerExtends) {
+      // A forced event (triggerMotion): reported whatever the state, the random arrivals go on.
+      this.triggers.set(device.deviceId, (simMs, wallMs) => {
+        active = true;
+        this.emitReading(device, behaviour.value(true), wallMs);
+        end.dueSimMs = simMs + behaviour.holdMs();
+      });
+    }
   }
 
   private addCamera(camera: SimulatedCamera, startSimMs: number, random: Random): void {

@@ -1,4 +1,4 @@
-import type { SimulatedCamera, SimulatedDevice, SimulatedSensor } from './model.ts';
+import type { GatewayDevice, SimulatedCamera } from './model.ts';
 
 /**
  * Uplink messages in the seed's exact shape (shared/fixtures/seed-messages.json): every number
@@ -29,7 +29,7 @@ interface SeedEnvelope {
 
 export interface SeedSensorData extends SeedEnvelope {
   deviceId: string;
-  deviceType: 'sensor' | 'camera';
+  deviceType: 'sensor' | 'actuator' | 'camera';
   protocol: string;
   messageType: 'sensorData';
   homeId?: string;
@@ -64,7 +64,7 @@ export interface SeedPreview extends SeedEnvelope {
 
 export interface SeedConfigDevice {
   deviceId: string;
-  deviceType: 'sensor' | 'camera';
+  deviceType: 'sensor' | 'actuator' | 'camera';
   protocol: string;
   homeId?: string;
   nodeId?: string;
@@ -77,7 +77,18 @@ export interface SeedGatewayConfig extends SeedEnvelope {
   gatewayId: string;
 }
 
-export type SeedMessage = SeedSensorData | SeedDeviceState | SeedPreview | SeedGatewayConfig;
+/** The gateway's answer to a deviceCommand (the contract of commands with acknowledgement). */
+export interface SeedCommandResult extends SeedEnvelope {
+  gatewayId: string;
+  deviceId: string;
+  messageType: 'commandResult';
+  commandId: string;
+  status: 'succeeded' | 'failed';
+  error?: string;
+}
+
+export type SeedMessage =
+  SeedSensorData | SeedDeviceState | SeedPreview | SeedGatewayConfig | SeedCommandResult;
 
 function envelope(tsMs: number): SeedEnvelope {
   return {
@@ -88,15 +99,18 @@ function envelope(tsMs: number): SeedEnvelope {
   };
 }
 
-/** A reading of a sensor, or of a camera's motion detector, in the seed's sensorData shape. */
+/**
+ * A reading of a sensor, of an actuator's state, or of a camera's motion detector, in the seed's
+ * sensorData shape. Z-Wave devices name their network and node; cameras (ONVIF) have none.
+ */
 export function sensorDataMessage(
   gatewayId: string,
-  device: SimulatedDevice,
+  device: GatewayDevice,
   sensorData: string,
   tsMs: number,
 ): SeedSensorData {
   const network =
-    device.deviceType === 'sensor' ? { homeId: device.homeId, nodeId: device.nodeId } : ({} as const);
+    device.deviceType === 'camera' ? ({} as const) : { homeId: device.homeId, nodeId: device.nodeId };
   return {
     ...envelope(tsMs),
     deviceId: device.deviceId,
@@ -155,14 +169,14 @@ export function previewMessage(
 /** The gateway's full device list (seed 002: SendBackend), sent on every connect. */
 export function gatewayConfigMessage(
   gatewayId: string,
-  devices: readonly SimulatedDevice[],
+  devices: readonly GatewayDevice[],
   tsMs: number,
 ): SeedGatewayConfig {
   return {
     ...envelope(tsMs),
     messageType: 'gatewayConfig',
-    devices: devices.map((device: SimulatedSensor | SimulatedCamera) =>
-      device.deviceType === 'sensor'
+    devices: devices.map((device) =>
+      device.deviceType !== 'camera'
         ? {
             deviceId: device.deviceId,
             deviceType: device.deviceType,
@@ -182,6 +196,26 @@ export function gatewayConfigMessage(
   };
 }
 
+/** The answer to a deviceCommand; `error` says why it failed (absent when it succeeded). */
+export function commandResultMessage(
+  gatewayId: string,
+  deviceId: string,
+  commandId: string,
+  outcome: { status: 'succeeded' } | { status: 'failed'; error: string },
+  tsMs: number,
+): SeedCommandResult {
+  return {
+    ...envelope(tsMs),
+    gatewayId,
+    deviceId,
+    messageType: 'commandResult',
+    commandId,
+    ...outcome,
+  };
+}
+
 /** Binary values as the seed's gateways spell them. */
 export const motionValue = (detected: boolean): string => (detected ? 'true' : 'false');
 export const doorValue = (open: boolean): string => (open ? 'open' : 'closed');
+/** On/off states of actuators and alarm sensors as the contract's simulated devices report them: 1/0. */
+export const bitValue = (on: boolean): string => (on ? '1' : '0');

@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 
 /**
  * The simulated home: what one gateway has (the seed's sizing, document 002: five Z-Wave
- * sensors and three cameras), the ids it uses, and how its values move over a day. Everything
- * here is a pure function of its arguments, so the simulator and the benchmark build the same
- * devices and values, and a restarted simulator finds the devices it created before.
+ * sensors and three cameras that report periodically, plus a thermostat, a smart plug and a
+ * water leak sensor that report only at start and on change), the ids it uses, and how its
+ * values move over a day. Everything here is a pure function of its arguments, so the simulator
+ * and the benchmark build the same devices and values, and a restarted simulator finds the
+ * devices it created before.
  */
 
 export type SensorKind = 'temperature' | 'humidity' | 'energy' | 'motion' | 'door';
@@ -38,7 +40,34 @@ export interface SimulatedCamera {
   units: string;
 }
 
+/**
+ * The seed's devices, which report periodically or at random (the ingest benchmark's load is
+ * made of exactly these).
+ */
 export type SimulatedDevice = SimulatedSensor | SimulatedCamera;
+
+/** Devices that report their state once when the gateway is registered, then only on change. */
+export type OnChangeKind = 'thermostat' | 'plug' | 'leak';
+
+export interface SimulatedOnChangeDevice {
+  kind: OnChangeKind;
+  /** The thermostat and the plug take commands; the leak sensor only reports. */
+  deviceType: 'actuator' | 'sensor';
+  protocol: 'zwave';
+  slot: number;
+  deviceId: string;
+  homeId: string;
+  nodeId: string;
+  name: string;
+  label: string;
+  sensorType: string;
+  units: string;
+  /** The state reported after the first registration: 20 °C setpoint, plug off, dry. */
+  initialValue: number;
+}
+
+/** Every device of a simulated gateway. */
+export type GatewayDevice = SimulatedDevice | SimulatedOnChangeDevice;
 
 interface SensorSpec {
   kind: SensorKind;
@@ -71,9 +100,53 @@ const SENSOR_SPECS: readonly SensorSpec[] = [
 
 const CAMERA_NAMES = ['Entrance camera', 'Garden camera', 'Garage camera'] as const;
 
+/** Labels and sensor types as Z-Wave controllers report them; Hestia maps them to capabilities. */
+const ON_CHANGE_SPECS: ReadonlyArray<
+  Omit<SimulatedOnChangeDevice, 'slot' | 'deviceId' | 'homeId' | 'nodeId'>
+> = [
+  {
+    kind: 'thermostat',
+    deviceType: 'actuator',
+    protocol: 'zwave',
+    name: 'Living room thermostat',
+    label: 'Thermostat',
+    sensorType: 'THERMOSTAT SETPOINT',
+    units: 'C',
+    initialValue: 20,
+  },
+  {
+    kind: 'plug',
+    deviceType: 'actuator',
+    protocol: 'zwave',
+    name: 'Smart plug',
+    label: 'Switch',
+    sensorType: 'SWITCH BINARY',
+    units: '',
+    initialValue: 0,
+  },
+  {
+    kind: 'leak',
+    deviceType: 'sensor',
+    protocol: 'zwave',
+    name: 'Kitchen water leak sensor',
+    label: 'Water Leak',
+    sensorType: 'SENSOR BINARY',
+    units: '',
+    initialValue: 0,
+  },
+];
+
 export const SENSORS_PER_GATEWAY = SENSOR_SPECS.length;
 export const CAMERAS_PER_GATEWAY = CAMERA_NAMES.length;
+/**
+ * The seed's devices per gateway (five sensors, three cameras): those that report periodically,
+ * i.e. the ingest benchmark's load per gateway. The on-change devices are counted apart.
+ */
 export const DEVICES_PER_GATEWAY = SENSORS_PER_GATEWAY + CAMERAS_PER_GATEWAY;
+/** Thermostat, smart plug and water leak sensor: they report at start and on change only. */
+export const ON_CHANGE_DEVICES_PER_GATEWAY = ON_CHANGE_SPECS.length;
+/** Every device a simulated gateway lists in its gatewayConfig. */
+export const ALL_DEVICES_PER_GATEWAY = DEVICES_PER_GATEWAY + ON_CHANGE_DEVICES_PER_GATEWAY;
 
 /** Z-Wave node 1 is the controller itself; included devices get the following node ids. */
 const FIRST_DEVICE_NODE_ID = 2;
@@ -95,7 +168,7 @@ export function zwaveHomeId(gatewayId: string): string {
   return '0x' + createHash('sha1').update(`home:${gatewayId}`).digest('hex').slice(0, 8);
 }
 
-/** The eight devices of a gateway, sensors first, in a fixed order. */
+/** The seed's eight devices of a gateway, sensors first, in a fixed order. */
 export function simulatedDevices(gatewayId: string): SimulatedDevice[] {
   const homeId = zwaveHomeId(gatewayId);
   const sensors: SimulatedDevice[] = SENSOR_SPECS.map((spec, slot) => ({
@@ -122,6 +195,30 @@ export function simulatedDevices(gatewayId: string): SimulatedDevice[] {
     };
   });
   return [...sensors, ...cameras];
+}
+
+/**
+ * The thermostat, smart plug and leak sensor of a gateway. Their slots follow the seed's devices
+ * (8, 9, 10), so the seed's device ids are the same as before they were added; their Z-Wave
+ * nodes follow the five sensors'.
+ */
+export function onChangeDevices(gatewayId: string): SimulatedOnChangeDevice[] {
+  const homeId = zwaveHomeId(gatewayId);
+  return ON_CHANGE_SPECS.map((spec, index) => {
+    const slot = DEVICES_PER_GATEWAY + index;
+    return {
+      ...spec,
+      slot,
+      deviceId: nameBasedUuid(`${gatewayId}/${slot}`),
+      homeId,
+      nodeId: String(FIRST_DEVICE_NODE_ID + SENSORS_PER_GATEWAY + index),
+    };
+  });
+}
+
+/** Every device of a gateway, as its gatewayConfig lists them: the seed's, then the on-change ones. */
+export function gatewayDevices(gatewayId: string): GatewayDevice[] {
+  return [...simulatedDevices(gatewayId), ...onChangeDevices(gatewayId)];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +342,10 @@ export function nextArrivalMs(fromSimMs: number, rates: DailyRates, random: Rand
     if (random() * peakPerHour <= eventsPerHour(rates, hourOfDay(t))) return t;
   }
 }
+
+/** The range a simulated thermostat accepts for its setpoint (as typical room thermostats do). */
+export const THERMOSTAT_MIN_C = 5;
+export const THERMOSTAT_MAX_C = 35;
 
 /** A meter's starting reading for a gateway that has none saved: a few years of use. */
 export function initialMeterKwh(gatewayId: string): number {

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { parseDeviceCommand, type ParsedCommand } from './commands.ts';
 import type { GatewayCredentials } from './files.ts';
 
 /** Topics of the versioned contract (DESIGN §3); kept literal here so the simulator only speaks MQTT. */
@@ -72,6 +73,11 @@ export interface GatewaySessionOptions {
    * counts it in the gateway's unregisteredMessages, so its provider sees it is alive).
    */
   announcement?: () => readonly object[];
+  /**
+   * A deviceCommand arrived on the down topic (or a message that claims to be one but breaks
+   * the contract). Without this handler commands are shown as any other down message.
+   */
+  onCommand?: (command: ParsedCommand) => void;
   onEvent?: (event: SessionEvent) => void;
 }
 
@@ -179,6 +185,14 @@ export class GatewaySession {
     return this.send(message);
   }
 
+  /**
+   * Publishes the answer to a command (QoS 1) whatever the registration says: Hestia asked for
+   * it. False when it was dropped (buffer full, stopping).
+   */
+  answer(message: object): boolean {
+    return this.send(message);
+  }
+
   /** Publishes one uplink message (QoS 1); false when it was dropped (buffer full, stopping). */
   private send(message: object): boolean {
     const client = this.client;
@@ -245,8 +259,13 @@ export class GatewaySession {
     });
   }
 
-  /** A message on the down topic: registration notices change what the gateway sends. */
+  /** A message on the down topic: registration notices change what the gateway sends; commands are handed on. */
   private onDown(topic: string, payload: string): void {
+    const command = topic === this.topics.down && this.options.onCommand ? parseDeviceCommand(payload) : null;
+    if (command !== null) {
+      this.options.onCommand?.(command);
+      return;
+    }
     const notice = topic === this.topics.down ? parseRegistrationNotice(payload) : null;
     if (notice === null) {
       this.emit({ kind: 'down', gatewayId: this.gatewayId, topic, payload });

@@ -1,15 +1,29 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { meterFileFor, readCredentialsFile, readInitialAdmin } from '../../src/simulator/files.ts';
-import { simulatedDevices, type SimulatedDevice } from '../../src/simulator/model.ts';
+import {
+  ALL_DEVICES_PER_GATEWAY,
+  gatewayDevices,
+  onChangeDevices,
+  simulatedDevices,
+  type SimulatedDevice,
+} from '../../src/simulator/model.ts';
 import { SIMULATED_HOME_NAME, callApi, login, prepareSimulation } from '../../src/simulator/provision.ts';
 import type { SessionEvent } from '../../src/simulator/session.ts';
-import { Simulator } from '../../src/simulator/simulator.ts';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, TENANT_SLUG, eventually, startTestApp } from '../helpers/app.ts';
+import { Simulator, type SimulatorEvent } from '../../src/simulator/simulator.ts';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  TENANT_SLUG,
+  eventually,
+  startTestApp,
+  type TestApp,
+} from '../helpers/app.ts';
 import {
   HESTIA_BIN,
   REPO_ROOT,
@@ -27,9 +41,17 @@ interface ApiDevice {
   id: string;
   type: string;
   protocol: string;
+  name: string | null;
   attributes: Record<string, string>;
   hasPreview?: boolean;
-  channels: Array<{ label: string; value: number | null; text: string | null; tsMs: number }>;
+  channels: Array<{
+    label: string;
+    capability: string | null;
+    unit: string | null;
+    value: number | null;
+    text: string | null;
+    tsMs: number;
+  }>;
 }
 interface ApiReading {
   tsMs: number;
@@ -47,10 +69,13 @@ function deviceOf(gatewayId: string, kind: SimulatedDevice['kind'], index = 0): 
   return device;
 }
 
-async function history(get: Get, device: SimulatedDevice, fromMs: number): Promise<ApiReading[]> {
-  const label = device.kind === 'camera' ? 'Motion' : device.label;
+async function history(
+  get: Get,
+  device: { deviceId: string; label: string },
+  fromMs: number,
+): Promise<ApiReading[]> {
   const response = await get(
-    `/v1/devices/${device.deviceId}/history?label=${label}&from=${fromMs}&limit=10000`,
+    `/v1/devices/${device.deviceId}/history?label=${encodeURIComponent(device.label)}&from=${fromMs}&limit=10000`,
   );
   assert.equal(response.status, 200, JSON.stringify(response.body));
   return (response.body as { items: ApiReading[] }).items;
@@ -61,10 +86,10 @@ async function assertGatewayData(get: Get, gatewayId: string, sinceMs: number): 
   const devices = await get(`/v1/gateways/${gatewayId}/devices`);
   assert.equal(devices.status, 200);
   const items = (devices.body as { items: ApiDevice[] }).items;
-  assert.equal(items.length, 8, 'five sensors and three cameras');
+  assert.equal(items.length, 11, 'five sensors, three cameras, a thermostat, a plug and a leak sensor');
   assert.deepEqual(
     items.map((d) => d.id).sort(),
-    simulatedDevices(gatewayId)
+    gatewayDevices(gatewayId)
       .map((d) => d.deviceId)
       .sort(),
     'the deterministic device ids',
@@ -146,6 +171,10 @@ describe('hestia simulate', () => {
       '--no-register',
       '--speed',
       '--duration',
+      '--command-delay <ms>',
+      '--fail-commands <ratio>',
+      '--leak <seconds>',
+      '--leak-duration <seconds>',
       '--quiet',
     ]) {
       assert.ok(help.stdout.includes(text), text);
@@ -159,13 +188,17 @@ describe('hestia simulate', () => {
       'hestia admin gateway import',
       'Examples:',
       'hestia simulate --gateways 3 --no-register',
+      'setTemperature',
+      'commandResult',
+      'Water Leak',
+      'hestia simulate --leak 20',
     ]) {
       assert.ok(help.stdout.includes(text), text);
     }
   });
 
   it(
-    'two registered gateways: 8 devices each, climate and energy history, streaming cameras, no dead letters',
+    'two registered gateways: 11 devices each, climate and energy history, streaming cameras, no dead letters',
     { timeout: 30_000 },
     async () => {
       const app = await startTestApp();
@@ -264,7 +297,7 @@ describe('hestia simulate', () => {
           assert.equal(gateway.status, 'offline', 'a clean stop reports offline');
           assert.equal(gateway.unregisteredMessages, 0, 'nothing was sent before the registration');
         }
-        // The owner sees the sixteen devices in the simulated home.
+        // The owner sees the 22 devices in the simulated home.
         const ownerToken = await login(apiUrl, saved.owner.email, saved.owner.password, TENANT_SLUG);
         const homeDevices = await app.request(
           'GET',
@@ -273,7 +306,7 @@ describe('hestia simulate', () => {
           ownerToken,
         );
         assert.equal(homeDevices.status, 200);
-        assert.equal(homeDevices.body.items.length, 16);
+        assert.equal(homeDevices.body.items.length, 2 * ALL_DEVICES_PER_GATEWAY);
         await assertNoDeadLetters(get);
       } finally {
         await Promise.all(simulators.map((s) => s.stop()));
@@ -303,6 +336,8 @@ describe('hestia simulate', () => {
           ...['--credentials', credentialsFile, '--tenant', TENANT_SLUG],
           ...['--email', ADMIN_EMAIL, '--password', ADMIN_PASSWORD],
           ...['--gateways', '2', '--no-register', '--speed', String(SPEED)],
+          // The scripted leak waits for the first gateway's registration, then lasts a second.
+          ...['--leak', '0', '--leak-duration', '1'],
         ],
         { HESTIA_DATA_DIR: dir },
       );
@@ -348,11 +383,13 @@ describe('hestia simulate', () => {
             undefined,
             app.ownerToken,
           );
-          return response.body.items.length === 8 ? (response.body.items as ApiDevice[]) : undefined;
+          return response.body.items.length === ALL_DEVICES_PER_GATEWAY
+            ? (response.body.items as ApiDevice[])
+            : undefined;
         });
         assert.deepEqual(
           homeDevices.map((d) => d.id).sort(),
-          simulatedDevices(a.gatewayId)
+          gatewayDevices(a.gatewayId)
             .map((d) => d.deviceId)
             .sort(),
         );
@@ -362,6 +399,13 @@ describe('hestia simulate', () => {
         );
         assert.deepEqual(await devicesOf(b.gatewayId), [], 'b is still pending');
         assert.equal((await gatewayOf(b.gatewayId)).unregisteredMessages, 1);
+        // --leak: once a is registered its leak sensor reports water, then dry a second later.
+        const leakSensor = onChangeDevices(a.gatewayId).find((d) => d.kind === 'leak')!;
+        const leakValues = await eventually('the scripted leak of a, then dry', async () => {
+          const values = (await history(get, leakSensor, 0)).map((r) => r.value);
+          return values.join(',').endsWith('1,0') ? values : undefined;
+        });
+        assert.deepEqual(leakValues, [0, 1, 0], 'dry when registered, the leak, dry again');
 
         // Removed from the home, gateway a is pending again: it announces itself and stops telemetry.
         const before = (await gatewayOf(a.gatewayId)).unregisteredMessages;
@@ -387,6 +431,14 @@ describe('hestia simulate', () => {
         assert.equal(lines.filter((l) => l === `${b.gatewayId} ${b.claimCode}`).length, 1, simulate.stdout());
         assert.match(simulate.stderr(), new RegExp(`gateway ${a.gatewayId} registered to home "Home"`));
         assert.match(simulate.stderr(), new RegExp(`gateway ${a.gatewayId} removed from its home`));
+        assert.match(
+          simulate.stderr(),
+          new RegExp(`gateway ${a.gatewayId}: water leak sensor ${leakSensor.deviceId} reports a LEAK\n`),
+        );
+        assert.match(
+          simulate.stderr(),
+          new RegExp(`gateway ${a.gatewayId}: water leak sensor ${leakSensor.deviceId} reports dry\n`),
+        );
         assert.match(
           simulate.stderr(),
           /registered [01] {2}pending [12] {2}withheld [1-9]/,
@@ -515,4 +567,439 @@ describe('hestia simulate', () => {
       }
     },
   );
+
+  describe('the thermostat, the smart plug and the water leak sensor', () => {
+    interface CommandResult {
+      commandId: string;
+      deviceId: string;
+      gatewayId: string;
+      status: string;
+      error?: string;
+    }
+
+    /**
+     * A registered gateway run by the simulator (at real speed: few periodic readings), with the
+     * commandResults it publishes as the broker sees them, and helpers to send commands.
+     */
+    async function commandable(app: TestApp) {
+      const gateway = await app.createGateway();
+      const events: SimulatorEvent[] = [];
+      const results: CommandResult[] = [];
+      const up = `hestia/v1/gw/${gateway.id}/up`;
+      app.hestia.broker.aedes.on('publish', (packet) => {
+        if (packet.topic !== up) return;
+        const message = JSON.parse(packet.payload.toString()) as { messageType?: string };
+        if (message.messageType === 'commandResult') results.push(message as CommandResult);
+      });
+      const simulator = Simulator.start({
+        url: app.mqttUrl,
+        gateways: [{ gatewayId: gateway.id, token: gateway.token }],
+        speed: 1,
+        seed: 7,
+        commandDelayMs: 20,
+        onEvent: (event) => events.push(event),
+      });
+      await eventually('registered', async () => (simulator.stats().registered === 1 ? true : undefined));
+      const [thermostat, plug, leak] = onChangeDevices(gateway.id);
+      assert.ok(thermostat?.kind === 'thermostat' && plug?.kind === 'plug' && leak?.kind === 'leak');
+      /** The device as the API shows it; undefined while Hestia does not know it yet. */
+      const device = async (id: string): Promise<ApiDevice | undefined> => {
+        const response = await app.request('GET', `/v1/devices/${id}`);
+        if (response.status === 404) return undefined;
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        return response.body as ApiDevice;
+      };
+      const channelValue = async (id: string, label: string): Promise<number | null | undefined> =>
+        (await device(id))?.channels.find((c) => c.label === label)?.value;
+      /** Publishes a deviceCommand on the down topic, as the command service does. */
+      const send = async (command: {
+        deviceId: string;
+        action: string;
+        params?: Record<string, unknown>;
+        commandId?: string;
+        expiresAtMs?: number;
+      }): Promise<string> => {
+        const commandId = command.commandId ?? randomUUID();
+        const nowMs = Date.now();
+        await app.hestia.broker.publishToGateway(gateway.id, {
+          messageType: 'deviceCommand',
+          commandId,
+          gatewayId: gateway.id,
+          deviceId: command.deviceId,
+          action: command.action,
+          params: command.params ?? {},
+          timestampMs: nowMs,
+          expiresAtMs: command.expiresAtMs ?? nowMs + 30_000,
+        });
+        return commandId;
+      };
+      const resultOf = (commandId: string): Promise<CommandResult> =>
+        eventually(`commandResult ${commandId}`, async () => results.find((r) => r.commandId === commandId));
+      return {
+        gateway,
+        simulator,
+        events,
+        results,
+        thermostat,
+        plug,
+        leak,
+        device,
+        channelValue,
+        send,
+        resultOf,
+      };
+    }
+
+    it(
+      'are listed by the gateway with their capabilities and report their initial state once registered',
+      { timeout: 20_000 },
+      async () => {
+        const app = await startTestApp();
+        let simulator: Simulator | undefined;
+        try {
+          const sim = await commandable(app);
+          simulator = sim.simulator;
+          const expected = [
+            [sim.thermostat, 'actuator', 'thermostat', 'C', 20],
+            [sim.plug, 'actuator', 'switch', null, 0],
+            [sim.leak, 'sensor', 'water_leak', null, 0],
+          ] as const;
+          for (const [simulated, type, capability, unit, value] of expected) {
+            const stored = await eventually(`${simulated.name} reported`, async () => {
+              const found = await sim.device(simulated.deviceId);
+              return found && found.channels.length > 0 ? found : undefined;
+            });
+            assert.equal(stored.type, type, simulated.name);
+            assert.equal(stored.protocol, 'zwave');
+            assert.equal(stored.name, simulated.name);
+            assert.equal(stored.channels.length, 1, `${simulated.name}: one channel`);
+            const [channel] = stored.channels;
+            assert.equal(channel?.label, simulated.label);
+            assert.equal(channel?.capability, capability, simulated.name);
+            assert.equal(channel?.unit ?? null, unit, simulated.name);
+            assert.equal(channel?.value, value, simulated.name);
+          }
+          // The seed's devices are untouched: the same ids, and no other device on the gateway.
+          const listed = await app.request('GET', `/v1/gateways/${sim.gateway.id}/devices`);
+          assert.deepEqual(
+            (listed.body.items as ApiDevice[]).map((d) => d.id).sort(),
+            gatewayDevices(sim.gateway.id)
+              .map((d) => d.deviceId)
+              .sort(),
+          );
+          assert.deepEqual(
+            simulatedDevices(sim.gateway.id).map((d) => d.slot),
+            [0, 1, 2, 3, 4, 5, 6, 7],
+            'the seed devices keep their slots (and so their ids)',
+          );
+          await assertNoDeadLetters((route) => app.request('GET', route));
+        } finally {
+          await simulator?.stop();
+          await app.stop();
+        }
+      },
+    );
+
+    it(
+      'answer commands from the down topic: commandResult, then the new state; refusals say why',
+      { timeout: 30_000 },
+      async () => {
+        const app = await startTestApp();
+        let simulator: Simulator | undefined;
+        try {
+          const sim = await commandable(app);
+          simulator = sim.simulator;
+          await eventually('initial setpoint', async () =>
+            (await sim.channelValue(sim.thermostat.deviceId, 'Thermostat')) === 20 ? true : undefined,
+          );
+
+          const setpoint = await sim.send({
+            deviceId: sim.thermostat.deviceId,
+            action: 'setTemperature',
+            params: { temperature: 22 },
+          });
+          const answered = await sim.resultOf(setpoint);
+          assert.deepEqual(
+            {
+              ...answered,
+              timestampMs: undefined,
+              vendor: undefined,
+              version: undefined,
+              clientType: undefined,
+            },
+            {
+              vendor: undefined,
+              version: undefined,
+              timestampMs: undefined,
+              clientType: undefined,
+              gatewayId: sim.gateway.id,
+              deviceId: sim.thermostat.deviceId,
+              messageType: 'commandResult',
+              commandId: setpoint,
+              status: 'succeeded',
+            },
+          );
+          await eventually('the thermostat reports 22 °C', async () =>
+            (await sim.channelValue(sim.thermostat.deviceId, 'Thermostat')) === 22 ? true : undefined,
+          );
+          assert.equal(sim.simulator.activities[0]?.actuators.setpointC, 22);
+
+          const mode = await sim.send({
+            deviceId: sim.thermostat.deviceId,
+            action: 'setMode',
+            params: { mode: 'cool' },
+          });
+          assert.equal((await sim.resultOf(mode)).status, 'succeeded');
+          assert.equal(sim.simulator.activities[0]?.actuators.mode, 'cool');
+
+          const toggle = await sim.send({ deviceId: sim.plug.deviceId, action: 'toggle' });
+          assert.equal((await sim.resultOf(toggle)).status, 'succeeded');
+          await eventually('the plug reports on', async () =>
+            (await sim.channelValue(sim.plug.deviceId, 'Switch')) === 1 ? true : undefined,
+          );
+          // QoS 1 may deliver a command twice: answered again, the plug is not toggled back.
+          await sim.send({ deviceId: sim.plug.deviceId, action: 'toggle', commandId: toggle });
+          await eventually('answered twice', async () =>
+            sim.results.filter((r) => r.commandId === toggle).length === 2 ? true : undefined,
+          );
+          assert.equal(sim.simulator.activities[0]?.actuators.plugOn, true, 'executed once');
+          assert.ok(
+            sim.events.some((e) => e.kind === 'commandResult' && e.commandId === toggle && e.repeated),
+          );
+          const off = await sim.send({ deviceId: sim.plug.deviceId, action: 'turnOff' });
+          assert.equal((await sim.resultOf(off)).status, 'succeeded');
+          await eventually('the plug reports off', async () =>
+            (await sim.channelValue(sim.plug.deviceId, 'Switch')) === 0 ? true : undefined,
+          );
+
+          const refusals: Array<[Parameters<typeof sim.send>[0], RegExp]> = [
+            [{ deviceId: randomUUID(), action: 'turnOn' }, /^unknown device [0-9a-f-]{36} on gateway /],
+            [{ deviceId: sim.leak.deviceId, action: 'turnOn' }, /Water Leak\) accepts no commands/],
+            [
+              { deviceId: sim.thermostat.deviceId, action: 'toggle' },
+              /cannot "toggle" \(it accepts setTemperature, setMode\)/,
+            ],
+            [
+              { deviceId: sim.thermostat.deviceId, action: 'setTemperature', params: { temperature: 40 } },
+              /40 °C is outside the thermostat's range 5\.\.35 °C/,
+            ],
+            [
+              { deviceId: sim.thermostat.deviceId, action: 'setTemperature', params: { temperature: '22' } },
+              /params\.temperature must be a number/,
+            ],
+            [
+              { deviceId: sim.thermostat.deviceId, action: 'setMode', params: { mode: 'turbo' } },
+              /params\.mode must be one of off, heat, cool, auto/,
+            ],
+            [
+              {
+                deviceId: sim.thermostat.deviceId,
+                action: 'setTemperature',
+                params: { temperature: 25 },
+                expiresAtMs: Date.now() - 1000,
+              },
+              /^expired at .* before the gateway could execute it$/,
+            ],
+          ];
+          for (const [command, reason] of refusals) {
+            const answer = await sim.resultOf(await sim.send(command));
+            assert.equal(answer.status, 'failed', JSON.stringify(command));
+            assert.match(answer.error ?? '', reason);
+          }
+          assert.equal(
+            sim.simulator.activities[0]?.actuators.setpointC,
+            22,
+            'refused commands change nothing',
+          );
+          // Fahrenheit is understood too (Hestia sends °C, a real thermostat would accept both).
+          const fahrenheit = await sim.send({
+            deviceId: sim.thermostat.deviceId,
+            action: 'setTemperature',
+            params: { temperature: 70, unit: 'F' },
+          });
+          assert.equal((await sim.resultOf(fahrenheit)).status, 'succeeded');
+          await eventually('the thermostat reports 21.1 °C', async () =>
+            (await sim.channelValue(sim.thermostat.deviceId, 'Thermostat')) === 21.1 ? true : undefined,
+          );
+
+          const stats = sim.simulator.stats();
+          assert.equal(stats.commands, 5 + refusals.length, 'a redelivered command is counted once');
+          assert.equal(stats.commandsFailed, refusals.length);
+          const received = sim.events.filter((e) => e.kind === 'command');
+          assert.equal(received.length, stats.commands);
+          assert.ok(
+            received.some(
+              (e) =>
+                e.kind === 'command' &&
+                e.commandId === setpoint &&
+                e.action === 'setTemperature' &&
+                JSON.stringify(e.params) === '{"temperature":22}',
+            ),
+          );
+          // The state readings are accepted; only commandResults may be refused while Hestia's
+          // ingest does not know them yet.
+          const letters = await app.request('GET', '/v1/dead-letters?limit=100');
+          for (const letter of letters.body.items as Array<{ payload: string }>) {
+            assert.match(letter.payload, /"messageType":"commandResult"/);
+          }
+        } finally {
+          await simulator?.stop();
+          await app.stop();
+        }
+      },
+    );
+
+    it('fails a given fraction of commands on purpose (--fail-commands)', { timeout: 20_000 }, async () => {
+      const app = await startTestApp();
+      const gateway = await app.createGateway();
+      const events: SimulatorEvent[] = [];
+      const start = (failCommandsRatio: number): Simulator =>
+        Simulator.start({
+          url: app.mqttUrl,
+          gateways: [{ gatewayId: gateway.id, token: gateway.token }],
+          speed: 1,
+          seed: 3,
+          commandDelayMs: 0,
+          failCommandsRatio,
+          onEvent: (event) => events.push(event),
+        });
+      const simulator = start(1);
+      try {
+        await eventually('registered', async () => (simulator.stats().registered === 1 ? true : undefined));
+        const [, plug] = onChangeDevices(gateway.id);
+        for (let i = 0; i < 3; i++) {
+          await app.hestia.broker.publishToGateway(gateway.id, {
+            messageType: 'deviceCommand',
+            commandId: randomUUID(),
+            gatewayId: gateway.id,
+            deviceId: plug!.deviceId,
+            action: 'turnOn',
+            params: {},
+            timestampMs: Date.now(),
+            expiresAtMs: Date.now() + 30_000,
+          });
+        }
+        const answers = await eventually('three answers', async () => {
+          const found = events.filter((e) => e.kind === 'commandResult');
+          return found.length === 3 ? found : undefined;
+        });
+        for (const answer of answers) {
+          assert.ok(answer.kind === 'commandResult' && answer.status === 'failed');
+          assert.match(answer.error ?? '', /simulated failure, --fail-commands/);
+        }
+        assert.equal(simulator.activities[0]?.actuators.plugOn, false, 'a failed command changes nothing');
+        assert.throws(() => start(1.5), /failCommandsRatio: expected a number from 0 to 1/);
+      } finally {
+        await simulator.stop();
+        await app.stop();
+      }
+    });
+
+    it(
+      'a leak and motion on demand: the leak sensor reports 1, then 0; the motion sensor reports at once',
+      { timeout: 20_000 },
+      async () => {
+        const app = await startTestApp();
+        let simulator: Simulator | undefined;
+        try {
+          const sim = await commandable(app);
+          simulator = sim.simulator;
+          const get: Get = (route) => app.request('GET', route);
+          await eventually('dry at first', async () =>
+            (await sim.channelValue(sim.leak.deviceId, 'Water Leak')) === 0 ? true : undefined,
+          );
+          assert.equal((await history(get, sim.leak, 0)).length, 1, 'one initial reading');
+          assert.equal(sim.simulator.triggerLeak(0, 300), true, 'reported');
+          assert.equal(sim.simulator.activities[0]?.leaking, true);
+          const values = await eventually('the leak, then dry', async () => {
+            const readings = (await history(get, sim.leak, 0)).map((r) => r.value);
+            return readings.length === 3 ? readings : undefined;
+          });
+          assert.deepEqual(values, [0, 1, 0]);
+          assert.equal(sim.simulator.activities[0]?.leaking, false);
+          assert.deepEqual(
+            sim.events.filter((e) => e.kind === 'leak').map((e) => e.kind === 'leak' && e.detected),
+            [true, false],
+          );
+          // A leak by gateway id, ended by hand.
+          assert.equal(sim.simulator.triggerLeak(sim.gateway.id), true);
+          assert.equal(sim.simulator.endLeak(sim.gateway.id), true);
+          await eventually('five leak readings', async () =>
+            (await history(get, sim.leak, 0)).length === 5 ? true : undefined,
+          );
+          assert.throws(() => sim.simulator.triggerLeak(3), /no simulated gateway 3/);
+
+          const motion = deviceOf(sim.gateway.id, 'motion');
+          const before = Date.now();
+          assert.equal(sim.simulator.triggerMotion(), true);
+          const reading = await eventually('motion now', async () =>
+            (await history(get, motion, before)).find((r) => r.value === 1),
+          );
+          assert.ok(reading.tsMs >= before, 'stamped now');
+          // A camera's motion detector on demand, by device id.
+          const camera = deviceOf(sim.gateway.id, 'camera', 1);
+          assert.equal(sim.simulator.triggerMotion(0, camera.deviceId), true);
+          await eventually('camera motion now', async () =>
+            (await history(get, camera, before)).some((r) => r.value === 1) ? true : undefined,
+          );
+          assert.throws(() => sim.simulator.triggerMotion(0, sim.thermostat.deviceId), /no motion detector/);
+          await assertNoDeadLetters(get);
+        } finally {
+          await simulator?.stop();
+          await app.stop();
+        }
+      },
+    );
+
+    /**
+     * The round trip through the commands API. Enable once POST /v1/devices/{id}/commands and the
+     * commandResult ingest have landed (COMMANDS_API_PENDING = false); until then the simulator
+     * side is covered by the test above, which talks to the down topic directly.
+     */
+    const COMMANDS_API_PENDING = true;
+    it(
+      'through the API: POST /v1/devices/{thermostat}/commands reaches succeeded and the channel shows 22',
+      {
+        timeout: 30_000,
+        skip: COMMANDS_API_PENDING && 'the commands API is not merged yet (see COMMANDS_API_PENDING)',
+      },
+      async () => {
+        const app = await startTestApp();
+        let simulator: Simulator | undefined;
+        try {
+          const sim = await commandable(app);
+          simulator = sim.simulator;
+          await eventually('the thermostat is known', async () =>
+            (await sim.channelValue(sim.thermostat.deviceId, 'Thermostat')) === 20 ? true : undefined,
+          );
+          const created = await app.request(
+            'POST',
+            `/v1/devices/${sim.thermostat.deviceId}/commands`,
+            { action: 'setTemperature', params: { temperature: 22 } },
+            app.ownerToken,
+          );
+          assert.ok([200, 201, 202].includes(created.status), JSON.stringify(created.body));
+          const command = (created.body.command ?? created.body) as { id: string; status: string };
+          assert.ok(command.id, JSON.stringify(created.body));
+          await eventually('succeeded', async () => {
+            const response = await app.request(
+              'GET',
+              `/v1/commands/${command.id}`,
+              undefined,
+              app.ownerToken,
+            );
+            return response.body.status === 'succeeded' ? true : undefined;
+          });
+          await eventually('the channel shows 22', async () =>
+            (await sim.channelValue(sim.thermostat.deviceId, 'Thermostat')) === 22 ? true : undefined,
+          );
+          assert.equal((await sim.resultOf(command.id)).status, 'succeeded');
+          await assertNoDeadLetters((route) => app.request('GET', route));
+        } finally {
+          await simulator?.stop();
+          await app.stop();
+        }
+      },
+    );
+  });
 });
