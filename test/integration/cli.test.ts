@@ -288,7 +288,7 @@ describe('hestia CLI', () => {
           [...new Set((devices.body.items as Array<{ gatewayId: string }>).map((d) => d.gatewayId))].sort(),
           ['csv-gw-1', 'csv-gw-2'],
         );
-        assert.equal(devices.body.items.length, 16);
+        assert.equal(devices.body.items.length, 22);
       } finally {
         await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
         hestia.child.kill('SIGTERM');
