@@ -82,7 +82,7 @@ export class Hestia {
     };
     const mailer = options.mailer ?? openMailer(config, logger);
     const services = createServices(ctx, mailer);
-    const ingest = new IngestService(ctx);
+    const ingest = new IngestService(ctx, { commandResults: services.commands });
     const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
     services.commands.attachLink(broker);
     let api: ApiInstance | undefined;
@@ -179,7 +179,7 @@ export function createServices(ctx: AppContext, mailer: MailPort): Services {
     tariffs: new TariffService(ctx, authorize, audit),
     telemetry: new TelemetryService(ctx),
     exports: new ExportService(ctx, authorize),
-    presence: new PresenceService(ctx),
+    presence: new PresenceService(ctx, authorize),
     commands,
     alarms,
     notifications,

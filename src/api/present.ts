@@ -17,6 +17,7 @@ import type {
   User,
 } from '../core/domain.ts';
 import type { SessionTokens } from '../services/accounts.ts';
+import type { DevicePresence } from '../services/presence.ts';
 import { capabilityOf } from '../core/capabilities.ts';
 import { HestiaError } from '../core/errors.ts';
 
@@ -66,6 +67,28 @@ export function presentDevice(device: Device | DeviceWithChannels) {
     lastSeenAt: isoOrNull(device.lastSeenAtMs),
     removedAt: isoOrNull(device.removedAtMs),
     channels: 'channels' in device ? device.channels.map(presentChannel) : [],
+  };
+}
+
+/**
+ * A device view with its presence. The channels of a device that is not online are still
+ * shown — its last known state — but marked `current: false`, so that an app does not show a
+ * stale value as the present one.
+ */
+export function presentDeviceWithPresence(
+  device: Device | DeviceWithChannels,
+  presence: DevicePresence | undefined,
+) {
+  const view = presentDevice(device);
+  if (!presence) return view;
+  const current = presence.availability === 'online';
+  return {
+    ...view,
+    availability: presence.availability,
+    reportIntervalSeconds: presence.reportIntervalSeconds,
+    ownReportInterval: presence.ownReportInterval,
+    lastHeardAt: isoOrNull(presence.lastHeardAtMs),
+    channels: view.channels.map((channel) => ({ ...channel, current })),
   };
 }
 

@@ -60,6 +60,12 @@ export const ChannelSchema = Type.Object({
   text: Nullable(Type.String()),
   ts: IsoTime,
   tsMs: Type.Number(),
+  current: Type.Optional(
+    Type.Boolean({
+      description:
+        'False while the device is stale or unavailable: the value is its last known state, not necessarily the present one',
+    }),
+  ),
 });
 
 export const DeviceSchema = Type.Object({
@@ -78,6 +84,23 @@ export const DeviceSchema = Type.Object({
   lastSeenAt: Nullable(IsoTime),
   removedAt: Nullable(IsoTime),
   hasPreview: Type.Optional(Type.Boolean()),
+  availability: Type.Optional(
+    Type.Union([Type.Literal('online'), Type.Literal('stale'), Type.Literal('unavailable')], {
+      description:
+        'unavailable: its gateway is not connected; stale: it missed presence.missedReportsBeforeStale expected reports; else online',
+    }),
+  ),
+  reportIntervalSeconds: Type.Optional(
+    Type.Integer({
+      description: "Expected seconds between the device's reports (its own, else the default)",
+    }),
+  ),
+  ownReportInterval: Type.Optional(
+    Type.Boolean({
+      description: 'Whether reportIntervalSeconds was set for this device (else the default applies)',
+    }),
+  ),
+  lastHeardAt: Type.Optional(Nullable(IsoTime)),
   channels: Type.Array(ChannelSchema),
 });
 

@@ -19,6 +19,11 @@ export interface BusEvents {
    * tenant's gateways so that data already stored follows the new horizons.
    */
   'retention.policy_changed': { tenantId: string };
+  /**
+   * A gateway's session subscribed to its down topic: from now on a QoS 1 publish reaches it
+   * (one published before the SUBSCRIBE is lost), so queued commands are delivered.
+   */
+  'gateway.down_subscribed': { gatewayId: string; tenantId: string };
   /** A command was created or changed status. */
   'command.status': { command: Command };
   /** An alarm was raised, acknowledged or cleared. */

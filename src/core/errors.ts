@@ -49,6 +49,10 @@ export const ErrorCatalogue = {
     status: 409,
     message: 'This idempotency key was used for a different command',
   },
+  HESTIA_DEVICE_REMOVED: {
+    status: 409,
+    message: 'The device was removed from its gateway, or its gateway from its home',
+  },
   // alarms
   HESTIA_ALARM_CLEARED: { status: 409, message: 'The alarm is already cleared' },
   // notifications
@@ -58,6 +62,10 @@ export const ErrorCatalogue = {
   },
   // automations
   HESTIA_AUTOMATION_INVALID: { status: 400, message: 'The automation is not valid' },
+  HESTIA_AUTOMATION_LIMIT: {
+    status: 409,
+    message: 'The home has reached its limit of automations or scenes',
+  },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
   // mail

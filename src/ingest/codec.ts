@@ -50,6 +50,18 @@ export interface CommandMessage extends Envelope, DeviceRef {
   value: string;
 }
 
+/**
+ * The gateway's answer to a deviceCommand (docs/commands.md). deviceType and protocol may be
+ * left out: the command already names its device.
+ */
+export interface CommandResultMessage extends Envelope {
+  messageType: 'commandResult';
+  deviceId: string;
+  commandId: string;
+  status: 'succeeded' | 'failed';
+  error: string | null;
+}
+
 export interface GatewayConfigDevice extends DeviceRef {
   name: string | null;
 }
@@ -60,7 +72,12 @@ export interface GatewayConfigMessage extends Envelope {
 }
 
 export type UplinkMessage =
-  SensorDataMessage | DeviceStateMessage | PreviewMessage | CommandMessage | GatewayConfigMessage;
+  | SensorDataMessage
+  | DeviceStateMessage
+  | PreviewMessage
+  | CommandMessage
+  | CommandResultMessage
+  | GatewayConfigMessage;
 
 export type MessageType = UplinkMessage['messageType'];
 export const MESSAGE_TYPES: readonly MessageType[] = [
@@ -68,6 +85,7 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'deviceState',
   'preview',
   'command',
+  'commandResult',
   'gatewayConfig',
 ];
 
@@ -244,6 +262,19 @@ function decodeObject(obj: Record<string, unknown>, limits: DecodeLimits): Uplin
       const value = str(obj, 'value', 256);
       if (!check(value)) fail(`value: ${JSON.stringify(value)} is not valid for ${command}`);
       return { messageType, ...envelope(obj, limits), ...deviceRef(obj), command, value };
+    }
+    case 'commandResult': {
+      const status = obj.status;
+      if (status !== 'succeeded' && status !== 'failed')
+        fail(`status: expected "succeeded" or "failed", got ${JSON.stringify(status)?.slice(0, 64)}`);
+      return {
+        messageType,
+        ...envelope(obj, limits),
+        deviceId: id(obj, 'deviceId'),
+        commandId: id(obj, 'commandId'),
+        status,
+        error: optStr(obj, 'error', 500),
+      };
     }
     case 'gatewayConfig': {
       const list = obj.devices;

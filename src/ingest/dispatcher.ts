@@ -1,6 +1,7 @@
 import type { UplinkMessage } from './codec.ts';
 import type { HandlerContext, HandlerResult } from './handlers/context.ts';
 import { handleCommand } from './handlers/command.ts';
+import { handleCommandResult } from './handlers/command-result.ts';
 import { handleDeviceState } from './handlers/device-state.ts';
 import { handleGatewayConfig } from './handlers/gateway-config.ts';
 import { handlePreview } from './handlers/preview.ts';
@@ -17,6 +18,8 @@ export function dispatch(message: UplinkMessage, ctx: HandlerContext): Promise<H
       return handlePreview(message, ctx);
     case 'command':
       return handleCommand(message, ctx);
+    case 'commandResult':
+      return handleCommandResult(message, ctx);
     case 'gatewayConfig':
       return handleGatewayConfig(message, ctx);
     default:

@@ -18,6 +18,11 @@ import { gatewayTopic, parseGatewayTopic } from './topics.ts';
 const identityOf = new WeakMap<Client, GatewayIdentity>();
 /** Digest of the token a session authenticated with, to notice a rotation made elsewhere. */
 const tokenHashOf = new WeakMap<Client, string>();
+/**
+ * Sessions subscribed to their down topic. A QoS 1 publish to a topic nobody subscribes to is
+ * dropped, so a gateway counts as reachable (`isConnected`) only from its SUBSCRIBE on.
+ */
+const subscribedDown = new WeakSet<Client>();
 
 class ConnectRefused extends Error {
   constructor(
@@ -86,11 +91,21 @@ export class EmbeddedBroker implements GatewayLink {
       },
     });
     this.aedes.on('client', (client) => this.onConnected(client));
+    // Aedes emits 'subscribe' once the subscription is in place, so what is published from
+    // here on reaches the gateway: its registration state first, then its queued commands.
     this.aedes.on('subscribe', (subscriptions, client) => {
       const identity = client ? identityOf.get(client) : undefined;
-      if (identity && subscriptions.some((s) => s.topic === gatewayTopic(identity.id, 'down'))) {
+      // A refused subscription is reported too, with granted QoS 128 [MQTT-3.9.3-2].
+      const down = gatewayTopic(identity?.id ?? '', 'down');
+      if (identity && subscriptions.some((s) => s.topic === down && (s.qos as number) !== 128)) {
+        subscribedDown.add(client);
         this.sendRegistration(identity.id);
+        ctx.bus.emit('gateway.down_subscribed', { gatewayId: identity.id, tenantId: identity.tenantId });
       }
+    });
+    this.aedes.on('unsubscribe', (topics, client) => {
+      const identity = client ? identityOf.get(client) : undefined;
+      if (identity && topics.includes(gatewayTopic(identity.id, 'down'))) subscribedDown.delete(client);
     });
     ctx.bus.on('gateway.registration', ({ gatewayId, homeId }) => {
       const client = this.sessionOf(gatewayId);
@@ -115,7 +130,9 @@ export class EmbeddedBroker implements GatewayLink {
       this.limitPacketSize(client);
     };
 
-    const tcp = net.createServer((socket) => handle(socket));
+    // No Nagle: a command or PUBACK is a small write that must leave now, not after the
+    // peer's delayed ACK (about 40 ms on Linux), which would eat the whole latency budget.
+    const tcp = net.createServer({ noDelay: true }, (socket) => handle(socket));
     this.ports.mqtt = await listenOn(tcp, mqtt.port, mqtt.host, 'MQTT');
     this.servers.push(tcp);
 
@@ -131,7 +148,7 @@ export class EmbeddedBroker implements GatewayLink {
 
     if (mqtt.tlsPort !== null && mqtt.tlsCertFile && mqtt.tlsKeyFile) {
       const server = tls.createServer(
-        { cert: readFileSync(mqtt.tlsCertFile), key: readFileSync(mqtt.tlsKeyFile) },
+        { cert: readFileSync(mqtt.tlsCertFile), key: readFileSync(mqtt.tlsKeyFile), noDelay: true },
         (socket) => handle(socket),
       );
       this.ports.tls = await listenOn(server, mqtt.tlsPort, mqtt.host, 'MQTT over TLS');
@@ -201,9 +218,10 @@ export class EmbeddedBroker implements GatewayLink {
     });
   }
 
+  /** Whether the gateway's current session is authenticated and subscribed to its down topic. */
   isConnected(gatewayId: string): boolean {
     const client = this.sessionOf(gatewayId);
-    return client !== undefined && identityOf.has(client);
+    return client !== undefined && identityOf.has(client) && subscribedDown.has(client);
   }
 
   private sessionOf(gatewayId: string): Client | undefined {

@@ -7,7 +7,22 @@ import { HomeTariffs } from './home-tariffs.ts';
 import { dispatch } from './dispatcher.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import { GroupCommitter } from './group-commit.ts';
-import type { HandlerContext } from './handlers/context.ts';
+import type { CommandResultSink, HandlerContext } from './handlers/context.ts';
+
+export interface IngestOptions {
+  /**
+   * Where commandResult messages are recorded (the command service). Without it (tools that
+   * run ingest alone) every commandResult is a dead letter: no command was sent from there.
+   */
+  commandResults?: CommandResultSink;
+}
+
+const NO_COMMANDS: CommandResultSink = {
+  recordResult: async ({ commandId }) => ({
+    outcome: 'unknown',
+    detail: `no command ${commandId} was sent to this gateway`,
+  }),
+};
 
 /**
  * The uplink path after the broker: decode → validate → authorize (payload gateway = session
@@ -20,8 +35,13 @@ export class IngestService {
   private readonly registry: DeviceRegistry;
   private readonly homeTariffs: HomeTariffs;
   private readonly committer: GroupCommitter;
+  private readonly commandResults: CommandResultSink;
 
-  constructor(private readonly ctx: AppContext) {
+  constructor(
+    private readonly ctx: AppContext,
+    options: IngestOptions = {},
+  ) {
+    this.commandResults = options.commandResults ?? NO_COMMANDS;
     this.homeTariffs = new HomeTariffs(ctx);
     this.registry = new DeviceRegistry(ctx, this.homeTariffs);
     this.committer = new GroupCommitter(ctx, (batch) => this.committed(batch));
@@ -107,6 +127,7 @@ export class IngestService {
       claimDevice: (ref, seenAtMs, refresh) => this.registry.claim(gateway, ref, seenAtMs, writes, refresh),
       tariff: () =>
         gateway.homeId === null ? Promise.resolve(undefined) : this.homeTariffs.tariff(gateway.homeId),
+      recordCommandResult: (input) => this.commandResults.recordResult(input),
     };
     let newest: { tsMs: number; vendor: string | null; version: string | null } | null = null;
     let accepted = 0;

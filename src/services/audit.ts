@@ -43,7 +43,19 @@ export type AuditAction =
   | 'data.deleted'
   | 'tariff.created'
   | 'tariff.updated'
-  | 'tariff.deleted';
+  | 'tariff.deleted'
+  | 'notification.test_sent'
+  | 'home.security_mode_changed'
+  | 'home.alarm_thresholds_changed'
+  | 'alarm.acknowledged'
+  | 'alarm.cleared'
+  | 'command.lock'
+  | 'automation.created'
+  | 'automation.updated'
+  | 'automation.deleted'
+  | 'scene.created'
+  | 'scene.updated'
+  | 'scene.deleted';
 
 export interface AuditRecord {
   tenantId: string | null;

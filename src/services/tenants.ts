@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
 import {
   API_KEY_SCOPES,
@@ -20,11 +20,85 @@ import { hashToken, newToken } from './secrets.ts';
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
 
-/** Push-provider credentials a tenant may set; the notifications issue uses them. */
+/** A tenant's webhook: notifications of `minSeverity` and above are POSTed to `url`, signed with `secret`. */
+export interface WebhookCredentials {
+  url: string;
+  secret: string;
+  /** The lowest severity sent; absent: every notification. */
+  minSeverity?: 'critical' | 'warning' | 'info' | undefined;
+}
+
+/**
+ * Push-provider credentials a tenant may set (src/services/notifications uses them). Stored as
+ * JSON on the tenant; the API says which are configured but never returns a secret.
+ */
 export interface PushCredentials {
+  /** OneSignal's app id and REST API key (sent as `Authorization: Basic <key>`). */
   oneSignal?: { appId: string; restApiKey: string } | undefined;
+  /** Firebase Cloud Messaging HTTP v1: the project and a service account's JSON key file. */
   fcm?: { projectId: string; serviceAccountJson: string } | undefined;
-  webhook?: { url: string; secret: string } | undefined;
+  /** The first webhook (the API's original shape); `webhooks` adds more. */
+  webhook?: WebhookCredentials | undefined;
+  webhooks?: WebhookCredentials[] | undefined;
+}
+
+/** Most webhooks one tenant may have: each notification is POSTed to every one of them. */
+export const MAX_WEBHOOKS = 10;
+
+/** Every webhook of the credentials, `webhook` first, each URL once. */
+export function webhookEndpoints(credentials: PushCredentials): WebhookCredentials[] {
+  const all = [...(credentials.webhook ? [credentials.webhook] : []), ...(credentials.webhooks ?? [])];
+  const seen = new Set<string>();
+  return all.filter((endpoint) => !seen.has(endpoint.url) && seen.add(endpoint.url));
+}
+
+/** The service account fields FCM's OAuth2 grant needs, or a validation error naming what is missing. */
+export function parseServiceAccount(json: string): {
+  clientEmail: string;
+  privateKey: string;
+  tokenUri: string | null;
+} {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      'fcm.serviceAccountJson: not JSON (use the key file as downloaded)',
+    );
+  }
+  const account = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const clientEmail = account.client_email;
+  const privateKey = account.private_key;
+  if (typeof clientEmail !== 'string' || typeof privateKey !== 'string')
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      'fcm.serviceAccountJson: needs client_email and private_key',
+    );
+  try {
+    createPrivateKey(privateKey);
+  } catch {
+    throw new HestiaError(
+      'HESTIA_VALIDATION_FAILED',
+      'fcm.serviceAccountJson: private_key is not a PEM private key',
+    );
+  }
+  return {
+    clientEmail,
+    privateKey,
+    tokenUri: typeof account.token_uri === 'string' ? account.token_uri : null,
+  };
+}
+
+function validateWebhook(endpoint: WebhookCredentials, field: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint.url);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new HestiaError('HESTIA_VALIDATION_FAILED', `${field}.url: an http(s) URL`);
 }
 
 function assertPlatformAdmin(principal: Principal): void {
@@ -215,11 +289,11 @@ export class TenantService {
     origin: RequestOrigin,
   ): Promise<void> {
     this.assertTenantAdminUser(principal, tenantId);
-    if (credentials?.webhook) {
-      const url = new URL(credentials.webhook.url);
-      if (url.protocol !== 'https:' && url.protocol !== 'http:')
-        throw new HestiaError('HESTIA_VALIDATION_FAILED', 'webhook.url: an http(s) URL');
-    }
+    if (credentials?.webhook) validateWebhook(credentials.webhook, 'webhook');
+    credentials?.webhooks?.forEach((endpoint, index) => validateWebhook(endpoint, `webhooks[${index}]`));
+    if (credentials && webhookEndpoints(credentials).length > MAX_WEBHOOKS)
+      throw new HestiaError('HESTIA_VALIDATION_FAILED', `webhooks: at most ${MAX_WEBHOOKS}`);
+    if (credentials?.fcm) parseServiceAccount(credentials.fcm.serviceAccountJson);
     await this.directory.setTenantPushCredentials(tenantId, credentials ? JSON.stringify(credentials) : null);
     await this.audit.record({
       tenantId,
@@ -244,8 +318,16 @@ export class TenantService {
         ? { configured: true, projectId: credentials.fcm.projectId }
         : { configured: false },
       webhook: credentials.webhook
-        ? { configured: true, url: credentials.webhook.url }
+        ? {
+            configured: true,
+            url: credentials.webhook.url,
+            minSeverity: credentials.webhook.minSeverity ?? 'info',
+          }
         : { configured: false },
+      webhooks: webhookEndpoints(credentials).map((endpoint) => ({
+        url: endpoint.url,
+        minSeverity: endpoint.minSeverity ?? 'info',
+      })),
     };
   }
 

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
 import type { ConfigInput } from '../../src/core/config.ts';
 import {
   CALLERS,
+  expectStatus,
   PASSWORD,
   isPerson,
   startAuthorizationFixture,
@@ -20,7 +22,7 @@ import { createTestDatabase } from '../helpers/postgres.ts';
  */
 
 /** 'ok' is any 2xx; the others must come with their catalogue code (see `outcomeOf`). */
-type Expected = 'ok' | 401 | 403 | 404;
+type Expected = 'ok' | 401 | 403 | 404 | 426;
 /** What a call got: an expected class, or `<status> <code>` for anything else, so it reads in a diff. */
 type Outcome = Expected | `${number} ${string}`;
 type SignedIn = Exclude<Caller, 'revokedApiKey' | 'revokedToken' | 'unknownToken' | 'anonymous'>;
@@ -113,6 +115,107 @@ interface MatrixRow {
    * the bug, so the matrix stays green and the cell turns into a pass once fixed.
    */
   knownIssues?: Partial<Record<Caller, string>>;
+}
+
+// ---- objects of H made for one call (destructive rows get a fresh one each) ----
+
+async function commandInH(f: AuthorizationFixture): Promise<string> {
+  const command = await f.app.hestia.services.commands.sendForAutomation({
+    tenantId: f.tenantA,
+    homeId: f.home,
+    automationId: f.unique('automation'),
+    deviceId: f.camera,
+    action: 'stopRecording',
+    params: {},
+  });
+  return command.id;
+}
+
+/** A fresh active alarm on D (one per cause is active at a time: clear what a row left). */
+async function alarmInH(f: AuthorizationFixture): Promise<string> {
+  const { alarms } = f.app.hestia.ctx.store.control;
+  const now = Date.now();
+  const { alarm } = await alarms.raise(
+    {
+      id: randomUUID(),
+      tenantId: f.tenantA,
+      homeId: f.home,
+      gatewayId: f.gateway,
+      deviceId: f.device,
+      cause: 'glass_break',
+      severity: 'critical',
+      label: 'Glass Break',
+      value: 1,
+      atMs: now,
+    },
+    now,
+  );
+  return alarm.id;
+}
+
+function automationBody(f: AuthorizationFixture) {
+  return {
+    name: f.unique('rule'),
+    triggers: [{ type: 'mode' }],
+    actions: [{ type: 'notify', title: 'Mode changed', body: 'The home changed its security mode' }],
+  };
+}
+
+async function automationInH(f: AuthorizationFixture): Promise<string> {
+  const created = await f.as('owner', 'POST', `/v1/homes/${f.home}/automations`, automationBody(f));
+  return expectStatus(created, 201, 'automation for the matrix').id as string;
+}
+
+function sceneBody(f: AuthorizationFixture) {
+  return {
+    name: f.unique('scene'),
+    actions: [{ type: 'command', deviceId: f.camera, action: 'stopRecording', params: {} }],
+  };
+}
+
+async function sceneInH(f: AuthorizationFixture): Promise<string> {
+  const created = await f.as('owner', 'POST', `/v1/homes/${f.home}/scenes`, sceneBody(f));
+  return expectStatus(created, 201, 'scene for the matrix').id as string;
+}
+
+/** A push device of the caller (a person); an API key gets any id, and a 403 before it matters. */
+async function pushDeviceOf(f: AuthorizationFixture, caller: Caller): Promise<string> {
+  if (!isPerson(caller) || !f.tokens[caller]) return randomUUID();
+  const created = await f.as(caller, 'POST', '/v1/me/push-devices', {
+    provider: 'fcm',
+    token: f.unique('fcm-token'),
+  });
+  return expectStatus(created, 201, 'push device for the matrix').id as string;
+}
+
+/** An in-app notification of the caller (a person). */
+async function inAppNotificationOf(f: AuthorizationFixture, caller: Caller): Promise<string> {
+  if (!isPerson(caller)) return randomUUID();
+  const { notifications } = f.app.hestia.ctx.store.control;
+  const request = await notifications.enqueue({
+    tenantId: f.tenantA,
+    homeId: null,
+    sourceKey: f.unique('matrix'),
+    kind: 'system',
+    severity: 'info',
+    title: 'Hello',
+    body: 'A notification for the matrix',
+    data: {},
+    userIds: [],
+    createdAtMs: Date.now(),
+  });
+  const { notification } = await notifications.insertInApp({
+    tenantId: f.tenantA,
+    userId: f.users[caller],
+    homeId: null,
+    requestId: request.id,
+    severity: 'info',
+    title: 'Hello',
+    body: 'A notification for the matrix',
+    data: {},
+    createdAtMs: Date.now(),
+  });
+  return notification.id;
 }
 
 /** Tenant-scoped routes act in the caller's tenant; only a platform admin names one (tenant A). */
@@ -582,6 +685,244 @@ const MATRIX: MatrixRow[] = [
     }),
   },
 
+  // ---- live feed ----
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/live',
+    // without an Upgrade header: authorized like a read (401/403/404 first), then 426
+    expect: Object.fromEntries(
+      Object.entries(HOME_READ).map(([caller, outcome]) => [caller, outcome === 'ok' ? 426 : outcome]),
+    ) as Record<Caller, Expected>,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/live` }),
+  },
+
+  // ---- commands ----
+  {
+    method: 'POST',
+    path: '/v1/devices/{deviceId}/commands',
+    // G is offline in the fixture: the command is queued for its reconnect
+    expect: HOME_CONTROL,
+    request: async (f) => ({
+      url: `/v1/devices/${f.camera}/commands`,
+      body: { action: 'stopRecording', whenOffline: 'queue' },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/devices/{deviceId}/commands',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/devices/${f.device}/commands` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/commands/{commandId}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/commands/${await commandInH(f)}` }),
+  },
+
+  // ---- alarms and home security ----
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/alarms',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/alarms?state=all` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/alarms/{alarmId}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/alarms/${await alarmInH(f)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/alarms/{alarmId}/acknowledge',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/alarms/${await alarmInH(f)}/acknowledge` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/alarms/{alarmId}/clear',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/alarms/${await alarmInH(f)}/clear` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/security',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/security` }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/homes/{homeId}/security/mode',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/security/mode`, body: { mode: 'disarmed' } }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/homes/{homeId}/security',
+    expect: HOME_MANAGE,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/security`, body: { heatThresholdC: 50 } }),
+  },
+
+  // ---- notifications ----
+  {
+    method: 'GET',
+    path: '/v1/me/notification-preferences',
+    expect: PEOPLE_ONLY,
+    request: async () => ({ url: '/v1/me/notification-preferences' }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/me/notification-preferences',
+    expect: PEOPLE_ONLY,
+    request: async () => ({
+      url: '/v1/me/notification-preferences',
+      body: { channels: { critical: ['in_app', 'onesignal'], warning: ['in_app'], info: ['in_app'] } },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/push-devices',
+    expect: PEOPLE_ONLY,
+    request: async () => ({ url: '/v1/me/push-devices' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/me/push-devices',
+    expect: PEOPLE_ONLY,
+    request: async (f) => ({
+      url: '/v1/me/push-devices',
+      body: { provider: 'onesignal', token: f.unique('player') },
+    }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/me/push-devices/{id}',
+    expect: PEOPLE_ONLY,
+    request: async (f, caller) => ({ url: `/v1/me/push-devices/${await pushDeviceOf(f, caller)}` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/me/notifications',
+    expect: PEOPLE_ONLY,
+    request: async () => ({ url: '/v1/me/notifications?unread=true' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/me/notifications/{id}/read',
+    expect: PEOPLE_ONLY,
+    request: async (f, caller) => ({
+      url: `/v1/me/notifications/${await inAppNotificationOf(f, caller)}/read`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/tenants/{tenantId}/notification-deliveries',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({ url: `/v1/tenants/${f.tenantA}/notification-deliveries` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/notifications',
+    expect: HOME_MANAGE,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/notifications` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/tenants/{tenantId}/notifications/test',
+    expect: TENANT_ADMIN,
+    request: async (f) => ({
+      url: `/v1/tenants/${f.tenantA}/notifications/test`,
+      body: { channel: 'in_app', userId: f.users.tenantAdmin },
+    }),
+  },
+
+  // ---- automations and scenes ----
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/automations',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/automations` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/homes/{homeId}/automations',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/automations`, body: automationBody(f) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/automations/{automationId}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}` }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/automations/{automationId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}`, body: automationBody(f) }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/automations/{automationId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}`, body: { enabled: false } }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/automations/{automationId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/automations/{automationId}/runs',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}/runs` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/automations/{automationId}/run',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/automations/${await automationInH(f)}/run`, body: {} }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/scenes',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/scenes` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/homes/{homeId}/scenes',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/scenes`, body: sceneBody(f) }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/scenes/{sceneId}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/scenes/${await sceneInH(f)}` }),
+  },
+  {
+    method: 'PUT',
+    path: '/v1/scenes/{sceneId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/scenes/${await sceneInH(f)}`, body: sceneBody(f) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/scenes/{sceneId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/scenes/${await sceneInH(f)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/scenes/{sceneId}/activate',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/scenes/${await sceneInH(f)}/activate` }),
+  },
+
   // ---- ingest ----
   {
     method: 'GET',
@@ -627,6 +968,8 @@ const ERROR_CODES = {
 /** The answer's class: 'ok', or 401/403/404 with their own code; anything else verbatim, so it shows in a diff. */
 function outcomeOf(result: HttpResult): Outcome {
   if (result.status >= 200 && result.status < 300) return 'ok';
+  // The live feed's WebSocket route answers a plain GET, once authorized, with "upgrade required".
+  if (result.status === 426) return 426;
   const code = result.body?.error?.code as string | undefined;
   if (
     (result.status === 401 || result.status === 403 || result.status === 404) &&

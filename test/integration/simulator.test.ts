@@ -951,18 +951,9 @@ describe('hestia simulate', () => {
       },
     );
 
-    /**
-     * The round trip through the commands API. Enable once POST /v1/devices/{id}/commands and the
-     * commandResult ingest have landed (COMMANDS_API_PENDING = false); until then the simulator
-     * side is covered by the test above, which talks to the down topic directly.
-     */
-    const COMMANDS_API_PENDING = true;
     it(
       'through the API: POST /v1/devices/{thermostat}/commands reaches succeeded and the channel shows 22',
-      {
-        timeout: 30_000,
-        skip: COMMANDS_API_PENDING && 'the commands API is not merged yet (see COMMANDS_API_PENDING)',
-      },
+      { timeout: 30_000 },
       async () => {
         const app = await startTestApp();
         let simulator: Simulator | undefined;

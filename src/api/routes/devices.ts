@@ -14,9 +14,10 @@ import {
   encodeCursor,
   iso,
   parseTime,
-  presentDevice,
+  presentDeviceWithPresence,
   presentReading,
 } from '../present.ts';
+import { REPORT_INTERVAL_RANGE } from '../../services/presence.ts';
 import { DeviceSchema, ReadingSchema, TimeParam, errorResponses, strictBody } from '../schemas.ts';
 import type { ApiContext, ApiPlugin } from '../server.ts';
 
@@ -73,7 +74,9 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       onRequest: caller,
       schema: {
         tags: ['devices'],
-        summary: 'One device with the current state of every channel',
+        summary: 'One device with the current state of every channel and its availability',
+        description:
+          'availability: unavailable while its gateway is not connected, stale once it missed its expected reports (channels then say current: false), else online.',
         security,
         params: DeviceParams,
         response: { 200: DeviceSchema, ...errorResponses },
@@ -84,7 +87,8 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       const device = await ctx.store.findDeviceWithChannels(request.params.deviceId);
       if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
       const preview = device.type === 'camera' ? await ctx.store.findPreview(device.id) : undefined;
-      return { ...presentDevice(device), hasPreview: preview !== undefined };
+      const presence = await services.presence.describe(device);
+      return { ...presentDeviceWithPresence(device, presence), hasPreview: preview !== undefined };
     },
   );
 
@@ -368,13 +372,26 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       onRequest: caller,
       schema: {
         tags: ['devices'],
-        summary: 'Name a device or put it in a room of its home (members and owners)',
+        summary:
+          'Name a device, put it in a room of its home, or set how often it reports (members and owners)',
+        description:
+          'reportIntervalSeconds: how often the device is expected to report; it is stale after missing presence.missedReportsBeforeStale reports. null returns it to presence.defaultReportIntervalSeconds.',
         security,
         params: DeviceParams,
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
             roomId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
+            // One schema with a type list, not a union: with type coercion on, a union's integer
+            // branch turns null into 0, and a null branch turns 0 into null.
+            reportIntervalSeconds: Type.Optional(
+              Type.Unsafe<number | null>({
+                type: ['integer', 'null'],
+                minimum: REPORT_INTERVAL_RANGE.min,
+                maximum: REPORT_INTERVAL_RANGE.max,
+                description: 'Seconds; null: the default',
+              }),
+            ),
           },
           strictBody,
         ),
@@ -382,13 +399,23 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       },
     },
     async (request) => {
-      const device = await services.homes.updateDevice(
-        principalOf(request),
-        request.params.deviceId,
-        request.body,
-      );
+      const principal = principalOf(request);
+      const { reportIntervalSeconds, ...naming } = request.body;
+      // Even an empty body needs the right to change the device (the same as naming it).
+      await services.authorize.device(principal, request.params.deviceId, 'control');
+      // Naming first: it validates the room, so a refused request changes nothing.
+      if (naming.name !== undefined || naming.roomId !== undefined)
+        await services.homes.updateDevice(principal, request.params.deviceId, naming);
+      if (reportIntervalSeconds !== undefined)
+        await services.presence.setReportInterval(
+          principal,
+          request.params.deviceId,
+          // The schema (a type list TypeBox does not infer) admits only an integer or null.
+          reportIntervalSeconds as number | null,
+        );
+      const device = await ctx.store.findDeviceWithChannels(request.params.deviceId);
       if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
-      return presentDevice(device);
+      return presentDeviceWithPresence(device, await services.presence.describe(device));
     },
   );
 };

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { decodeCursor, pageOf, presentDevice, presentGateway } from '../present.ts';
+import { decodeCursor, pageOf, presentDeviceWithPresence, presentGateway } from '../present.ts';
 import {
   DeviceSchema,
   GatewaySchema,
@@ -172,7 +172,8 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         'read',
       );
       const devices = await ctx.store.listGatewayDevices(gateway.id);
-      return { items: devices.map(presentDevice) };
+      const presence = await services.presence.describeMany(devices);
+      return { items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id))) };
     },
   );
 

@@ -3,7 +3,7 @@ import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
-  presentDevice,
+  presentDeviceWithPresence,
   presentGateway,
   presentHome,
   presentHomeDetail,
@@ -166,11 +166,11 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
         response: { 200: Type.Object({ items: Type.Array(DeviceSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({
-      items: (await services.homes.listDevices(principalOf(request), request.params.homeId)).map(
-        presentDevice,
-      ),
-    }),
+    async (request) => {
+      const devices = await services.homes.listDevices(principalOf(request), request.params.homeId);
+      const presence = await services.presence.describeMany(devices);
+      return { items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id))) };
+    },
   );
 
   // ---- rooms ----

@@ -7,6 +7,8 @@ import { optionallyAuthenticated } from '../auth.ts';
 import { LiveHub, type LiveMessage, type LiveSubscriber } from '../live-hub.ts';
 import { Id, errorResponses } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
+import { presentAlarm } from './alarms.ts';
+import { presentCommand } from './commands.ts';
 
 const HomeParams = Type.Object({ homeId: Id });
 
@@ -25,17 +27,6 @@ export const LIVE_CLOSE = {
 
 const HEARTBEAT_MS = 30_000; // 30 s: proxies commonly drop idle connections after 60 s
 const MAX_CLIENT_MESSAGE_BYTES = 4096;
-
-/** Converts `…AtMs` epoch fields to ISO `…At` strings, as the REST presenters do for times. */
-export function isoTimes(object: object): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) {
-    if (key.endsWith('AtMs'))
-      out[key.slice(0, -2)] = typeof value === 'number' ? new Date(value).toISOString() : null;
-    else out[key] = value;
-  }
-  return out;
-}
 
 function textOf(data: Buffer | ArrayBuffer | Buffer[]): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
@@ -65,10 +56,8 @@ function closeCodeOf(error: unknown): number {
  */
 export const liveRoutes: ApiPlugin = async (app, { ctx, services }) => {
   const { config, metrics, logger } = ctx;
-  const hub = new LiveHub(ctx, {
-    command: (command) => isoTimes(command),
-    alarm: (alarm) => isoTimes(alarm),
-  });
+  // The same views as GET /v1/commands/{id} and GET /v1/alarms/{id}.
+  const hub = new LiveHub(ctx, { command: presentCommand, alarm: presentAlarm });
   const sockets = new Set<WebSocket>();
   const perPrincipal = new Map<string, number>();
   app.addHook('preClose', async () => {
@@ -101,6 +90,8 @@ export const liveRoutes: ApiPlugin = async (app, { ctx, services }) => {
       // With a header the upgrade itself is refused (401/403/404) before any socket exists.
       const { homeId } = request.params;
       if (request.principal) await services.authorize.home(request.principal, homeId, 'read');
+      // Only a WebSocket may authenticate after the upgrade, by its first message.
+      else if (!request.ws) throw new HestiaError('HESTIA_UNAUTHENTICATED');
     },
     handler: async (_request, reply) =>
       reply

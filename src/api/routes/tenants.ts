@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { API_KEY_SCOPES } from '../../core/domain.ts';
+import { MAX_WEBHOOKS } from '../../services/tenants.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
@@ -176,13 +177,36 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
     );
   }
 
+  const MinSeverity = Type.Union([Type.Literal('critical'), Type.Literal('warning'), Type.Literal('info')], {
+    description: 'The lowest severity POSTed to this webhook (default info: every notification)',
+  });
   const PushStatus = Type.Object({
     configured: Type.Boolean(),
     appId: Type.Optional(Type.String()),
     projectId: Type.Optional(Type.String()),
     url: Type.Optional(Type.String()),
+    minSeverity: Type.Optional(MinSeverity),
   });
-  const PushStatusBody = Type.Object({ oneSignal: PushStatus, fcm: PushStatus, webhook: PushStatus });
+  const PushStatusBody = Type.Object({
+    oneSignal: PushStatus,
+    fcm: PushStatus,
+    webhook: PushStatus,
+    webhooks: Type.Array(Type.Object({ url: Type.String(), minSeverity: MinSeverity }), {
+      description: 'Every webhook (webhook first), without secrets',
+    }),
+  });
+  const WebhookBody = Type.Object(
+    {
+      url: Type.String({ minLength: 1, maxLength: 2000 }),
+      secret: Type.String({
+        minLength: 16,
+        maxLength: 500,
+        description: 'Key of the X-Hestia-Signature HMAC (see docs/notifications.md)',
+      }),
+      minSeverity: Type.Optional(MinSeverity),
+    },
+    strictBody,
+  );
 
   app.put(
     '/v1/tenants/:tenantId/push-credentials',
@@ -190,7 +214,9 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
       onRequest: caller,
       schema: {
         tags: ['tenants'],
-        summary: "Set the provider's push credentials (OneSignal, FCM, webhook); secrets are never returned",
+        summary: "Set the provider's push credentials (OneSignal, FCM, webhooks); secrets are never returned",
+        description:
+          'Replaces every credential at once: a provider left out is removed. The FCM service account JSON is checked (client_email, a PEM private_key); webhooks get notifications of minSeverity and above.',
         security,
         params: TenantParams,
         body: Type.Object(
@@ -213,15 +239,8 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
                 strictBody,
               ),
             ),
-            webhook: Type.Optional(
-              Type.Object(
-                {
-                  url: Type.String({ minLength: 1, maxLength: 2000 }),
-                  secret: Type.String({ minLength: 16, maxLength: 500 }),
-                },
-                strictBody,
-              ),
-            ),
+            webhook: Type.Optional(WebhookBody),
+            webhooks: Type.Optional(Type.Array(WebhookBody, { maxItems: MAX_WEBHOOKS })),
           },
           strictBody,
         ),

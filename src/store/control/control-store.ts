@@ -4,6 +4,7 @@ import { AlarmStore } from './alarm-store.ts';
 import { AutomationStore } from './automation-store.ts';
 import { CommandStore } from './command-store.ts';
 import { NotificationStore } from './notification-store.ts';
+import { PresenceStore } from './presence-store.ts';
 
 /**
  * What a home does on its own and on request: commands, alarms, notifications, automations.
@@ -15,6 +16,7 @@ export class ControlStore {
   readonly alarms: AlarmStore;
   readonly notifications: NotificationStore;
   readonly automations: AutomationStore;
+  readonly presence: PresenceStore;
 
   constructor(
     private readonly sql: SqlRunner,
@@ -24,6 +26,7 @@ export class ControlStore {
     this.alarms = new AlarmStore(sql, dialect);
     this.notifications = new NotificationStore(sql, dialect);
     this.automations = new AutomationStore(sql, dialect);
+    this.presence = new PresenceStore(sql, dialect);
   }
 
   /** Runs `work` in one transaction; pass its `tx` to the stores' methods. */

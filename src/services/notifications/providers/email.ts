@@ -1,0 +1,86 @@
+import type { DirectoryStore } from '../../../store/directory/directory-store.ts';
+import type { MailPort } from '../../../mail/mail-port.ts';
+import { escapeHtml } from '../../../mail/templates.ts';
+import { isHestiaError } from '../../../core/errors.ts';
+import type { NotificationRequest } from '../../../store/control/notification-store.ts';
+import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
+
+const SEVERITY_WORD = { critical: 'Alert', warning: 'Warning', info: 'Notice' } as const;
+const SEVERITY_COLOUR = { critical: '#c62828', warning: '#ef6c00', info: '#1f6feb' } as const;
+
+/** A notification as a mail, in the tenant's brand (name and colour); every value escaped in HTML. */
+export function notificationMail(input: {
+  brandName: string;
+  primaryColor: string | null;
+  request: Pick<NotificationRequest, 'severity' | 'title' | 'body' | 'createdAtMs'>;
+}): { subject: string; text: string; html: string } {
+  const { request } = input;
+  const word = SEVERITY_WORD[request.severity];
+  const when = new Date(request.createdAtMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const subject = `[${input.brandName}] ${word}: ${request.title}`.replace(/[\r\n]+/g, ' ');
+  const footer = `You receive this because of your notification settings in ${input.brandName}.`;
+  const text = [request.title, '', request.body, '', when, '', footer, '', `— ${input.brandName}`].join('\n');
+  const colour = input.primaryColor ?? SEVERITY_COLOUR[request.severity];
+  const html = [
+    '<!doctype html>',
+    '<html>',
+    '<head><meta charset="utf-8"></head>',
+    '<body style="font-family:system-ui,sans-serif;line-height:1.5">',
+    `<p style="font-weight:bold;color:${escapeHtml(colour)}">${escapeHtml(word)} — ${escapeHtml(input.brandName)}</p>`,
+    `<h2>${escapeHtml(request.title)}</h2>`,
+    `<p>${escapeHtml(request.body)}</p>`,
+    `<p style="color:#666;font-size:small">${escapeHtml(when)}</p>`,
+    `<p style="color:#666;font-size:small">${escapeHtml(footer)}</p>`,
+    '</body>',
+    '</html>',
+  ].join('\n');
+  return { subject, text, html };
+}
+
+/**
+ * Notifications by mail through the same mailer as invitations. SMTP answers 4xx for what may
+ * pass (mailbox busy, greylisting) and 5xx for what will not; no answer at all is retried too.
+ */
+export class EmailProvider implements NotificationProvider {
+  readonly channel = 'email' as const;
+
+  constructor(private readonly options: { mailer: MailPort; directory: DirectoryStore }) {}
+
+  async send({ delivery, signal }: SendContext): Promise<SendOutcome> {
+    const tenant = await this.options.directory.findTenant(delivery.tenantId);
+    const brandName = tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
+    const mail = notificationMail({
+      brandName,
+      primaryColor: tenant?.branding.primaryColor ?? null,
+      request: delivery.request,
+    });
+    let stopWaiting: () => void = () => undefined;
+    // The mail port cannot be aborted: past the timeout (or at shutdown) the attempt is
+    // abandoned and retried, which may send the mail twice; better than never.
+    const abandoned = new Promise<SendOutcome>((resolve) => {
+      const onAbort = () => resolve({ status: 'retry', error: 'the mail server did not answer in time' });
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      stopWaiting = () => signal.removeEventListener('abort', onAbort);
+    });
+    const sent = this.options.mailer.send({ to: delivery.target, ...mail }).then(
+      ({ messageId }): SendOutcome => ({ status: 'sent', providerResponse: messageId }),
+      (error: unknown): SendOutcome => classifyMailError(error),
+    );
+    try {
+      return await Promise.race([sent, abandoned]);
+    } finally {
+      stopWaiting();
+    }
+  }
+}
+
+function classifyMailError(error: unknown): SendOutcome {
+  const message = error instanceof Error ? error.message : String(error);
+  const details = isHestiaError(error)
+    ? (error.details as { responseCode?: unknown } | undefined)
+    : undefined;
+  const code = typeof details?.responseCode === 'number' ? details.responseCode : undefined;
+  if (code !== undefined && code >= 500) return { status: 'failed', error: message };
+  return { status: 'retry', error: message };
+}

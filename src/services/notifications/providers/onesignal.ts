@@ -1,0 +1,74 @@
+import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import {
+  clip,
+  httpRequest,
+  isAnswer,
+  outcomeOfStatus,
+  type NotificationProvider,
+  type SendContext,
+  type SendOutcome,
+} from './provider.ts';
+
+/**
+ * OneSignal's create-notification call (REST API v1, `POST /api/v1/notifications`), the provider
+ * the seed's cloud used: one call per person, to every OneSignal device (player id) they
+ * registered. Auth is the app's REST API key as `Authorization: Basic <key>`.
+ */
+export class OneSignalProvider implements NotificationProvider {
+  readonly channel = 'onesignal' as const;
+
+  constructor(private readonly options: { baseUrl: string; store: NotificationStore }) {}
+
+  async send({ delivery, credentials, signal }: SendContext): Promise<SendOutcome> {
+    const oneSignal = credentials.oneSignal;
+    if (!oneSignal) return { status: 'skipped', reason: 'OneSignal is no longer configured for the tenant' };
+    if (!delivery.userId) return { status: 'failed', error: 'a OneSignal delivery without a person' };
+    const players = await this.options.store.listPushDevices(delivery.userId, 'onesignal');
+    if (players.length === 0)
+      return { status: 'skipped', reason: 'the person has no OneSignal device any more' };
+    const { request } = delivery;
+    const critical = request.severity === 'critical';
+    const body = {
+      app_id: oneSignal.appId,
+      include_player_ids: players.map((player) => player.token),
+      headings: { en: request.title },
+      contents: { en: request.body },
+      data: { ...request.data, notificationId: request.id, severity: request.severity, kind: request.kind },
+      // 10 = high priority (wakes the device on Android); OneSignal's default is normal.
+      ...(critical ? { priority: 10, ios_interruption_level: 'time_sensitive' } : {}),
+    };
+    const answer = await httpRequest(
+      `${this.options.baseUrl.replace(/\/+$/, '')}/api/v1/notifications`,
+      {
+        headers: {
+          authorization: `Basic ${oneSignal.restApiKey}`,
+          'content-type': 'application/json; charset=utf-8',
+        },
+        body: JSON.stringify(body),
+      },
+      signal,
+    );
+    if (!isAnswer(answer)) return answer;
+    const outcome = outcomeOfStatus(answer, 'OneSignal');
+    if (outcome.status === 'sent') await this.forgetInvalidPlayers(answer.text);
+    return outcome.status === 'sent' ? { ...outcome, providerResponse: clip(answer.text) } : outcome;
+  }
+
+  /** OneSignal names player ids that are unsubscribed or unknown; they will never receive anything. */
+  private async forgetInvalidPlayers(text: string): Promise<void> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return; // a 2xx without JSON: nothing to learn from it
+    }
+    const errors = (parsed as { errors?: unknown }).errors;
+    const invalid = (errors as { invalid_player_ids?: unknown } | undefined)?.invalid_player_ids;
+    if (Array.isArray(invalid)) {
+      await this.options.store.deletePushTokens(
+        'onesignal',
+        invalid.filter((id): id is string => typeof id === 'string'),
+      );
+    }
+  }
+}
