@@ -16,7 +16,9 @@ function openFeed(app: TestApp, homeId: string, token?: string): Promise<Feed> {
   const url = `ws://127.0.0.1:${app.hestia.ports.http}/v1/homes/${homeId}/live`;
   const socket = new WebSocket(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   const messages: Array<Record<string, unknown>> = [];
-  socket.on('message', (data) => messages.push(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>));
+  socket.on('message', (data) =>
+    messages.push(JSON.parse((data as Buffer).toString('utf8')) as Record<string, unknown>),
+  );
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
