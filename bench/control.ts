@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
 import { readCredentialsFile, readInitialAdmin } from '../src/simulator/files.ts';
 import {
@@ -17,6 +17,7 @@ import {
 import { gatewayDevices, type GatewayDevice } from '../src/simulator/model.ts';
 import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
+import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
 import { percentileOf, round } from './histogram.ts';
 import { startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
 import { killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
@@ -324,39 +325,30 @@ async function waitForNoActiveAlarm(api: { url: string; ownerToken: string; home
 }
 
 function parseOptions(): Options {
-  const positive = (what: string) => (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what}: expected a number > 0`);
-    return n;
-  };
-  const whole = (what: string) => (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what}: expected a whole number ≥ 1`);
-    return n;
-  };
   const program = new Command()
     .name('bench:control')
     .description(
       "Hestia reaction latency: reading → automation's command published, and alarm reading → notification at a " +
         "webhook and OneSignal, idle and under the ingest benchmark's fixed-rate load, next to the probe's own PUBACK.",
     )
-    .option('--gateways <n>', 'load gateways (MQTT clients), 8 devices each', whole('gateways'), 100)
-    .option('--rate <msg/s>', 'ingest load during the loaded phase', positive('rate'), 10_000)
-    .option('--workers <n>', 'load-generator processes', whole('workers'), 1)
-    .option('--inflight <n>', 'QoS 1 messages in flight per load client', whole('inflight'), 16)
-    .option('--samples <n>', 'samples of each latency per phase', whole('samples'), 200)
-    .option('--probe-hz <n>', 'samples per second', positive('probe-hz'), 5)
-    .option('--warmup <s>', 'seconds of load before the loaded phase is measured', positive('warmup'), 5)
+    .option('--gateways <n>', 'load gateways (MQTT clients), 8 devices each', wholeNumber('gateways'), 100)
+    .option('--rate <msg/s>', 'ingest load during the loaded phase', positiveNumber('rate'), 10_000)
+    .option('--workers <n>', 'load-generator processes', wholeNumber('workers'), 1)
+    .option('--inflight <n>', 'QoS 1 messages in flight per load client', wholeNumber('inflight'), 16)
+    .option('--samples <n>', 'samples of each latency per phase', wholeNumber('samples'), 200)
+    .option('--probe-hz <n>', 'samples per second', positiveNumber('probe-hz'), 5)
+    .option(
+      '--warmup <s>',
+      'seconds of load before the loaded phase is measured',
+      positiveNumber('warmup'),
+      5,
+    )
     .option('--no-idle', 'skip the idle phase')
     .option('--keep', "keep Hestia's data directory")
     .option(
       '--hestia-env <KEY=VALUE>',
       'configuration of the Hestia under test (repeatable)',
-      (value: string, previous: string[]) => {
-        if (!/^HESTIA_[A-Z0-9_]+=/.test(value))
-          throw new InvalidArgumentError('expected HESTIA_<KEY>=<value>');
-        return [...previous, value];
-      },
+      collectHestiaEnv,
       [] as string[],
     )
     .addHelpText(
@@ -388,12 +380,7 @@ async function main(): Promise<void> {
   let workers: LoadWorker[] = [];
   try {
     await providers.start();
-    const userEnv = Object.fromEntries(
-      options.hestiaEnv.map((entry) => [
-        entry.slice(0, entry.indexOf('=')),
-        entry.slice(entry.indexOf('=') + 1),
-      ]),
-    );
+    const userEnv = environmentOf(options.hestiaEnv);
     const hestiaEnv = {
       HESTIA_NOTIFICATIONS_ONE_SIGNAL_URL: `http://127.0.0.1:${providers.port}`,
       // One probe home triggers several times a second, far above what a real home sends.

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import mqtt, { type MqttClient } from 'mqtt';
 import { readInitialAdmin } from '../src/simulator/files.ts';
 import { gatewayConfigMessage, sensorDataMessage } from '../src/simulator/messages.ts';
@@ -16,6 +16,7 @@ import {
   summarizeCpuProfile,
   type ProfileSummary,
 } from './cpu-profile.ts';
+import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
 import { LatencyHistogram, percentileOf, round, type HistogramData } from './histogram.ts';
 import { gatewayLoad } from './payloads.ts';
 import { snapshot, startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
@@ -286,29 +287,29 @@ async function measureReference(
 // ---------------------------------------------------------------------------------------------
 
 function parseOptions(): Options {
-  const positive = (what: string) => (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what}: expected a number > 0`);
-    return n;
-  };
-  const whole = (what: string) => (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${what}: expected a whole number ≥ 1`);
-    return n;
-  };
   const program = new Command()
     .name('bench:ingest')
     .description(
       'Hestia ingest benchmark: durable QoS 1 msg/s at saturation, publish→PUBACK and publish→queryable latency at a ' +
         'fixed rate, CPU and RSS, and a private Mosquitto relaying the same load as the reference.',
     )
-    .option('--duration <s>', 'measured seconds of each phase', positive('duration'), 20)
-    .option('--warmup <s>', 'seconds of load before each measurement starts', positive('warmup'), 3)
-    .option('--gateways <n>', 'simulated gateways (MQTT clients), 8 devices each', whole('gateways'), 100)
-    .option('--rate <msg/s>', 'total rate of the fixed-rate latency phase', positive('rate'), 10_000)
-    .option('--workers <n>', 'load-generator processes (they share the CPU with Hestia)', whole('workers'), 1)
-    .option('--inflight <n>', 'QoS 1 messages in flight per client', whole('inflight'), 16)
-    .option('--probe-hz <n>', 'publish→queryable probes per second', positive('probe-hz'), 5)
+    .option('--duration <s>', 'measured seconds of each phase', positiveNumber('duration'), 20)
+    .option('--warmup <s>', 'seconds of load before each measurement starts', positiveNumber('warmup'), 3)
+    .option(
+      '--gateways <n>',
+      'simulated gateways (MQTT clients), 8 devices each',
+      wholeNumber('gateways'),
+      100,
+    )
+    .option('--rate <msg/s>', 'total rate of the fixed-rate latency phase', positiveNumber('rate'), 10_000)
+    .option(
+      '--workers <n>',
+      'load-generator processes (they share the CPU with Hestia)',
+      wholeNumber('workers'),
+      1,
+    )
+    .option('--inflight <n>', 'QoS 1 messages in flight per client', wholeNumber('inflight'), 16)
+    .option('--probe-hz <n>', 'publish→queryable probes per second', positiveNumber('probe-hz'), 5)
     .option('--no-reference', 'skip the Mosquitto reference')
     .option(
       '--profile [dir]',
@@ -318,11 +319,7 @@ function parseOptions(): Options {
     .option(
       '--hestia-env <KEY=VALUE>',
       'configuration of the Hestia under test, e.g. HESTIA_INGEST_COMMIT_DELAY_MS=2 (repeatable)',
-      (value: string, previous: string[]) => {
-        if (!/^HESTIA_[A-Z0-9_]+=/.test(value))
-          throw new InvalidArgumentError('expected HESTIA_<KEY>=<value>');
-        return [...previous, value];
-      },
+      collectHestiaEnv,
       [] as string[],
     )
     .addHelpText(
@@ -356,12 +353,7 @@ async function main(): Promise<void> {
 
   try {
     progress(`starting Hestia (data in ${dataDir}${profileDir ? `, CPU profile to ${profileDir}` : ''})`);
-    const overrides = Object.fromEntries(
-      options.hestiaEnv.map((entry) => [
-        entry.slice(0, entry.indexOf('=')),
-        entry.slice(entry.indexOf('=') + 1),
-      ]),
-    );
+    const overrides = environmentOf(options.hestiaEnv);
     const hestia = await startHestia(dataDir, profileDir, overrides);
     const apiUrl = `http://127.0.0.1:${hestia.ports.http}`;
     const mqttUrl = `mqtt://127.0.0.1:${hestia.ports.mqtt}`;

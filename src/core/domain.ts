@@ -333,7 +333,19 @@ export type AlarmCause =
   | 'intrusion_door'
   | 'heat'
   | 'freeze';
+export const ALARM_CAUSES: readonly AlarmCause[] = [
+  'smoke',
+  'co',
+  'gas',
+  'water_leak',
+  'glass_break',
+  'intrusion_motion',
+  'intrusion_door',
+  'heat',
+  'freeze',
+];
 export type AlarmSeverity = 'critical' | 'warning' | 'info';
+export const ALARM_SEVERITIES: readonly AlarmSeverity[] = ['critical', 'warning', 'info'];
 export type AlarmState = 'active' | 'cleared';
 
 export interface Alarm {

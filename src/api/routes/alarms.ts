@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { Alarm } from '../../core/domain.ts';
-import { HOME_MODES } from '../../core/domain.ts';
+import { ALARM_CAUSES, ALARM_SEVERITIES, HOME_MODES } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
 import { THRESHOLD_RANGE_C, type SecurityView } from '../../services/alarms.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
@@ -12,25 +12,13 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const IsoTime = Type.String({ format: 'date-time' });
 const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
-const ALARM_CAUSES = [
-  'smoke',
-  'co',
-  'gas',
-  'water_leak',
-  'glass_break',
-  'intrusion_motion',
-  'intrusion_door',
-  'heat',
-  'freeze',
-] as const;
-
 export const AlarmSchema = Type.Object({
   id: Type.String(),
   homeId: Type.String(),
   gatewayId: Type.String(),
   deviceId: Type.String(),
   cause: literalUnion(ALARM_CAUSES),
-  severity: literalUnion(['critical', 'warning', 'info']),
+  severity: literalUnion(ALARM_SEVERITIES),
   state: literalUnion(['active', 'cleared']),
   label: Type.String({ description: 'The channel whose reading raised it' }),
   value: Nullable(Type.Number({ description: 'The reading that raised it (°C for heat and freeze)' })),

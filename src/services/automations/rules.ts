@@ -1,5 +1,5 @@
 import { COMMAND_ACTIONS, MAX_RECORDING_SECONDS } from '../../core/capabilities.ts';
-import { HOME_MODES, type AlarmCause, type AlarmSeverity, type HomeMode } from '../../core/domain.ts';
+import { ALARM_CAUSES, ALARM_SEVERITIES, HOME_MODES, type HomeMode } from '../../core/domain.ts';
 import { HestiaError } from '../../core/errors.ts';
 import {
   DEVICE_CONDITION_OPS,
@@ -34,18 +34,6 @@ export const MAX_COOLDOWN_SECONDS = 24 * 60 * 60;
 export const MAX_SUN_OFFSET_MINUTES = 12 * 60;
 export const MAX_NOTIFY_RECIPIENTS = 100;
 
-const ALARM_CAUSES: readonly AlarmCause[] = [
-  'smoke',
-  'co',
-  'gas',
-  'water_leak',
-  'glass_break',
-  'intrusion_motion',
-  'intrusion_door',
-  'heat',
-  'freeze',
-];
-const SEVERITIES: readonly AlarmSeverity[] = ['critical', 'warning', 'info'];
 const SUN_EVENTS: readonly SunEvent[] = ['sunrise', 'sunset'];
 
 export interface RuleLimits {
@@ -132,7 +120,7 @@ export function validateTrigger(value: unknown, field: string): Trigger {
       const result: Trigger = { type: 'alarm' };
       if (trigger.cause !== undefined) result.cause = oneOf(trigger.cause, `${field}.cause`, ALARM_CAUSES);
       if (trigger.severity !== undefined)
-        result.severity = oneOf(trigger.severity, `${field}.severity`, SEVERITIES);
+        result.severity = oneOf(trigger.severity, `${field}.severity`, ALARM_SEVERITIES);
       return result;
     }
     case 'schedule': {
@@ -280,7 +268,7 @@ export function validateAction(value: unknown, field: string, limits: RuleLimits
         severity:
           action.severity === undefined
             ? 'info'
-            : oneOf<NotificationSeverity>(action.severity, `${field}.severity`, SEVERITIES),
+            : oneOf<NotificationSeverity>(action.severity, `${field}.severity`, ALARM_SEVERITIES),
         userIds,
       };
     }
