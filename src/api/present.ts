@@ -18,7 +18,7 @@ import type {
 } from '../core/domain.ts';
 import type { SessionTokens } from '../services/accounts.ts';
 import type { DevicePresence } from '../services/presence.ts';
-import { capabilityOf } from '../core/capabilities.ts';
+import { capabilityOf, toImperial } from '../core/capabilities.ts';
 import { HestiaError } from '../core/errors.ts';
 
 /** Domain → API body mappers: epoch milliseconds become ISO times (raw ms kept where useful). */
@@ -46,11 +46,29 @@ export function presentGateway(gateway: Gateway) {
   };
 }
 
-export function presentChannel(channel: Channel) {
-  return { ...channel, capability: capabilityOf(channel.label, channel.sensorType), ts: iso(channel.tsMs) };
+/** How values are shown: as stored (°C, kWh, W) or, for temperatures, in °F (`units=imperial`). */
+export type Units = 'metric' | 'imperial';
+
+/** A value in the caller's units; only temperatures differ. */
+export function valueInUnits(
+  value: number | null,
+  unit: string | null,
+  units: Units,
+): { value: number | null; unit: string | null } {
+  if (units === 'metric' || value === null) return { value, unit };
+  return toImperial(value, unit);
 }
 
-export function presentDevice(device: Device | DeviceWithChannels) {
+export function presentChannel(channel: Channel, units: Units = 'metric') {
+  return {
+    ...channel,
+    ...valueInUnits(channel.value, channel.unit, units),
+    capability: capabilityOf(channel.label, channel.sensorType),
+    ts: iso(channel.tsMs),
+  };
+}
+
+export function presentDevice(device: Device | DeviceWithChannels, units: Units = 'metric') {
   return {
     id: device.id,
     tenantId: device.tenantId,
@@ -66,7 +84,7 @@ export function presentDevice(device: Device | DeviceWithChannels) {
     createdAt: iso(device.createdAtMs),
     lastSeenAt: isoOrNull(device.lastSeenAtMs),
     removedAt: isoOrNull(device.removedAtMs),
-    channels: 'channels' in device ? device.channels.map(presentChannel) : [],
+    channels: 'channels' in device ? device.channels.map((channel) => presentChannel(channel, units)) : [],
   };
 }
 
@@ -78,8 +96,9 @@ export function presentDevice(device: Device | DeviceWithChannels) {
 export function presentDeviceWithPresence(
   device: Device | DeviceWithChannels,
   presence: DevicePresence | undefined,
+  units: Units = 'metric',
 ) {
-  const view = presentDevice(device);
+  const view = presentDevice(device, units);
   if (!presence) return view;
   const current = presence.availability === 'online';
   return {

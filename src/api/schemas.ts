@@ -297,3 +297,10 @@ export const TimeParam = Type.String({
 
 export type GatewayBody = Static<typeof GatewaySchema>;
 export type DeviceBody = Static<typeof DeviceSchema>;
+
+/** `units=imperial` shows temperatures in °F; values are stored and otherwise shown in °C, kWh, W. */
+export const UnitsQuery = Type.Optional(
+  Type.Union([Type.Literal('metric'), Type.Literal('imperial')], {
+    description: 'metric (default: °C, kWh, W) or imperial (temperatures in °F)',
+  }),
+);

@@ -147,6 +147,11 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     return reply.code(404).send({ error: { code: error.code, message: error.message } });
   });
 
+  // A change the API confirms must survive a power cut: control writes may have committed
+  // without their own fsync (see Store.durable), so answers to writes wait for it.
+  app.addHook('onSend', async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') await ctx.store.durable();
+  });
   await app.register(fastifyRateLimit, { global: false });
   // Live feed: clients send only small control messages (auth, ping).
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });

@@ -397,6 +397,8 @@ export class CommandService implements Extension, CommandResultSink {
         if (!sent) continue;
         this.changed(sent);
         try {
+          // The gateway acts on what it receives: the command's record must outlive a power cut first.
+          await store.durable();
           await link.publishToGateway(
             gatewayId,
             downlinkOf(sent, nowMs + config.commands.timeoutSeconds * 1000),

@@ -58,6 +58,7 @@ export class PresenceService implements Extension {
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private sweeping: Promise<void> = Promise.resolve();
+  private readonly announcing = new Set<Promise<void>>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -75,12 +76,15 @@ export class PresenceService implements Extension {
       this.ctx.bus.on('telemetry.committed', ({ readings }) => this.onReadings(readings)),
       this.ctx.bus.on('gateway.status', (event) => {
         if (event.status === 'never_connected') return;
-        this.announceGateway(event.gatewayId, event.status === 'online', event.atMs).catch((error: unknown) =>
-          this.ctx.logger.error(
-            { err: error, gatewayId: event.gatewayId },
-            'could not announce device availability',
-          ),
-        );
+        const announcing = this.announceGateway(event.gatewayId, event.status === 'online', event.atMs)
+          .catch((error: unknown) =>
+            this.ctx.logger.error(
+              { err: error, gatewayId: event.gatewayId },
+              'could not announce device availability',
+            ),
+          )
+          .finally(() => this.announcing.delete(announcing));
+        this.announcing.add(announcing);
       }),
     );
     this.flushTimer = setInterval(() => this.flushSoon(), FLUSH_INTERVAL_MS);
@@ -100,6 +104,8 @@ export class PresenceService implements Extension {
     this.flushTimer = null;
     this.sweepTimer = null;
     await this.sweeping;
+    // Gateways disconnected by the broker's close are still being announced: the store closes next.
+    await Promise.all([...this.announcing]);
     this.flushSoon();
     await this.flushing;
   }

@@ -232,6 +232,12 @@ export interface Store extends GatewayStore, DeviceStore, TelemetryStore, DeadLe
   readonly control: ControlStore;
   /** Creates or upgrades the schema (numbered migrations). */
   migrate(): Promise<void>;
+  /**
+   * Resolves once every write committed so far survives power loss. Control writes may commit
+   * without their own fsync (SQLite); whoever lets something leave the process on their account
+   * (a command to a gateway, a notification, an API answer) waits for this first.
+   */
+  durable(): Promise<void>;
   /** Cheap liveness query for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -73,6 +73,20 @@ function ingestSuite(backend: string, storage: ConfigInput['storage'] | undefine
       assert.deepEqual(history.body.items, [
         { ts: '2019-10-22T14:32:29.561Z', tsMs: 1571754749561, value: 26.1, text: null },
       ]);
+      // °F on request: stored in °C, shown in °F with units=imperial (26.1 °C = 78.98 °F).
+      const imperial = await app.request('GET', `/v1/devices/${DEVICE}?units=imperial`);
+      assert.equal(imperial.body.channels[0].unit, 'F');
+      assert.ok(Math.abs(imperial.body.channels[0].value - 78.98) < 1e-9);
+      const imperialHistory = await app.request(
+        'GET',
+        `/v1/devices/${DEVICE}/history?label=Temperature&from=2019-10-22T00:00:00Z&to=2019-10-23T00:00:00Z&units=imperial`,
+      );
+      assert.equal(imperialHistory.body.unit, 'F');
+      assert.ok(Math.abs(imperialHistory.body.items[0].value - 78.98) < 1e-9);
+      const homeDevices = await app.request('GET', `/v1/homes/${app.homeId}/devices?units=imperial`);
+      assert.equal(homeDevices.body.items[0].channels[0].unit, 'F');
+      const badUnits = await app.request('GET', `/v1/devices/${DEVICE}?units=kelvin`);
+      assert.equal(badUnits.status, 400);
       const aggregate = await app.request(
         'GET',
         `/v1/devices/${DEVICE}/aggregate?label=Temperature&from=2019-10-21T00:00:00Z&to=2019-10-28T00:00:00Z&agg=mean&interval=1d&timezone=UTC`,

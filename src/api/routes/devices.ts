@@ -16,9 +16,17 @@ import {
   parseTime,
   presentDeviceWithPresence,
   presentReading,
+  valueInUnits,
 } from '../present.ts';
 import { REPORT_INTERVAL_RANGE } from '../../services/presence.ts';
-import { DeviceSchema, ReadingSchema, TimeParam, errorResponses, strictBody } from '../schemas.ts';
+import {
+  DeviceSchema,
+  ReadingSchema,
+  TimeParam,
+  UnitsQuery,
+  errorResponses,
+  strictBody,
+} from '../schemas.ts';
 import type { ApiContext, ApiPlugin } from '../server.ts';
 
 const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -79,6 +87,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           'availability: unavailable while its gateway is not connected, stale once it missed its expected reports (channels then say current: false), else online.',
         security,
         params: DeviceParams,
+        querystring: Type.Object({ units: UnitsQuery }),
         response: { 200: DeviceSchema, ...errorResponses },
       },
     },
@@ -88,7 +97,10 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
       const preview = device.type === 'camera' ? await ctx.store.findPreview(device.id) : undefined;
       const presence = await services.presence.describe(device);
-      return { ...presentDeviceWithPresence(device, presence), hasPreview: preview !== undefined };
+      return {
+        ...presentDeviceWithPresence(device, presence, request.query.units ?? 'metric'),
+        hasPreview: preview !== undefined,
+      };
     },
   );
 
@@ -132,11 +144,17 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           cursor: Type.Optional(
             Type.String({ maxLength: 100, description: 'nextCursor of the previous page' }),
           ),
+          units: UnitsQuery,
         }),
         response: {
           200: Type.Object({
             deviceId: Type.String(),
             label: Type.String(),
+            unit: Type.Optional(
+              Type.Union([Type.String(), Type.Null()], {
+                description: 'With units=imperial: the unit shown',
+              }),
+            ),
             items: Type.Array(ReadingSchema),
             nextCursor: Type.Union([Type.String(), Type.Null()]),
           }),
@@ -158,10 +176,21 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         order: q.order === 'desc' ? 'desc' : 'asc',
         afterMs: decodeNumericCursor(q.cursor),
       });
+      // The series' unit is the channel's (one unit per capability); only °C changes with units.
+      const units = q.units ?? 'metric';
+      const storedUnit =
+        units === 'imperial'
+          ? ((await ctx.store.findDeviceWithChannels(device.id))?.channels.find((c) => c.label === q.label)
+              ?.unit ?? null)
+          : null;
       return {
         deviceId: device.id,
         label: q.label,
-        items: page.items.map(presentReading),
+        ...(units === 'imperial' ? { unit: valueInUnits(0, storedUnit, units).unit } : {}),
+        items: page.items.map((reading) => ({
+          ...presentReading(reading),
+          value: valueInUnits(reading.value, storedUnit, units).value,
+        })),
         nextCursor: page.nextAfterMs === null ? null : encodeCursor(page.nextAfterMs),
       };
     },

@@ -6,11 +6,12 @@ import {
   DeviceSchema,
   GatewaySchema,
   Id,
-  errorResponses,
-  strictBody,
   PageQuery,
   PlatformTenantId,
+  UnitsQuery,
+  errorResponses,
   pageResponse,
+  strictBody,
 } from '../schemas.ts';
 import type { ApiPlugin } from '../server.ts';
 
@@ -162,6 +163,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         summary: "A gateway's devices with the current state of every channel",
         security,
         params: GatewayParams,
+        querystring: Type.Object({ units: UnitsQuery }),
         response: { 200: Type.Object({ items: Type.Array(DeviceSchema) }), ...errorResponses },
       },
     },
@@ -173,7 +175,10 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
       );
       const devices = await ctx.store.listGatewayDevices(gateway.id);
       const presence = await services.presence.describeMany(devices);
-      return { items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id))) };
+      const units = request.query.units ?? 'metric';
+      return {
+        items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id), units)),
+      };
     },
   );
 

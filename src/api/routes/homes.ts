@@ -21,6 +21,7 @@ import {
   InvitationSchema,
   MemberSchema,
   RoomSchema,
+  UnitsQuery,
   errorResponses,
   strictBody,
 } from '../schemas.ts';
@@ -163,13 +164,17 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
         summary: 'Every device of the home with the current state of its channels',
         security,
         params: HomeParams,
+        querystring: Type.Object({ units: UnitsQuery }),
         response: { 200: Type.Object({ items: Type.Array(DeviceSchema) }), ...errorResponses },
       },
     },
     async (request) => {
       const devices = await services.homes.listDevices(principalOf(request), request.params.homeId);
       const presence = await services.presence.describeMany(devices);
-      return { items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id))) };
+      const units = request.query.units ?? 'metric';
+      return {
+        items: devices.map((device) => presentDeviceWithPresence(device, presence.get(device.id), units)),
+      };
     },
   );
 

@@ -255,6 +255,8 @@ export class OutboxDispatcher implements Extension {
           Math.max(0, this.ctx.clock.now() - delivery.request.createdAtMs) / 1000,
         );
       }
+      // The decision and the claim must outlive a power cut before anything is sent on their account.
+      await this.ctx.store.durable();
       const endTimer = this.ctx.metrics.notificationProviderSeconds.startTimer({ channel });
       try {
         outcome = await provider.send({ delivery, credentials, signal });

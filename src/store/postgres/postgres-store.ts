@@ -203,6 +203,9 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Every PostgreSQL commit is durable when it returns (synchronous_commit on). */
+  async durable(): Promise<void> {}
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

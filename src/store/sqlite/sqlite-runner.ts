@@ -59,7 +59,20 @@ class DirectRunner implements SqlRunner {
   }
 }
 
-/** The runner the directory store uses: each statement or transaction takes the lock. */
+/**
+ * How a runner's commits reach the disk. `relaxed` commits skip the fsync (synchronous=NORMAL
+ * for that commit only): they survive a crash of the process at once, and power loss after the
+ * store's next `durable()` (or the next group commit, whose fsync covers the whole WAL).
+ */
+export interface CommitPolicy {
+  relaxed: boolean;
+  /** The connection's own setting, restored after a relaxed commit. */
+  synchronous: 'full' | 'normal';
+  /** Called after each write this runner commits. */
+  committed(): void;
+}
+
+/** The runner the directory and control stores use: each statement or transaction takes the lock. */
 export class SqliteRunner implements SqlRunner {
   private readonly direct: DirectRunner;
 
@@ -67,8 +80,24 @@ export class SqliteRunner implements SqlRunner {
     private readonly db: Database.Database,
     prepare: (sql: string) => Database.Statement,
     private readonly lock: SqliteLock,
+    private readonly policy?: CommitPolicy,
   ) {
     this.direct = new DirectRunner(db, prepare);
+  }
+
+  /**
+   * Applies the runner's policy to what it commits next; returns the undo. SQLite refuses to
+   * change the setting inside a transaction, so it is set before BEGIN (or an autocommit
+   * statement) and restored after COMMIT; the lock keeps anyone else's commit out in between.
+   */
+  private relax(): () => void {
+    const policy = this.policy;
+    if (!policy?.relaxed || policy.synchronous === 'normal') return () => undefined;
+    this.db.pragma('synchronous = NORMAL');
+    return () => {
+      this.db.pragma('synchronous = FULL');
+      policy.committed();
+    };
   }
 
   all(sql: string, params?: readonly unknown[]): Promise<Row[]> {
@@ -80,21 +109,34 @@ export class SqliteRunner implements SqlRunner {
   }
 
   run(sql: string, params?: readonly unknown[]): Promise<number> {
-    return this.lock.exclusive(() => this.direct.run(sql, params));
+    // Outside a transaction a statement commits by itself.
+    return this.lock.exclusive(async () => {
+      const restore = this.relax();
+      try {
+        return await this.direct.run(sql, params);
+      } finally {
+        restore();
+      }
+    });
   }
 
   transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     return this.lock.exclusive(async () => {
-      // IMMEDIATE takes the write lock now, so a CLI process writing beside the server waits
-      // (busy_timeout) at BEGIN instead of failing halfway.
-      this.db.exec('BEGIN IMMEDIATE');
+      const restore = this.relax();
       try {
-        const result = await work(this.direct);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
+        // IMMEDIATE takes the write lock now, so a CLI process writing beside the server waits
+        // (busy_timeout) at BEGIN instead of failing halfway.
+        this.db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await work(this.direct);
+          this.db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.db.inTransaction) this.db.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        restore();
       }
     });
   }

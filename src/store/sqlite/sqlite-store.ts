@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type {
@@ -96,8 +97,12 @@ export class SqliteStore implements Store {
   private readonly lock = new SqliteLock();
   readonly directory: DirectoryStore;
   readonly control: ControlStore;
+  /** Relaxed control commits so far, and how many of them are known to be on disk. */
+  private relaxedCommits = 0;
+  private syncedCommits = 0;
+  private walSync: Promise<void> | null = null;
 
-  constructor(options: SqliteStoreOptions) {
+  constructor(private readonly options: SqliteStoreOptions) {
     if (options.file !== ':memory:') mkdirSync(path.dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
@@ -106,9 +111,52 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     // The CLI may write while the server runs; wait for the lock instead of failing at once.
     this.db.pragma('busy_timeout = 5000');
-    const runner = new SqliteRunner(this.db, (sql) => this.stmt(sql), this.lock);
-    this.directory = new DirectoryStore(runner);
-    this.control = new ControlStore(runner, 'sqlite');
+    const prepare = (sql: string): Database.Statement => this.stmt(sql);
+    this.directory = new DirectoryStore(new SqliteRunner(this.db, prepare, this.lock));
+    // Control writes (command status, alarms, outbox steps, automation runs) come in bursts of
+    // small transactions on the path from a reading to its reaction. An fsync each would block
+    // the event loop (better-sqlite3 is synchronous) and delay every gateway's PUBACK; they commit
+    // relaxed instead, and `durable()` syncs the WAL off the loop before anything leaves the
+    // process on their account (a command published, a notification sent, an API answer).
+    this.control = new ControlStore(
+      new SqliteRunner(this.db, prepare, this.lock, {
+        relaxed: true,
+        synchronous: options.synchronous,
+        committed: () => {
+          this.relaxedCommits += 1;
+        },
+      }),
+      'sqlite',
+    );
+  }
+
+  /**
+   * Resolves once every write committed so far survives power loss: an fsync of the WAL file in
+   * libuv's thread pool (it covers all frames written before it, relaxed or not), shared by the
+   * callers that wait at the same time. A group commit (fsynced) covers them too.
+   */
+  async durable(): Promise<void> {
+    if (this.options.synchronous !== 'full' || this.options.file === ':memory:') return;
+    for (;;) {
+      const target = this.relaxedCommits;
+      if (this.syncedCommits >= target) return;
+      if (!this.walSync) {
+        this.walSync = this.syncWal(target).finally(() => {
+          this.walSync = null;
+        });
+      }
+      await this.walSync;
+    }
+  }
+
+  private async syncWal(upTo: number): Promise<void> {
+    const handle = await open(`${this.options.file}-wal`, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    this.syncedCommits = Math.max(this.syncedCommits, upTo);
   }
 
   private stmt(sql: string): Database.Statement {
@@ -301,7 +349,10 @@ export class SqliteStore implements Store {
   async applyIngest(batch: IngestBatch): Promise<void> {
     await this.lock.exclusive(() => {
       try {
+        const relaxedBefore = this.relaxedCommits;
         this.db.transaction(() => this.writeBatch(batch))();
+        // This commit fsynced the WAL, and with it every relaxed commit written before it.
+        this.syncedCommits = Math.max(this.syncedCommits, relaxedBefore);
       } catch (error) {
         // Series rows created inside the rolled-back transaction are gone: forget their ids,
         // and the cached newest readings the batch may have advanced.
