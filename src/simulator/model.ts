@@ -62,7 +62,7 @@ export interface SimulatedOnChangeDevice {
   label: string;
   sensorType: string;
   units: string;
-  /** The state reported after the first registration: 20 °C setpoint, plug off, dry. */
+  /** The state a simulator starts with and reports on each registration: 20 °C setpoint, plug off, dry (not kept between runs). */
   initialValue: number;
 }
 
