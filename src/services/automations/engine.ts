@@ -384,22 +384,7 @@ export class AutomationEngine {
         return null;
       }
     }
-    const run: AutomationRun = {
-      id: randomUUID(),
-      automationId: automation.id,
-      tenantId: automation.tenantId,
-      homeId: automation.homeId,
-      trigger: request.trigger,
-      startedAtMs: now,
-      finishedAtMs: null,
-      outcome: 'running',
-      actions: [],
-      error: null,
-      pending: [],
-      nextActionIndex: null,
-      resumeAtMs: null,
-      causes: request.causes,
-    };
+    const run = newRun(automation, request.trigger, request.causes, now);
     if (!request.manual?.force && automation.conditions.length > 0) {
       const verdict = await evaluateConditions(automation.conditions, await this.conditionEnv(automation));
       if (!verdict.holds) {
@@ -732,22 +717,7 @@ export class AutomationEngine {
       scheduledAtMs: due,
     };
     if (now - due > this.ctx.config.automations.missedGraceSeconds * 1000) {
-      const run: AutomationRun = {
-        id: randomUUID(),
-        automationId: automation.id,
-        tenantId: automation.tenantId,
-        homeId: automation.homeId,
-        trigger: runTrigger,
-        startedAtMs: now,
-        finishedAtMs: null,
-        outcome: 'running',
-        actions: [],
-        error: null,
-        pending: [],
-        nextActionIndex: null,
-        resumeAtMs: null,
-        causes: [],
-      };
+      const run = newRun(automation, runTrigger, [], now);
       const lateMinutes = Math.round((now - due) / 60_000);
       await this.finish(
         run,
@@ -784,4 +754,24 @@ function describeTimed(trigger: TimedTrigger, place: HomePlace | null, dueMs: nu
     ? ` ${trigger.offsetMinutes > 0 ? '+' : ''}${trigger.offsetMinutes} min`
     : '';
   return `${trigger.event}${offset} due at ${at}`;
+}
+
+/** A run of `automation` that starts now, before its conditions and actions. */
+function newRun(automation: Automation, trigger: RunTrigger, causes: string[], nowMs: number): AutomationRun {
+  return {
+    id: randomUUID(),
+    automationId: automation.id,
+    tenantId: automation.tenantId,
+    homeId: automation.homeId,
+    trigger,
+    startedAtMs: nowMs,
+    finishedAtMs: null,
+    outcome: 'running',
+    actions: [],
+    error: null,
+    pending: [],
+    nextActionIndex: null,
+    resumeAtMs: null,
+    causes,
+  };
 }
