@@ -43,6 +43,7 @@ import { homeRoutes } from './routes/homes.ts';
 import { tariffRoutes } from './routes/tariffs.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { webRoutes } from './routes/web.ts';
 import { ErrorBody } from './schemas.ts';
 
 export interface Services {
@@ -189,6 +190,8 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     notificationRoutes,
     automationRoutes,
     liveRoutes,
+    // Last: its `GET /*` takes only what no API route matched, and answers API paths with JSON 404s.
+    webRoutes,
   ]) {
     await app.register(plugin, api);
   }

@@ -51,7 +51,9 @@ See docs/configuration.md for every key.`,
     process.on('SIGINT', () => shutdown('SIGINT'));
     const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
     process.stderr.write(
-      `\nHestia is running.\n  API        http://${host}:${hestia.ports.http}/v1  (docs: http://${host}:${hestia.ports.http}/docs)\n` +
+      `\nHestia is running.\n` +
+        (config.http.dashboard ? `  Dashboard  http://${host}:${hestia.ports.http}/\n` : '') +
+        `  API        http://${host}:${hestia.ports.http}/v1  (docs: http://${host}:${hestia.ports.http}/docs)\n` +
         `  MQTT       mqtt://${host}:${hestia.ports.mqtt}` +
         (hestia.ports.ws ? `   MQTT/WebSocket ws://${host}:${hestia.ports.ws}` : '') +
         `\n  Data       ${config.dataDir}\n\n`,

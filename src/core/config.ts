@@ -21,6 +21,8 @@ export const ConfigSchema = z
           .int()
           .positive()
           .default(1024 * 1024),
+        /** Serve the web dashboard (built into dist/web) at `/`; false leaves only the API. */
+        dashboard: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

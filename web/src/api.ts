@@ -1,0 +1,540 @@
+import { createStore, storage, type Store } from './store.ts';
+
+// ---- the API's objects, as the dashboard reads them (the full schemas are at /openapi.json) ----
+
+export type Availability = 'online' | 'stale' | 'unavailable';
+export type HomeRole = 'owner' | 'member' | 'guest';
+export type HomeMode = 'disarmed' | 'home' | 'armed';
+export type CommandStatus = 'pending' | 'sent' | 'succeeded' | 'failed' | 'timed_out';
+export const FINAL_COMMAND_STATUSES: ReadonlySet<CommandStatus> = new Set([
+  'succeeded',
+  'failed',
+  'timed_out',
+]);
+
+export interface User {
+  id: string;
+  tenantId: string | null;
+  email: string;
+  name: string | null;
+  role: 'platform_admin' | 'tenant_admin' | 'user';
+}
+
+export interface Session {
+  accessToken: string;
+  expiresAt: string;
+  refreshToken: string;
+  refreshExpiresAt: string;
+  user: User;
+}
+
+export interface Home {
+  id: string;
+  tenantId: string;
+  name: string;
+  timezone: string;
+  /** The caller's role; null for the provider's staff. */
+  role: HomeRole | null;
+}
+
+export interface Room {
+  id: string;
+  homeId: string;
+  name: string;
+}
+
+export interface Channel {
+  label: string;
+  capability: string | null;
+  unit: string | null;
+  sensorType: string | null;
+  value: number | null;
+  text: string | null;
+  ts: string;
+  tsMs: number;
+  /** False while the device is stale or unavailable: the last known value. */
+  current?: boolean;
+}
+
+export interface Device {
+  id: string;
+  gatewayId: string;
+  type: string;
+  protocol: string;
+  name: string | null;
+  roomId: string | null;
+  availability?: Availability;
+  lastHeardAt?: string | null;
+  channels: Channel[];
+}
+
+export interface Gateway {
+  id: string;
+  name: string;
+  homeId: string | null;
+  status: 'never_connected' | 'online' | 'offline';
+}
+
+export interface Security {
+  homeId: string;
+  mode: HomeMode;
+  changedAt: string | null;
+  heatThresholdC: number;
+  freezeThresholdC: number;
+}
+
+export interface Alarm {
+  id: string;
+  homeId: string;
+  deviceId: string;
+  cause: string;
+  severity: 'critical' | 'warning' | 'info';
+  state: 'active' | 'cleared';
+  label: string;
+  value: number | null;
+  raisedAt: string;
+  occurrences: number;
+  lastOccurrenceAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+}
+
+export interface Command {
+  id: string;
+  homeId: string;
+  deviceId: string;
+  action: string;
+  params: Record<string, unknown>;
+  status: CommandStatus;
+  detail: string | null;
+  createdAt: string;
+  completedAt: string | null;
+}
+
+export interface ChartPoint {
+  tsMs: number;
+  mean: number | null;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+export interface Chart {
+  interval: string;
+  timezone: string;
+  points: ChartPoint[];
+}
+
+export interface AggregatePoint {
+  tsMs: number;
+  value: number | null;
+  count: number;
+}
+
+export interface Aggregate {
+  interval: string;
+  timezone: string;
+  points: AggregatePoint[];
+}
+
+export interface Energy {
+  period: string;
+  interval: string;
+  timezone: string;
+  unit: string | null;
+  total: number;
+  points: AggregatePoint[];
+}
+
+// ---- errors ----
+
+/** An API error (`{error: {code, message}}`), or NETWORK when no answer came. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as {
+      error?: { code?: unknown; message?: unknown; details?: unknown };
+    };
+    if (typeof body.error?.code === 'string')
+      return new ApiError(
+        response.status,
+        body.error.code,
+        typeof body.error.message === 'string' ? body.error.message : body.error.code,
+        body.error.details,
+      );
+  } catch {
+    // Not JSON (a proxy's error page): the status says enough.
+  }
+  return new ApiError(response.status, `HTTP_${response.status}`, response.statusText || 'Request failed');
+}
+
+// ---- the session ----
+
+const SESSION_KEY = 'hestia.session';
+/** Renew this long before the access token expires (they last 15 minutes). */
+const RENEW_BEFORE_EXPIRY_MS = 60_000;
+
+function readStoredSession(): Session | null {
+  const text = storage.read(SESSION_KEY);
+  if (!text) return null;
+  try {
+    const session = JSON.parse(text) as Partial<Session>;
+    return typeof session.accessToken === 'string' && typeof session.refreshToken === 'string'
+      ? (session as Session)
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The signed-in person's tokens, in localStorage (`hestia.session`), shared with other tabs. */
+export const session: Store<Session | null> = createStore(readStoredSession());
+session.subscribe((value) => storage.write(SESSION_KEY, value ? JSON.stringify(value) : null));
+// Another tab logged in, renewed or logged out.
+globalThis.addEventListener?.('storage', (event: StorageEvent) => {
+  if (event.key === SESSION_KEY || event.key === null) session.set(readStoredSession());
+});
+
+// ---- the client ----
+
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/**
+ * A fetch wrapper for /v1: adds the bearer token, renews it before it expires and once on a
+ * 401, and turns error bodies into `ApiError`s. A refused renewal ends the session.
+ */
+export class ApiClient {
+  private renewing: Promise<Session | null> | null = null;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly sessions: Store<Session | null>) {
+    sessions.subscribe(() => this.scheduleRenewal());
+    this.scheduleRenewal();
+  }
+
+  get<T>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('GET', path, options);
+  }
+
+  post<T>(path: string, body?: unknown, options?: RequestOptions): Promise<T> {
+    return this.request<T>('POST', path, { ...options, body: body ?? {} });
+  }
+
+  put<T>(path: string, body: unknown, options?: RequestOptions): Promise<T> {
+    return this.request<T>('PUT', path, { ...options, body });
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const used = await this.freshSession();
+    let response = await this.send(method, path, options, used?.accessToken);
+    if (response.status === 401 && used) {
+      const renewed = await this.renew(used);
+      if (!renewed) throw await errorOf(response);
+      response = await this.send(method, path, options, renewed.accessToken);
+    }
+    if (!response.ok) throw await errorOf(response);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  /** An access token valid for at least a minute, renewed if needed; null when logged out. */
+  async accessToken(): Promise<string | null> {
+    return (await this.freshSession())?.accessToken ?? null;
+  }
+
+  /** Renew now, e.g. after the live feed was closed as unauthenticated. */
+  async renewNow(): Promise<string | null> {
+    const current = this.sessions.get();
+    return current ? ((await this.renew(current))?.accessToken ?? null) : null;
+  }
+
+  async login(credentials: { tenant?: string; email: string; password: string }): Promise<Session> {
+    const response = await this.send('POST', '/v1/auth/login', { body: credentials });
+    if (!response.ok) throw await errorOf(response);
+    const started = (await response.json()) as Session;
+    this.sessions.set(started);
+    return started;
+  }
+
+  /** Ends the session on the server (when it answers) and here (always). */
+  async logout(): Promise<void> {
+    const current = this.sessions.get();
+    this.sessions.set(null);
+    if (!current) return;
+    await this.send('POST', '/v1/auth/logout', { body: {} }, current.accessToken).catch(
+      // The server ends unused sessions by itself; the tokens are gone from this browser.
+      () => undefined,
+    );
+  }
+
+  private async send(method: string, path: string, options: RequestOptions, token?: string) {
+    const url = new URL(path, globalThis.location?.origin ?? 'http://localhost');
+    for (const [name, value] of Object.entries(options.query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      return await fetch(url.pathname + url.search, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal,
+      });
+    } catch (error) {
+      if (isAbort(error)) throw error;
+      throw new ApiError(0, 'NETWORK', error instanceof Error ? error.message : 'Network error');
+    }
+  }
+
+  private async freshSession(): Promise<Session | null> {
+    const current = this.sessions.get();
+    if (!current) return null;
+    if (Date.parse(current.expiresAt) - Date.now() > RENEW_BEFORE_EXPIRY_MS) return current;
+    return this.renew(current);
+  }
+
+  /**
+   * One renewal at a time, in this tab and across tabs (Web Locks): refresh tokens rotate and
+   * presenting a used one again revokes the session, so two concurrent renewals would log out.
+   */
+  private renew(stale: Session): Promise<Session | null> {
+    this.renewing ??= (async () => {
+      try {
+        const locks = globalThis.navigator?.locks;
+        return locks
+          ? await locks.request('hestia.session.renew', () => this.renewOnce(stale))
+          : await this.renewOnce(stale);
+      } finally {
+        this.renewing = null;
+      }
+    })();
+    return this.renewing;
+  }
+
+  private async renewOnce(stale: Session): Promise<Session | null> {
+    // Another tab (or an earlier call) may have renewed already: use its tokens.
+    const stored = readStoredSession() ?? this.sessions.get();
+    if (!stored) {
+      this.sessions.set(null);
+      return null;
+    }
+    if (stored.refreshToken !== stale.refreshToken) {
+      this.sessions.set(stored);
+      return stored;
+    }
+    const response = await this.send('POST', '/v1/auth/refresh', {
+      body: { refreshToken: stale.refreshToken },
+    });
+    if (response.ok) {
+      const renewed = (await response.json()) as Session;
+      this.sessions.set(renewed);
+      return renewed;
+    }
+    // Refused (expired, revoked, reused): the session is over. A 5xx or 429 is not a refusal.
+    if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+      this.sessions.set(null);
+      return null;
+    }
+    throw await errorOf(response);
+  }
+
+  private scheduleRenewal(): void {
+    clearTimeout(this.renewTimer);
+    const current = this.sessions.get();
+    if (!current) return;
+    // Keeps the token fresh while the app sits open (a wall panel), so the live feed's
+    // reconnects and the next click need no round trip first.
+    const inMs = Math.max(5_000, Date.parse(current.expiresAt) - Date.now() - RENEW_BEFORE_EXPIRY_MS - 5_000);
+    this.renewTimer = setTimeout(() => {
+      this.freshSession().catch(() => this.scheduleRenewal());
+    }, inMs);
+  }
+}
+
+export const api = new ApiClient(session);
+
+/** A new idempotency key per click: a retried request is not sent twice. */
+export function idempotencyKey(): string {
+  return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+// ---- the live feed ----
+
+export type LiveState = 'connecting' | 'connected' | 'offline';
+
+export type LiveMessage =
+  | { type: 'ready'; homeId: string }
+  | {
+      type: 'state';
+      homeId: string;
+      deviceId: string;
+      label: string;
+      capability: string | null;
+      value: number | null;
+      text: string | null;
+      unit: string | null;
+      ts: string;
+    }
+  | { type: 'availability'; homeId: string; deviceId: string; availability: Availability; at: string }
+  | { type: 'alarm'; homeId: string; change: 'raised' | 'acknowledged' | 'cleared'; alarm: Alarm }
+  | { type: 'mode'; homeId: string; mode: HomeMode; previous: HomeMode; at: string }
+  | { type: 'command'; homeId: string; command: Command }
+  | { type: 'gateway'; homeId: string; gatewayId: string; status: string; at: string }
+  | { type: 'automation'; homeId: string; automationId: string; runId: string; outcome: string; at: string }
+  | {
+      type: 'notification';
+      homeId: string;
+      notificationId: string;
+      severity: string;
+      title: string;
+      body: string;
+    }
+  | { type: 'pong' }
+  | { type: 'error'; code: string; message: string };
+
+export interface LiveHandlers {
+  message(message: LiveMessage): void;
+  state(state: LiveState): void;
+  /** After every (re)connection: what happened while away must be reloaded over REST. */
+  resync(): void;
+}
+
+/** Close codes of the live feed (src/api/routes/live.ts). */
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+const CLOSE_NOT_FOUND = 4404;
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+
+/**
+ * The WebSocket of one home: authenticates with its first message (browsers cannot set
+ * headers on a WebSocket), reconnects with exponential backoff and jitter, and asks for a
+ * reload after each connection so nothing missed while away stays missing.
+ */
+export class LiveFeed {
+  private socket: WebSocket | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+  private current: LiveState = 'connecting';
+
+  constructor(
+    private readonly homeId: string,
+    private readonly client: ApiClient,
+    private readonly handlers: LiveHandlers,
+  ) {}
+
+  get state(): LiveState {
+    return this.current;
+  }
+
+  start(): void {
+    this.stopped = false;
+    globalThis.addEventListener('online', this.reconnectNow);
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    globalThis.removeEventListener('online', this.reconnectNow);
+    this.socket?.close(1000, 'left the page');
+    this.socket = null;
+  }
+
+  private readonly reconnectNow = (): void => {
+    if (this.stopped || this.current === 'connected') return;
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    void this.connect();
+  };
+
+  private setState(state: LiveState): void {
+    if (state === this.current) return;
+    this.current = state;
+    this.handlers.state(state);
+  }
+
+  private async connect(renew = false): Promise<void> {
+    this.socket?.close();
+    this.socket = null;
+    this.setState('connecting');
+    let token: string | null;
+    try {
+      token = renew ? await this.client.renewNow() : await this.client.accessToken();
+    } catch {
+      this.retryLater();
+      return;
+    }
+    if (this.stopped) return;
+    if (!token) {
+      this.setState('offline');
+      return;
+    }
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    const socket = new WebSocket(
+      `${scheme}://${location.host}/v1/homes/${encodeURIComponent(this.homeId)}/live`,
+    );
+    this.socket = socket;
+    socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', token }));
+    socket.onmessage = (event: MessageEvent) => {
+      if (socket !== this.socket || typeof event.data !== 'string') return;
+      let message: LiveMessage;
+      try {
+        message = JSON.parse(event.data) as LiveMessage;
+      } catch {
+        return; // the server sends JSON only; a broken frame is skipped, the next one counts
+      }
+      if (message.type === 'ready') {
+        this.attempt = 0;
+        this.setState('connected');
+        this.handlers.resync();
+      } else {
+        this.handlers.message(message);
+      }
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (socket !== this.socket || this.stopped) return;
+      this.socket = null;
+      if (event.code === CLOSE_FORBIDDEN || event.code === CLOSE_NOT_FOUND) {
+        this.setState('offline'); // no access to this home (any more): retrying will not help
+      } else if (event.code === CLOSE_UNAUTHENTICATED && this.attempt === 0) {
+        this.attempt = 1;
+        void this.connect(true); // the token expired while connected: renew and come back at once
+      } else {
+        this.retryLater();
+      }
+    };
+  }
+
+  private retryLater(): void {
+    if (this.stopped) return;
+    this.setState('offline');
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    // Jitter: a restarted Hestia is not met by every panel in the same millisecond.
+    const delayMs = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
+  }
+}

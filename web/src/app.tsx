@@ -1,0 +1,191 @@
+import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
+import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
+import { api, session, type User } from './api.ts';
+import { LANGUAGES, setLanguage, useI18n, type Language, type MessageKey } from './i18n.ts';
+import { NotFound } from './components/status.tsx';
+import { HomePanel } from './pages/home-panel.tsx';
+import { HomesPage } from './pages/homes.tsx';
+import { LoginPage } from './pages/login.tsx';
+import { currentHomeId, homes, liveState, loadHomes, runLiveFeed } from './state.ts';
+import { useStore } from './store.ts';
+
+// The device page brings uPlot: loaded when first opened, not with the first page.
+const DevicePage = lazy(() => import('./pages/device.tsx').then((module) => module.DevicePage));
+
+/**
+ * The main navigation. Each entry names who sees it; the pages still to come (automations,
+ * members, notification preferences, the provider console) join this list and the router.
+ */
+const NAV: ReadonlyArray<{
+  href: string;
+  text: MessageKey;
+  roles: ReadonlyArray<User['role']>;
+  active: (path: string) => boolean;
+}> = [
+  {
+    href: '/',
+    text: 'nav.homes',
+    roles: ['user', 'tenant_admin', 'platform_admin'],
+    active: (path) => path === '/' || path.startsWith('/homes/') || path.startsWith('/devices/'),
+  },
+];
+
+export function App() {
+  return (
+    <LocationProvider>
+      <Shell />
+    </LocationProvider>
+  );
+}
+
+/** Routes: the login page stands alone; every other page needs a session and has the layout. */
+function Shell() {
+  const current = useStore(session);
+  const { path, url, route } = useLocation();
+  const onLogin = path === '/login';
+
+  useEffect(() => {
+    // The session ended without "Log out" (refused renewal, logged out in another tab).
+    if (!current && !onLogin) route(`/login?expired=1&next=${encodeURIComponent(url)}`, true);
+  }, [current, onLogin]);
+
+  if (onLogin) return <LoginPage />;
+  if (!current) return null;
+  return (
+    <Layout user={current.user}>
+      <ErrorBoundary>
+        <Router>
+          <Route path="/" component={HomesPage} />
+          <Route path="/homes/:homeId" component={HomePanel} />
+          <Route path="/devices/:deviceId" component={DevicePage} />
+          <Route default component={NotFound} />
+        </Router>
+      </ErrorBoundary>
+    </Layout>
+  );
+}
+
+function Layout({ user, children }: { user: User; children: ComponentChildren }) {
+  const { t, lang } = useI18n();
+  const { path, route } = useLocation();
+  const homeId = useStore(currentHomeId);
+
+  useEffect(() => {
+    void loadHomes();
+  }, [user.id]);
+  useEffect(() => (homeId ? runLiveFeed(homeId) : undefined), [homeId]);
+
+  const logout = () => {
+    route('/login', true);
+    void api.logout();
+  };
+
+  return (
+    <div class="app">
+      <a class="skip-link" href="#main">
+        {t('app.skip')}
+      </a>
+      <header class="topbar">
+        <a class="brand" href="/">
+          <svg viewBox="0 0 16 16" width="22" height="22" aria-hidden="true">
+            <path d="M8 1 1 7h2v8h4v-5h2v5h4V7h2z" fill="currentColor" />
+          </svg>
+          {t('app.name')}
+        </a>
+        <nav class="nav" aria-label={t('nav.label')}>
+          {NAV.filter((item) => item.roles.includes(user.role)).map((item) => (
+            <a
+              key={item.href}
+              href={item.href}
+              class="nav-link"
+              aria-current={item.active(path) ? 'page' : undefined}
+            >
+              {t(item.text)}
+            </a>
+          ))}
+        </nav>
+        <div class="topbar-tools">
+          <HomeSwitcher />
+          {homeId && <LiveIndicator />}
+          <label class="field-inline">
+            <span class="field-label">{t('header.language')}</span>
+            <select
+              data-testid="language"
+              value={lang}
+              onChange={(event) => setLanguage(event.currentTarget.value as Language)}
+            >
+              {LANGUAGES.map((l) => (
+                <option key={l.code} value={l.code} lang={l.locale}>
+                  {l.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            class="button button-quiet"
+            onClick={logout}
+            title={t('header.signedInAs', { email: user.email })}
+          >
+            {t('header.logout')}
+          </button>
+        </div>
+      </header>
+      <main id="main" class="main" tabIndex={-1}>
+        {children}
+      </main>
+    </div>
+  );
+}
+
+function HomeSwitcher() {
+  const { t } = useI18n();
+  const { route } = useLocation();
+  const list = useStore(homes);
+  const homeId = useStore(currentHomeId);
+  const items = list.data ?? [];
+  const known = homeId !== null && items.some((home) => home.id === homeId);
+  return (
+    <div class="field-inline">
+      <label class="field-label" for="home-switcher">
+        {t('header.home')}
+      </label>
+      <select
+        id="home-switcher"
+        data-testid="home-switcher"
+        value={known ? homeId : ''}
+        disabled={items.length === 0}
+        onChange={(event) => {
+          const id = event.currentTarget.value;
+          if (id) route(`/homes/${encodeURIComponent(id)}`);
+        }}
+      >
+        {!known && <option value="">—</option>}
+        {items.map((home) => (
+          <option key={home.id} value={home.id}>
+            {home.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
+function LiveIndicator() {
+  const { t } = useI18n();
+  const state = useStore(liveState);
+  const text = t(`live.${state}`);
+  return (
+    <span
+      class={`live live-${state}`}
+      data-testid="live"
+      data-state={state}
+      role="status"
+      aria-label={t('live.label', { state: text })}
+    >
+      <span class="dot" aria-hidden="true" />
+      <span class="live-text">{text}</span>
+    </span>
+  );
+}

@@ -1,0 +1,68 @@
+import { useEffect } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import type { Home } from '../api.ts';
+import { ErrorMessage, Loading } from '../components/status.tsx';
+import { useTitle } from '../hooks.ts';
+import { useI18n } from '../i18n.ts';
+import { currentHomeId, homes, lastHomeId, loadHomes } from '../state.ts';
+import { useStore } from '../store.ts';
+
+/**
+ * Arriving (opening the app, logging in) at `/` opens the last home used, or the only one;
+ * coming back to `/` from inside the app shows the list. Other pages end the arrival.
+ */
+export const arrival = { pending: true };
+
+export function HomesPage() {
+  const { t } = useI18n();
+  const { route } = useLocation();
+  const list = useStore(homes);
+  useTitle(t('homes.title'));
+
+  useEffect(() => {
+    currentHomeId.set(null);
+  }, []);
+
+  useEffect(() => {
+    if (list.status !== 'ready') return;
+    const wasArriving = arrival.pending;
+    arrival.pending = false;
+    if (!wasArriving) return;
+    const last = lastHomeId();
+    const target =
+      list.data.find((home) => home.id === last) ?? (list.data.length === 1 ? list.data[0] : undefined);
+    if (target) route(`/homes/${encodeURIComponent(target.id)}`, true);
+  }, [list.status]);
+
+  return (
+    <div class="page narrow">
+      <h1>{t('homes.title')}</h1>
+      {list.status === 'loading' && <Loading />}
+      {list.status === 'error' && <ErrorMessage error={list.error} onRetry={() => void loadHomes()} />}
+      {list.status === 'ready' &&
+        (list.data.length === 0 ? (
+          <p class="empty">{t('homes.empty')}</p>
+        ) : (
+          <ul class="home-list">
+            {list.data.map((home) => (
+              <HomeItem key={home.id} home={home} />
+            ))}
+          </ul>
+        ))}
+    </div>
+  );
+}
+
+function HomeItem({ home }: { home: Home }) {
+  const { t } = useI18n();
+  return (
+    <li>
+      <a class="card home-link" href={`/homes/${encodeURIComponent(home.id)}`}>
+        <span class="home-name">{home.name}</span>
+        <span class="muted">
+          {t(home.role ? `homes.role.${home.role}` : 'homes.role.staff')} · {home.timezone}
+        </span>
+      </a>
+    </li>
+  );
+}
