@@ -225,4 +225,21 @@ describe('REST API: authentication, tenant isolation, validation, paging, docs',
     );
     assert.match(metrics.body as string, /hestia_process_/);
   });
+
+  it('sets and clears a tenant branding field (null clears, it is not coerced to "")', async () => {
+    const url = `/v1/tenants/${app.tenantId}`;
+    const set = await app.request(
+      'PATCH',
+      url,
+      { branding: { primaryColor: '#112233', logoUrl: null } },
+      app.adminToken,
+    );
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.equal(set.body.branding.primaryColor, '#112233');
+    const cleared = await app.request('PATCH', url, { branding: { primaryColor: null } }, app.adminToken);
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.equal(cleared.body.branding.primaryColor, null);
+    const bad = await app.request('PATCH', url, { branding: { primaryColor: 'red' } }, app.adminToken);
+    assert.equal(bad.status, 400);
+  });
 });

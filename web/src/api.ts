@@ -35,6 +35,9 @@ export interface Home {
   timezone: string;
   /** The caller's role; null for the provider's staff. */
   role: HomeRole | null;
+  /** The home's own tariff; null: it follows the provider's default. */
+  tariffId?: string | null;
+  createdAt?: string;
 }
 
 export interface Room {
@@ -70,9 +73,91 @@ export interface Device {
 
 export interface Gateway {
   id: string;
+  tenantId: string;
   name: string;
   homeId: string | null;
+  registration: 'pending' | 'registered';
+  registeredAt: string | null;
+  unregisteredMessages: number;
+  credentialsRotatedAt: string | null;
+  credentialsRevokedAt: string | null;
   status: 'never_connected' | 'online' | 'offline';
+  lastSeenAt: string | null;
+  statusChangedAt: string | null;
+  firmware: string | null;
+  vendor: string | null;
+  createdAt: string;
+}
+
+/** A provider's look (PATCH /v1/tenants/{id}), applied to the dashboard of its people. */
+export interface Branding {
+  displayName: string | null;
+  logoUrl: string | null;
+  primaryColor: string | null;
+  accentColor: string | null;
+}
+
+export interface Tenant {
+  id: string;
+  slug: string;
+  name: string;
+  status: 'active' | 'suspended';
+  branding: Branding;
+  signupOpen: boolean;
+  createdAt: string;
+  suspendedAt: string | null;
+}
+
+/** A person of the provider as its admins see them. */
+export interface TenantUser extends User {
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export interface Tariff {
+  id: string;
+  tenantId: string;
+  name: string;
+  rawRetentionDays: number;
+  sensorRetentionDays: number;
+  videoRetentionDays: number;
+  recordingModes: Array<'off' | 'motion' | 'continuous'>;
+  maxGatewaysPerHome: number;
+  maxCamerasPerHome: number;
+  isDefault: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeadLetter {
+  id: number;
+  gatewayId: string | null;
+  receivedAt: string;
+  reason: string;
+  detail: string;
+  payload: string;
+  payloadBytes: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  tenantId: string | null;
+  at: string;
+  actorType: string;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  homeId: string | null;
+  ip: string | null;
+  outcome: string;
+  detail: Record<string, unknown>;
+}
+
+/** A keyset page (`GET` listings): the cursor of the next page, null on the last. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
 }
 
 export interface Security {
@@ -244,6 +329,33 @@ export class ApiClient {
     return this.request<T>('PUT', path, { ...options, body });
   }
 
+  patch<T>(path: string, body: unknown, options?: RequestOptions): Promise<T> {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+
+  delete<T = void>(path: string, options?: RequestOptions): Promise<T> {
+    return this.request<T>('DELETE', path, options);
+  }
+
+  /** Sends a text body (a CSV file) and returns the answer as text with its headers. */
+  async postText(
+    path: string,
+    text: string,
+    contentType: string,
+    options: RequestOptions = {},
+  ): Promise<{ text: string; headers: Headers }> {
+    const withText = { ...options, text: { body: text, contentType } };
+    const used = await this.freshSession();
+    let response = await this.send('POST', path, withText, used?.accessToken);
+    if (response.status === 401 && used) {
+      const renewed = await this.renew(used);
+      if (!renewed) throw await errorOf(response);
+      response = await this.send('POST', path, withText, renewed.accessToken);
+    }
+    if (!response.ok) throw await errorOf(response);
+    return { text: await response.text(), headers: response.headers };
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const used = await this.freshSession();
     let response = await this.send(method, path, options, used?.accessToken);
@@ -287,18 +399,28 @@ export class ApiClient {
     );
   }
 
-  private async send(method: string, path: string, options: RequestOptions, token?: string) {
+  private async send(
+    method: string,
+    path: string,
+    options: RequestOptions & { text?: { body: string; contentType: string } },
+    token?: string,
+  ) {
     const url = new URL(path, globalThis.location?.origin ?? 'http://localhost');
     for (const [name, value] of Object.entries(options.query ?? {}))
       if (value !== undefined) url.searchParams.set(name, String(value));
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (token) headers.authorization = `Bearer ${token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.text) headers['content-type'] = options.text.contentType;
     try {
       return await fetch(url.pathname + url.search, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.text
+          ? options.text.body
+          : options.body === undefined
+            ? undefined
+            : JSON.stringify(options.body),
         signal: options.signal,
       });
     } catch (error) {

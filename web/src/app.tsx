@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { api, session, type User } from './api.ts';
+import { loadTenant, tenant } from './branding.ts';
 import { LANGUAGES, setLanguage, useI18n, type Language, type MessageKey } from './i18n.ts';
 import { NotFound } from './components/status.tsx';
 import { HomePanel } from './pages/home-panel.tsx';
@@ -12,6 +13,11 @@ import { useStore } from './store.ts';
 
 // The device page brings uPlot: loaded when first opened, not with the first page.
 const DevicePage = lazy(() => import('./pages/device.tsx').then((module) => module.DevicePage));
+// The provider console is for a provider's admins only: its code loads when one opens it.
+const ConsolePage = lazy(() => import('./console/console.tsx').then((module) => module.ConsolePage));
+
+/** Who may open the provider console (platform admins get the tenants page with it later). */
+const CONSOLE_ROLES: ReadonlyArray<User['role']> = ['tenant_admin'];
 
 /**
  * The main navigation. Each entry names who sees it; the pages still to come (automations,
@@ -28,6 +34,12 @@ const NAV: ReadonlyArray<{
     text: 'nav.homes',
     roles: ['user', 'tenant_admin', 'platform_admin'],
     active: (path) => path === '/' || path.startsWith('/homes/') || path.startsWith('/devices/'),
+  },
+  {
+    href: '/console/gateways',
+    text: 'nav.console',
+    roles: CONSOLE_ROLES,
+    active: (path) => path.startsWith('/console/'),
   },
 ];
 
@@ -59,6 +71,7 @@ function Shell() {
           <Route path="/" component={HomesPage} />
           <Route path="/homes/:homeId" component={HomePanel} />
           <Route path="/devices/:deviceId" component={DevicePage} />
+          <Route path="/console/:section" component={ConsoleRoute} />
           <Route default component={NotFound} />
         </Router>
       </ErrorBoundary>
@@ -66,13 +79,23 @@ function Shell() {
   );
 }
 
+/** The console's pages, or "not found" for anyone else (as the API answers them). */
+function ConsoleRoute({ section }: { section: string }) {
+  const current = useStore(session);
+  if (!current || !CONSOLE_ROLES.includes(current.user.role)) return <NotFound />;
+  return <ConsolePage section={section} />;
+}
+
 function Layout({ user, children }: { user: User; children: ComponentChildren }) {
   const { t, lang } = useI18n();
   const { path, route } = useLocation();
   const homeId = useStore(currentHomeId);
+  const provider = useStore(tenant);
+  const branding = provider?.branding;
 
   useEffect(() => {
     void loadHomes();
+    void loadTenant();
   }, [user.id]);
   useEffect(() => (homeId ? runLiveFeed(homeId) : undefined), [homeId]);
 
@@ -87,11 +110,15 @@ function Layout({ user, children }: { user: User; children: ComponentChildren })
         {t('app.skip')}
       </a>
       <header class="topbar">
-        <a class="brand" href="/">
-          <svg viewBox="0 0 16 16" width="22" height="22" aria-hidden="true">
-            <path d="M8 1 1 7h2v8h4v-5h2v5h4V7h2z" fill="currentColor" />
-          </svg>
-          {t('app.name')}
+        <a class="brand" href="/" data-testid="brand">
+          {branding?.logoUrl ? (
+            <img class="brand-logo" src={branding.logoUrl} alt="" height="24" />
+          ) : (
+            <svg viewBox="0 0 16 16" width="22" height="22" aria-hidden="true">
+              <path d="M8 1 1 7h2v8h4v-5h2v5h4V7h2z" fill="currentColor" />
+            </svg>
+          )}
+          {branding?.displayName || t('app.name')}
         </a>
         <nav class="nav" aria-label={t('nav.label')}>
           {NAV.filter((item) => item.roles.includes(user.role)).map((item) => (

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
-import { API_KEY_SCOPES } from '../../core/domain.ts';
+import { Type, type TUnsafe } from '@sinclair/typebox';
+import { API_KEY_SCOPES, type Branding } from '../../core/domain.ts';
 import { MAX_WEBHOOKS } from '../../services/tenants.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';
@@ -17,7 +17,6 @@ import {
 import {
   ApiKeySchema,
   AuditEntrySchema,
-  BrandingSchema,
   Id,
   InvitationSchema,
   TenantSchema,
@@ -29,7 +28,32 @@ import {
 } from '../schemas.ts';
 
 const TenantParams = Type.Object({ tenantId: Id });
-const BrandingPatch = Type.Partial(BrandingSchema, strictBody);
+/**
+ * One JSON type `["string", "null"]` per field, not a union: with the API's type coercion a
+ * union's string branch would turn `null` into "" before the null branch is tried, and a
+ * colour or logo could never be cleared.
+ */
+const nullableText = (maxLength: number): TUnsafe<string | null> =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], maxLength });
+/** The branding fields of a validated body, typed for the service (strings, or null to clear). */
+function brandingOf(body?: { [K in keyof Branding]?: unknown }): Partial<Branding> | undefined {
+  if (!body) return undefined;
+  const branding: Partial<Branding> = {};
+  for (const key of ['displayName', 'logoUrl', 'primaryColor', 'accentColor'] as const) {
+    const value = body[key];
+    if (value === null || typeof value === 'string') branding[key] = value;
+  }
+  return branding;
+}
+const BrandingPatch = Type.Object(
+  {
+    displayName: Type.Optional(nullableText(100)),
+    logoUrl: Type.Optional(nullableText(2000)),
+    primaryColor: Type.Optional(nullableText(7)),
+    accentColor: Type.Optional(nullableText(7)),
+  },
+  strictBody,
+);
 
 /**
  * Service providers: created, suspended and listed by platform admins; their name, branding,
@@ -73,7 +97,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
     async (request, reply) => {
       const result = await services.tenants.createTenant(
         principalOf(request),
-        request.body,
+        { ...request.body, branding: brandingOf(request.body.branding) },
         originOf(request),
       );
       return reply.code(201).send({
@@ -141,7 +165,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         await services.tenants.updateTenant(
           principalOf(request),
           request.params.tenantId,
-          request.body,
+          { ...request.body, branding: brandingOf(request.body.branding) },
           originOf(request),
         ),
       ),

@@ -8,6 +8,7 @@ import {
   type Room,
   type Security,
 } from '../api.ts';
+import { AddGateway } from '../components/add-gateway.tsx';
 import { AlarmsBanner } from '../components/alarms.tsx';
 import { DeviceCard } from '../components/device-card.tsx';
 import { ModeControl } from '../components/mode.tsx';
@@ -150,6 +151,7 @@ export function HomePanel({ homeId }: { homeId: string }) {
           );
         })
       )}
+      {home.role === 'owner' && <AddGateway homeId={home.id} onAdded={() => panel.reload(true)} />}
     </div>
   );
 }

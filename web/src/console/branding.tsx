@@ -1,0 +1,152 @@
+import { useState } from 'preact/hooks';
+import { api, type Tenant } from '../api.ts';
+import { applyBranding, HEX_COLOUR, tenant } from '../branding.ts';
+import { ErrorMessage, Loading } from '../components/status.tsx';
+import { useResource } from '../hooks.ts';
+import { useI18n } from '../i18n.ts';
+import { tenantIdOf } from './shared.tsx';
+
+/** The provider's name and look: what its people see in the dashboard. */
+export function BrandingPage() {
+  const { t } = useI18n();
+  const tenantId = tenantIdOf();
+  const loaded = useResource(
+    (signal) => api.get<Tenant>(`/v1/tenants/${encodeURIComponent(tenantId)}`, { signal }),
+    [tenantId],
+  );
+  return (
+    <>
+      <h1>{t('console.branding')}</h1>
+      {loaded.state.status === 'loading' && <Loading />}
+      {loaded.state.status === 'error' && (
+        <ErrorMessage error={loaded.state.error} onRetry={() => loaded.reload()} />
+      )}
+      {loaded.state.data && <BrandingForm key={loaded.state.data.id} provider={loaded.state.data} />}
+    </>
+  );
+}
+
+function BrandingForm({ provider }: { provider: Tenant }) {
+  const { t } = useI18n();
+  const [name, setName] = useState(provider.name);
+  const [displayName, setDisplayName] = useState(provider.branding.displayName ?? '');
+  const [logoUrl, setLogoUrl] = useState(provider.branding.logoUrl ?? '');
+  const [primaryColor, setPrimaryColor] = useState(provider.branding.primaryColor ?? '');
+  const [accentColor, setAccentColor] = useState(provider.branding.accentColor ?? '');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  const badColour = (value: string) => value !== '' && !HEX_COLOUR.test(value);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSaved(false);
+    try {
+      const updated = await api.patch<Tenant>(`/v1/tenants/${encodeURIComponent(provider.id)}`, {
+        name: name.trim(),
+        // Empty fields are left out, not sent as null: the API reads a null colour or logo as
+        // "" and refuses it, so a set colour or logo cannot be cleared from here yet.
+        branding: {
+          displayName: displayName.trim(),
+          ...(logoUrl.trim() && { logoUrl: logoUrl.trim() }),
+          ...(primaryColor && { primaryColor }),
+          ...(accentColor && { accentColor }),
+        },
+      });
+      // The admin is one of the provider's people: the dashboard takes the new look at once.
+      tenant.set(updated);
+      applyBranding(updated.branding);
+      setSaved(true);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      class="card console-form narrow-form"
+      onSubmit={(event) => void submit(event)}
+      data-testid="branding-form"
+    >
+      <div class="field">
+        <label for="brand-name">{t('branding.name')}</label>
+        <input
+          id="brand-name"
+          required
+          maxLength={100}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </div>
+      <div class="field">
+        <label for="brand-display">{t('branding.displayName')}</label>
+        <input
+          id="brand-display"
+          maxLength={100}
+          value={displayName}
+          onInput={(e) => setDisplayName(e.currentTarget.value)}
+        />
+        <span class="hint">{t('branding.displayNameHint')}</span>
+      </div>
+      <div class="field">
+        <label for="brand-logo">{t('branding.logoUrl')}</label>
+        <input
+          id="brand-logo"
+          type="url"
+          maxLength={2000}
+          placeholder="https://"
+          value={logoUrl}
+          onInput={(e) => setLogoUrl(e.currentTarget.value)}
+        />
+      </div>
+      {(
+        [
+          ['brand-primary', 'branding.primaryColor', primaryColor, setPrimaryColor],
+          ['brand-accent', 'branding.accentColor', accentColor, setAccentColor],
+        ] as const
+      ).map(([id, text, value, set]) => (
+        <div class="field" key={id}>
+          <label for={id}>{t(text)}</label>
+          <div class="colour-field">
+            <input
+              id={id}
+              maxLength={7}
+              placeholder="#c2410c"
+              value={value}
+              aria-invalid={badColour(value) ? 'true' : undefined}
+              aria-describedby={`${id}-hint`}
+              onInput={(e) => set(e.currentTarget.value.trim())}
+            />
+            <input
+              type="color"
+              aria-label={t(text)}
+              tabIndex={-1}
+              value={HEX_COLOUR.test(value) ? value : '#c2410c'}
+              onInput={(e) => set(e.currentTarget.value)}
+            />
+          </div>
+          <span class="hint" id={`${id}-hint`}>
+            {t('branding.colourHint')}
+          </span>
+        </div>
+      ))}
+      {error !== null && <ErrorMessage error={error} />}
+      {saved && (
+        <p class="notice notice-ok" role="status">
+          {t('branding.saved')}
+        </p>
+      )}
+      <button
+        type="submit"
+        class="button button-primary"
+        disabled={busy || badColour(primaryColor) || badColour(accentColor) || !name.trim()}
+      >
+        {busy ? t('common.saving') : t('common.save')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,55 @@
+import type { DeadLetter } from '../api.ts';
+import { formatDateTime } from '../format.ts';
+import { useI18n } from '../i18n.ts';
+import { ListState, LoadMore, usePagedList } from './shared.tsx';
+
+/** Characters of a rejected payload shown in the table; the API keeps up to its configured size. */
+const PAYLOAD_EXCERPT_CHARS = 160;
+
+export function DeadLettersPage() {
+  const { t, locale } = useI18n();
+  const list = usePagedList<DeadLetter>('/v1/dead-letters');
+  return (
+    <>
+      <h1>{t('console.deadLetters')}</h1>
+      <p class="hint">{t('deadLetters.hint')}</p>
+      <ListState resource={list} isEmpty={(page) => page.items.length === 0} empty={t('deadLetters.empty')}>
+        {(page) => (
+          <div class="table-scroll">
+            <table class="table" data-testid="dead-letters-table">
+              <thead>
+                <tr>
+                  <th scope="col">{t('deadLetters.received')}</th>
+                  <th scope="col">{t('deadLetters.gateway')}</th>
+                  <th scope="col">{t('deadLetters.reason')}</th>
+                  <th scope="col">{t('deadLetters.detail')}</th>
+                  <th scope="col">{t('deadLetters.payload')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((letter) => (
+                  <tr key={letter.id} data-testid={`dead-letter-${letter.id}`}>
+                    <td>{formatDateTime(letter.receivedAt, locale)}</td>
+                    <td class="mono small">{letter.gatewayId ?? '—'}</td>
+                    <td>
+                      <code>{letter.reason}</code>
+                    </td>
+                    <td>{letter.detail}</td>
+                    <td>
+                      <code class="excerpt" title={t('deadLetters.bytes', { bytes: letter.payloadBytes })}>
+                        {letter.payload.length > PAYLOAD_EXCERPT_CHARS
+                          ? `${letter.payload.slice(0, PAYLOAD_EXCERPT_CHARS)}…`
+                          : letter.payload}
+                      </code>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </ListState>
+      <LoadMore list={list} />
+    </>
+  );
+}

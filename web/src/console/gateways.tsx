@@ -1,0 +1,409 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, type Gateway } from '../api.ts';
+import { ErrorMessage } from '../components/status.tsx';
+import { formatDateTime } from '../format.ts';
+import { useI18n } from '../i18n.ts';
+import { homes } from '../state.ts';
+import { useStore } from '../store.ts';
+import { Dialog, ListState, LoadMore, SecretValue, usePagedList } from './shared.tsx';
+
+/** What `POST /v1/gateways` answers: the only time the token and claim code are readable. */
+interface Provisioned {
+  gateway: Gateway;
+  token: string;
+  claimCode: string;
+  mqtt: { username: string; clientId: string; up: string; down: string; status: string };
+}
+
+/** One bad row of an import (`HESTIA_CSV_INVALID` details). */
+interface CsvRowError {
+  line: number;
+  column?: string;
+  message: string;
+}
+
+/** What the one-time dialog shows: a new gateway, a rotated token or an import's credentials. */
+type Shown =
+  | { kind: 'provisioned'; result: Provisioned }
+  | { kind: 'rotated'; gatewayId: string; token: string }
+  | { kind: 'imported'; count: number; csv: string };
+
+export function GatewaysPage() {
+  const { t } = useI18n();
+  const list = usePagedList<Gateway>('/v1/gateways');
+  const [shown, setShown] = useState<Shown | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+
+  const replace = (gateway: Gateway) =>
+    list.update((page) => ({
+      ...page,
+      items: page.items.map((item) => (item.id === gateway.id ? gateway : item)),
+    }));
+
+  const rotate = async (gateway: Gateway) => {
+    if (!globalThis.confirm(t('gateways.rotateConfirm', { name: gateway.name }))) return;
+    setActionError(null);
+    try {
+      const { token } = await api.post<{ token: string }>(
+        `/v1/gateways/${encodeURIComponent(gateway.id)}/credentials/rotate`,
+      );
+      setShown({ kind: 'rotated', gatewayId: gateway.id, token });
+      list.reload(true);
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
+  const revoke = async (gateway: Gateway) => {
+    if (!globalThis.confirm(t('gateways.revokeConfirm', { name: gateway.name }))) return;
+    setActionError(null);
+    try {
+      await api.delete(`/v1/gateways/${encodeURIComponent(gateway.id)}/credentials`);
+      replace({ ...gateway, credentialsRevokedAt: new Date().toISOString() });
+      list.reload(true);
+    } catch (error) {
+      setActionError(error);
+    }
+  };
+
+  return (
+    <>
+      <div class="page-head">
+        <h1>{t('console.gateways')}</h1>
+      </div>
+      {actionError !== null && <ErrorMessage error={actionError} />}
+      <ListState resource={list} isEmpty={(page) => page.items.length === 0} empty={t('gateways.empty')}>
+        {(page) => (
+          <GatewayTable
+            gateways={page.items}
+            onRotate={(g) => void rotate(g)}
+            onRevoke={(g) => void revoke(g)}
+          />
+        )}
+      </ListState>
+      <LoadMore list={list} />
+      <div class="console-forms">
+        <ProvisionForm
+          onProvisioned={(result) => {
+            setShown({ kind: 'provisioned', result });
+            list.update((page) => ({ ...page, items: [result.gateway, ...page.items] }));
+          }}
+        />
+        <ImportForm
+          onImported={(count, csv) => {
+            setShown({ kind: 'imported', count, csv });
+            list.reload(true);
+          }}
+        />
+      </div>
+      {shown && <CredentialsDialog shown={shown} onClose={() => setShown(null)} />}
+    </>
+  );
+}
+
+function GatewayTable(props: {
+  gateways: Gateway[];
+  onRotate: (gateway: Gateway) => void;
+  onRevoke: (gateway: Gateway) => void;
+}) {
+  const { t, locale } = useI18n();
+  const homeList = useStore(homes);
+  const homeName = (homeId: string) => homeList.data?.find((home) => home.id === homeId)?.name ?? homeId;
+  return (
+    <div class="table-scroll">
+      <table class="table" data-testid="gateways-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('gateways.name')}</th>
+            <th scope="col">{t('gateways.status')}</th>
+            <th scope="col">{t('gateways.registration')}</th>
+            <th scope="col">{t('gateways.lastSeen')}</th>
+            <th scope="col">{t('gateways.firmware')}</th>
+            <th scope="col">{t('gateways.credentials')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.gateways.map((gateway) => (
+            <tr
+              key={gateway.id}
+              data-testid={`gateway-${gateway.id}`}
+              data-status={gateway.status}
+              data-registration={gateway.registration}
+            >
+              <th scope="row">
+                {gateway.name}
+                <div class="muted small mono">{gateway.id}</div>
+              </th>
+              <td>
+                <span class={`badge badge-gw-${gateway.status}`}>
+                  <span class="dot" aria-hidden="true" />
+                  {t(`gateways.status.${gateway.status}`)}
+                </span>
+              </td>
+              <td data-testid="registration">
+                {gateway.registration === 'registered' && gateway.homeId
+                  ? t('gateways.registeredTo', { home: homeName(gateway.homeId) })
+                  : t('gateways.pending')}
+              </td>
+              <td>{gateway.lastSeenAt ? formatDateTime(gateway.lastSeenAt, locale) : t('common.never')}</td>
+              <td>{gateway.firmware ?? '—'}</td>
+              <td>
+                {gateway.credentialsRevokedAt && (
+                  <span class="badge badge-unavailable">{t('gateways.revoked')}</span>
+                )}
+                <div class="row-actions">
+                  <button type="button" class="button button-small" onClick={() => props.onRotate(gateway)}>
+                    {t('gateways.rotate')}
+                  </button>
+                  {!gateway.credentialsRevokedAt && (
+                    <button type="button" class="button button-small" onClick={() => props.onRevoke(gateway)}>
+                      {t('gateways.revoke')}
+                    </button>
+                  )}
+                </div>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ProvisionForm({ onProvisioned }: { onProvisioned: (result: Provisioned) => void }) {
+  const { t } = useI18n();
+  const [name, setName] = useState('');
+  const [serial, setSerial] = useState('');
+  const [claimCode, setClaimCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await api.post<Provisioned>('/v1/gateways', {
+        name: name.trim(),
+        ...(serial.trim() && { id: serial.trim() }),
+        ...(claimCode.trim() && { claimCode: claimCode.trim() }),
+      });
+      setName('');
+      setSerial('');
+      setClaimCode('');
+      onProvisioned(result);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card console-form" onSubmit={(event) => void submit(event)} data-testid="provision-form">
+      <h2>{t('gateways.provisionTitle')}</h2>
+      <div class="field">
+        <label for="gw-name">{t('gateways.name')}</label>
+        <input
+          id="gw-name"
+          required
+          maxLength={100}
+          value={name}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+      </div>
+      <div class="field">
+        <label for="gw-serial">{t('gateways.serial')}</label>
+        <input
+          id="gw-serial"
+          maxLength={64}
+          value={serial}
+          onInput={(e) => setSerial(e.currentTarget.value)}
+        />
+        <span class="hint">{t('gateways.serialHint')}</span>
+      </div>
+      <div class="field">
+        <label for="gw-claim">{t('gateways.claimCode')}</label>
+        <input
+          id="gw-claim"
+          minLength={8}
+          maxLength={64}
+          value={claimCode}
+          onInput={(e) => setClaimCode(e.currentTarget.value)}
+        />
+        <span class="hint">{t('gateways.claimHint')}</span>
+      </div>
+      {error !== null && <ErrorMessage error={error} />}
+      <button type="submit" class="button button-primary" disabled={busy || !name.trim()}>
+        {busy ? t('common.saving') : t('gateways.provision')}
+      </button>
+    </form>
+  );
+}
+
+function ImportForm({ onImported }: { onImported: (count: number, csv: string) => void }) {
+  const { t } = useI18n();
+  const [file, setFile] = useState<File | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const rowErrors =
+    error instanceof ApiError && error.code === 'HESTIA_CSV_INVALID'
+      ? ((error.details as { rows?: CsvRowError[] } | undefined)?.rows ?? [])
+      : [];
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (!file) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const { text, headers } = await api.postText('/v1/gateways/import', await file.text(), 'text/csv');
+      const count = Number(headers.get('x-hestia-imported') ?? parseCsv(text).length - 1);
+      (event.target as HTMLFormElement).reset();
+      setFile(null);
+      onImported(count, text);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card console-form" onSubmit={(event) => void submit(event)} data-testid="import-form">
+      <h2>{t('gateways.importTitle')}</h2>
+      <p class="hint">{t('gateways.importHint')}</p>
+      <div class="field">
+        <label for="gw-csv">{t('gateways.csvFile')}</label>
+        <input
+          id="gw-csv"
+          type="file"
+          accept=".csv,text/csv"
+          onChange={(e) => setFile(e.currentTarget.files?.[0] ?? null)}
+        />
+      </div>
+      {error !== null && <ErrorMessage error={error} />}
+      {rowErrors.length > 0 && (
+        <ul class="csv-errors" data-testid="csv-errors">
+          {rowErrors.map((row, index) => (
+            <li key={index}>
+              {t('gateways.csvLine', { line: row.line })}
+              {row.column ? ` (${row.column})` : ''}: {row.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <button type="submit" class="button" disabled={busy || !file}>
+        {busy ? t('common.saving') : t('gateways.import')}
+      </button>
+    </form>
+  );
+}
+
+/** The credentials, shown this once: the API keeps only their hashes. */
+function CredentialsDialog({ shown, onClose }: { shown: Shown; onClose: () => void }) {
+  const { t } = useI18n();
+  const title =
+    shown.kind === 'provisioned'
+      ? t('gateways.provisionedTitle', { name: shown.result.gateway.name })
+      : shown.kind === 'rotated'
+        ? t('gateways.rotatedTitle')
+        : t('gateways.importedTitle', { count: shown.count });
+  return (
+    <Dialog title={title} testId="gateway-credentials" onClose={onClose}>
+      <p class="notice notice-warning" role="note">
+        {t('gateways.onceWarning')}
+      </p>
+      {shown.kind === 'provisioned' && (
+        <>
+          <SecretValue label={t('gateways.serial')} value={shown.result.gateway.id} testId="gateway-id" />
+          <SecretValue label={t('gateways.token')} value={shown.result.token} testId="gateway-token" />
+          <SecretValue
+            label={t('gateways.claimCode')}
+            value={shown.result.claimCode}
+            testId="gateway-claim-code"
+          />
+          <p class="muted small">
+            {t('gateways.mqttUser', { user: shown.result.mqtt.username })} · {shown.result.mqtt.up}
+          </p>
+        </>
+      )}
+      {shown.kind === 'rotated' && (
+        <>
+          <SecretValue label={t('gateways.serial')} value={shown.gatewayId} testId="gateway-id" />
+          <SecretValue label={t('gateways.token')} value={shown.token} testId="gateway-token" />
+        </>
+      )}
+      {shown.kind === 'imported' && <ImportedCredentials csv={shown.csv} />}
+    </Dialog>
+  );
+}
+
+function ImportedCredentials({ csv }: { csv: string }) {
+  const { t } = useI18n();
+  const [header, ...rows] = parseCsv(csv);
+  const [href] = useState(() => URL.createObjectURL(new Blob([csv], { type: 'text/csv' })));
+  // The file holds secrets: it lives only as long as the dialog.
+  useEffect(() => () => URL.revokeObjectURL(href), [href]);
+  return (
+    <>
+      <a class="button" href={href} download="gateway-credentials.csv" data-testid="credentials-download">
+        {t('gateways.download')}
+      </a>
+      <div class="table-scroll dialog-table">
+        <table class="table">
+          <thead>
+            <tr>
+              {(header ?? []).map((cell) => (
+                <th key={cell} scope="col">
+                  {cell}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row, index) => (
+              <tr key={index}>
+                {row.map((cell, column) => (
+                  <td key={column} class="mono">
+                    {cell}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+/** RFC 4180 records (quoted cells, doubled quotes), enough for the credentials the API returns. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (quoted) {
+      if (char === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else cell += char;
+    } else if (char === '"') quoted = true;
+    else if (char === ',') {
+      record.push(cell);
+      cell = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && text[i + 1] === '\n') i++;
+      record.push(cell);
+      records.push(record);
+      record = [];
+      cell = '';
+    } else cell += char;
+  }
+  if (cell !== '' || record.length > 0) records.push([...record, cell]);
+  return records;
+}
