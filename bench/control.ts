@@ -18,7 +18,7 @@ import { gatewayDevices, type GatewayDevice } from '../src/simulator/model.ts';
 import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
 import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
-import { percentileOf, round } from './histogram.ts';
+import { round, summary, type Summary } from './histogram.ts';
 import { startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
 import { killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
 
@@ -224,26 +224,6 @@ interface PhaseResult {
   alarmP99OverPubackP99: number | null;
   failures: string[];
   load?: { targetMsgPerSec: number; ackedMsgPerSec: number };
-}
-
-interface Summary {
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
-function summary(values: number[]): Summary {
-  const at = (q: number) => {
-    const v = percentileOf(values, q);
-    return v === null ? null : round(v);
-  };
-  return {
-    p50: at(0.5),
-    p90: at(0.9),
-    p99: at(0.99),
-    max: values.length ? round(Math.max(...values)) : null,
-  };
 }
 
 async function measurePhase(

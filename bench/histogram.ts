@@ -101,3 +101,24 @@ export function round(value: number, digits = 2): number {
 function roundOrNull(value: number | null): number | null {
   return value === null ? null : round(value);
 }
+
+/** Percentiles of a sample in milliseconds, rounded for the JSON output. */
+export interface Summary {
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+export function summary(values: readonly number[]): Summary {
+  const at = (q: number) => {
+    const v = percentileOf(values, q);
+    return v === null ? null : round(v);
+  };
+  return {
+    p50: at(0.5),
+    p90: at(0.9),
+    p99: at(0.99),
+    max: values.length ? round(Math.max(...values)) : null,
+  };
+}
