@@ -19,7 +19,7 @@ import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts
 import { gatewayTopics } from '../src/simulator/session.ts';
 import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
 import { round, summary, type Summary } from './histogram.ts';
-import { startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
+import { measureUnderLoad } from './load-workers.ts';
 import { killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
 
 /**
@@ -357,7 +357,6 @@ async function main(): Promise<void> {
     targetP99Ms: TARGET_P99_MS,
   };
   const providers = new FakeProviders();
-  let workers: LoadWorker[] = [];
   try {
     await providers.start();
     const userEnv = environmentOf(options.hestiaEnv);
@@ -450,23 +449,18 @@ async function main(): Promise<void> {
     progress(
       `loaded phase: ${options.rate} msg/s from ${options.gateways} gateways, ${options.warmup} s warm-up`,
     );
-    workers = await startWorkers(options.workers, mqttUrl, gateways, options.inflight);
-    const loadStartedAt = performance.now();
-    for (const worker of workers) {
-      worker.send({
-        type: 'run',
-        mode: 'rate',
-        ratePerSec: options.rate / options.workers,
-        measureFromMs: options.warmup * 1000,
-        measureToMs: 3_600_000,
-      });
-    }
-    await sleep(options.warmup * 1000);
-    const loaded = await measurePhase(probe, providers, api, options);
-    const stopped = await stopLoad(workers);
-    const loadSeconds = (performance.now() - loadStartedAt) / 1000 - options.warmup;
-    const windowAcked = stopped.reduce((sum, s) => sum + s.windowAcked, 0);
-    loaded.load = { targetMsgPerSec: options.rate, ackedMsgPerSec: Math.round(windowAcked / loadSeconds) };
+    const { result: loaded, load } = await measureUnderLoad(
+      {
+        mqttUrl,
+        gateways,
+        workers: options.workers,
+        inflightPerClient: options.inflight,
+        ratePerSec: options.rate,
+        warmupS: options.warmup,
+      },
+      () => measurePhase(probe, providers, api, options),
+    );
+    loaded.load = load;
     phases.loaded = loaded;
     progress(
       `loaded: trigger→command p99 ${loaded.triggerToCommandMs.p99} ms, alarm→webhook p99 ${loaded.alarmToWebhookMs.p99} ms, ${loaded.load.ackedMsgPerSec} msg/s acknowledged`,
@@ -478,14 +472,11 @@ async function main(): Promise<void> {
       alarmToOneSignal: (loaded.alarmToOneSignalMs.p99 ?? Infinity) < TARGET_P99_MS,
     };
 
-    await stopWorkers(workers);
-    workers = [];
     await probe.close();
     progress('stopping Hestia');
     hestia.child.kill('SIGTERM');
     await waitForExit(hestia.child, 30_000);
   } finally {
-    if (workers.length > 0) await stopWorkers(workers).catch(() => undefined);
     await providers.close();
     killChildren();
   }

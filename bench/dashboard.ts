@@ -13,7 +13,7 @@ import { login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
 import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
 import { round, summary, type Summary } from './histogram.ts';
-import { startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
+import { measureUnderLoad } from './load-workers.ts';
 import { REPO_ROOT, killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
 
 /**
@@ -354,7 +354,6 @@ async function main(): Promise<void> {
       loadAverage1mAtStart: round(os.loadavg()[0] ?? 0),
     },
   };
-  let workers: LoadWorker[] = [];
   let browser: Browser | null = null;
   try {
     progress('building the dashboard if stale (scripts/build-web.js --if-stale)');
@@ -447,27 +446,21 @@ async function main(): Promise<void> {
       progress(
         `loaded phase: ${options.rate} msg/s from ${options.gateways} gateways, ${options.warmup} s warm-up`,
       );
-      workers = await startWorkers(options.workers, mqttUrl, loadGateways, options.inflight);
-      const loadStartedAt = performance.now();
-      for (const worker of workers) {
-        worker.send({
-          type: 'run',
-          mode: 'rate',
-          ratePerSec: options.rate / options.workers,
-          measureFromMs: options.warmup * 1000,
-          measureToMs: 3_600_000,
-        });
-      }
-      await sleep(options.warmup * 1000);
-      const loaded = await measurePhase(page, apiUrl, state.homeId, probe, options);
-      const stopped = await stopLoad(workers);
-      const loadSeconds = (performance.now() - loadStartedAt) / 1000 - options.warmup;
-      const windowAcked = stopped.reduce((sum, s) => sum + s.windowAcked, 0);
-      loaded.load = { targetMsgPerSec: options.rate, ackedMsgPerSec: Math.round(windowAcked / loadSeconds) };
+      const homeId = state.homeId;
+      const { result: loaded, load } = await measureUnderLoad(
+        {
+          mqttUrl,
+          gateways: loadGateways,
+          workers: options.workers,
+          inflightPerClient: options.inflight,
+          ratePerSec: options.rate,
+          warmupS: options.warmup,
+        },
+        () => measurePhase(page, apiUrl, homeId, probe, options),
+      );
+      loaded.load = load;
       phases.loaded = loaded;
       say('loaded', loaded);
-      await stopWorkers(workers);
-      workers = [];
     }
     result.phases = phases;
 
@@ -478,7 +471,6 @@ async function main(): Promise<void> {
     hestia.child.kill('SIGTERM');
     await waitForExit(hestia.child, 30_000);
   } finally {
-    if (workers.length > 0) await stopWorkers(workers).catch(() => undefined);
     if (browser) await browser.close().catch(() => undefined);
     killChildren();
   }

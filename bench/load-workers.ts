@@ -120,3 +120,47 @@ export async function stopLoad(workers: LoadWorker[]): Promise<Stopped[]> {
     }),
   )) as Stopped[];
 }
+
+/** A fixed-rate QoS 1 load while something else is measured (bench:control, bench:dashboard). */
+export interface FixedLoad {
+  mqttUrl: string;
+  gateways: WorkerGateway[];
+  workers: number;
+  inflightPerClient: number;
+  ratePerSec: number;
+  warmupS: number;
+}
+
+/**
+ * Starts the load, lets it warm up, runs `measure` under it, and stops every load process again
+ * (also when `measure` fails). Returns what `measure` returned and the acknowledged rate.
+ */
+export async function measureUnderLoad<T>(
+  load: FixedLoad,
+  measure: () => Promise<T>,
+): Promise<{ result: T; load: { targetMsgPerSec: number; ackedMsgPerSec: number } }> {
+  const workers = await startWorkers(load.workers, load.mqttUrl, load.gateways, load.inflightPerClient);
+  try {
+    const startedAt = performance.now();
+    for (const worker of workers) {
+      worker.send({
+        type: 'run',
+        mode: 'rate',
+        ratePerSec: load.ratePerSec / load.workers,
+        measureFromMs: load.warmupS * 1000,
+        measureToMs: 3_600_000,
+      });
+    }
+    await new Promise((resolve) => setTimeout(resolve, load.warmupS * 1000));
+    const result = await measure();
+    const stopped = await stopLoad(workers);
+    const seconds = (performance.now() - startedAt) / 1000 - load.warmupS;
+    const acked = stopped.reduce((sum, s) => sum + s.windowAcked, 0);
+    return {
+      result,
+      load: { targetMsgPerSec: load.ratePerSec, ackedMsgPerSec: Math.round(acked / seconds) },
+    };
+  } finally {
+    await stopWorkers(workers).catch(() => undefined);
+  }
+}
