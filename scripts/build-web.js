@@ -9,6 +9,7 @@
 //
 //   node scripts/build-web.js            build
 //   node scripts/build-web.js --if-stale build only when a file under web/ is newer than the build
+//   node scripts/build-web.js --out-dir <dir>   build into <dir> instead (serve it with http.dashboardDir)
 import console from 'node:console';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,13 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 const projectDir = path.resolve(import.meta.dirname, '..');
 const webDir = path.join(projectDir, 'web');
 const configFile = path.join(webDir, 'vite.config.ts');
-const outDir = path.join(projectDir, 'dist', 'web');
+const outDirFlag = process.argv.indexOf('--out-dir');
+const outDir =
+  outDirFlag > 0 && process.argv[outDirFlag + 1]
+    ? path.resolve(process.argv[outDirFlag + 1])
+    : path.join(projectDir, 'dist', 'web');
+const relativeOut = path.relative(projectDir, outDir);
+const outName = relativeOut && !relativeOut.startsWith('..') ? relativeOut : outDir;
 const builtIndex = path.join(outDir, 'index.html');
 const COMPRESSIBLE = /\.(js|mjs|css|html|svg|json|txt|map|webmanifest)$/;
 /** Files smaller than this are sent as they are (compression would not pay for itself). */
@@ -72,7 +79,7 @@ async function main() {
     return;
   }
   if (process.argv.includes('--if-stale') && !buildIsStale()) {
-    console.log('hestia: the web dashboard is up to date (dist/web).');
+    console.log(`hestia: the web dashboard is up to date (${outName}).`);
     return;
   }
   let vite;
@@ -82,9 +89,9 @@ async function main() {
     console.log('hestia: Vite is not installed (dev dependencies omitted?); the web dashboard is not built.');
     return;
   }
-  await vite.build({ configFile, logLevel: 'warn' });
+  await vite.build({ configFile, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
   const compressed = precompress();
-  console.log(`hestia: web dashboard built into dist/web (${compressed} files pre-compressed).`);
+  console.log(`hestia: web dashboard built into ${outName} (${compressed} files pre-compressed).`);
 }
 
 main().catch((error) => {

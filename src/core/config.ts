@@ -23,6 +23,8 @@ export const ConfigSchema = z
           .default(1024 * 1024),
         /** Serve the web dashboard (built into dist/web) at `/`; false leaves only the API. */
         dashboard: z.boolean().default(true),
+        /** The built dashboard to serve; the install's dist/web when unset (`npm run build:web`). */
+        dashboardDir: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -306,7 +308,13 @@ const envAliases: Record<string, string> = {
 };
 
 /** Variables read elsewhere (CLI, tests) that are not configuration keys. */
-const envNotConfig = new Set(['HESTIA_CONFIG', 'HESTIA_TOKEN', 'HESTIA_API_URL', 'HESTIA_TEST_DATABASE_URL']);
+const envNotConfig = new Set([
+  'HESTIA_CONFIG',
+  'HESTIA_TOKEN',
+  'HESTIA_API_URL',
+  'HESTIA_TEST_DATABASE_URL',
+  'HESTIA_TEST_DASHBOARD_DIR',
+]);
 
 function snakeUpper(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();

@@ -51,18 +51,27 @@ export const livingRoomThermometer = (deviceId: string, celsius: number): Simula
 });
 
 /**
- * Builds dist/web when it is missing or older than a file under web/ (scripts/build-web.js
+ * The build the browser tests serve: dist/web, or HESTIA_TEST_DASHBOARD_DIR (a build of one's
+ * own, untouched by another checkout's or run's rebuild).
+ */
+export const TEST_DASHBOARD_DIR = process.env.HESTIA_TEST_DASHBOARD_DIR
+  ? path.resolve(process.env.HESTIA_TEST_DASHBOARD_DIR)
+  : DASHBOARD_DIR;
+
+/**
+ * Builds the dashboard when it is missing or older than a file under web/ (scripts/build-web.js
  * decides), once per test file; the build output is shown only when it fails.
  */
 export function ensureDashboardBuilt(): void {
-  const build = spawnSync(process.execPath, [path.join(PROJECT_DIR, 'scripts/build-web.js'), '--if-stale'], {
-    cwd: PROJECT_DIR,
-    encoding: 'utf8',
-  });
+  const build = spawnSync(
+    process.execPath,
+    [path.join(PROJECT_DIR, 'scripts/build-web.js'), '--if-stale', '--out-dir', TEST_DASHBOARD_DIR],
+    { cwd: PROJECT_DIR, encoding: 'utf8' },
+  );
   if (build.status !== 0)
     throw new Error(`building the dashboard failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
-  if (!existsSync(path.join(DASHBOARD_DIR, 'index.html')))
-    throw new Error(`no dashboard build in ${DASHBOARD_DIR}: ${build.stdout.trim()}`);
+  if (!existsSync(path.join(TEST_DASHBOARD_DIR, 'index.html')))
+    throw new Error(`no dashboard build in ${TEST_DASHBOARD_DIR}: ${build.stdout.trim()}`);
 }
 
 /** What went wrong in a page that no assertion looked at: uncaught errors and CSP violations. */
@@ -94,6 +103,7 @@ export interface DashboardWorld {
 export async function startDashboardWorld(): Promise<DashboardWorld> {
   ensureDashboardBuilt();
   const app = await startTestApp({
+    http: { port: 0, host: '127.0.0.1', dashboardDir: TEST_DASHBOARD_DIR },
     // The first retention pass would otherwise run during the suite; history here is within the
     // tariff's horizon anyway.
     retention: { initialDelaySeconds: 3600 },

@@ -15,14 +15,37 @@ import { useStore } from './store.ts';
 const DevicePage = lazy(() => import('./pages/device.tsx').then((module) => module.DevicePage));
 // The provider console is for a provider's admins only: its code loads when one opens it.
 const ConsolePage = lazy(() => import('./console/console.tsx').then((module) => module.ConsolePage));
+// A home's automations and members, and the person's settings: loaded when first opened.
+const AutomationsPage = lazy(() =>
+  import('./automations/index.tsx').then((module) => module.AutomationsPage),
+);
+const AutomationPage = lazy(() => import('./automations/index.tsx').then((module) => module.AutomationPage));
+const MembersPage = lazy(() => import('./people/members.tsx').then((module) => module.MembersPage));
+const NotificationSettingsPage = lazy(() =>
+  import('./people/notifications.tsx').then((module) => module.NotificationSettingsPage),
+);
+// Pages opened from a mailed link: they work with or without a session.
+const AcceptInvitationPage = lazy(() =>
+  import('./people/public.tsx').then((module) => module.AcceptInvitationPage),
+);
+const ForgotPasswordPage = lazy(() =>
+  import('./people/public.tsx').then((module) => module.ForgotPasswordPage),
+);
+const ResetPasswordPage = lazy(() =>
+  import('./people/public.tsx').then((module) => module.ResetPasswordPage),
+);
 
-/** Who may open the provider console (platform admins get the tenants page with it later). */
-const CONSOLE_ROLES: ReadonlyArray<User['role']> = ['tenant_admin'];
+/** Pages that stand alone, without the app's frame and without needing a session. */
+const STANDALONE: Readonly<Record<string, () => preact.JSX.Element>> = {
+  '/accept-invitation': AcceptInvitationPage,
+  '/forgot-password': ForgotPasswordPage,
+  '/reset-password': ResetPasswordPage,
+};
 
-/**
- * The main navigation. Each entry names who sees it; the pages still to come (automations,
- * members, notification preferences, the provider console) join this list and the router.
- */
+/** Who may open the provider console: a provider's admins, and the platform's (tenants). */
+const CONSOLE_ROLES: ReadonlyArray<User['role']> = ['tenant_admin', 'platform_admin'];
+
+/** The main navigation; each entry names who sees it. */
 const NAV: ReadonlyArray<{
   href: string;
   text: MessageKey;
@@ -36,9 +59,21 @@ const NAV: ReadonlyArray<{
     active: (path) => path === '/' || path.startsWith('/homes/') || path.startsWith('/devices/'),
   },
   {
+    href: '/settings/notifications',
+    text: 'nav.notifications',
+    roles: ['user', 'tenant_admin', 'platform_admin'],
+    active: (path) => path.startsWith('/settings/'),
+  },
+  {
     href: '/console/gateways',
     text: 'nav.console',
-    roles: CONSOLE_ROLES,
+    roles: ['tenant_admin'],
+    active: (path) => path.startsWith('/console/'),
+  },
+  {
+    href: '/console/tenants',
+    text: 'nav.console',
+    roles: ['platform_admin'],
     active: (path) => path.startsWith('/console/'),
   },
 ];
@@ -59,9 +94,17 @@ function Shell() {
 
   useEffect(() => {
     // The session ended without "Log out" (refused renewal, logged out in another tab).
-    if (!current && !onLogin) route(`/login?expired=1&next=${encodeURIComponent(url)}`, true);
-  }, [current, onLogin]);
+    if (!current && !onLogin && !STANDALONE[path])
+      route(`/login?expired=1&next=${encodeURIComponent(url)}`, true);
+  }, [current, onLogin, path]);
 
+  const Standalone = STANDALONE[path];
+  if (Standalone)
+    return (
+      <ErrorBoundary>
+        <Standalone />
+      </ErrorBoundary>
+    );
   if (onLogin) return <LoginPage />;
   if (!current) return null;
   return (
@@ -70,7 +113,11 @@ function Shell() {
         <Router>
           <Route path="/" component={HomesPage} />
           <Route path="/homes/:homeId" component={HomePanel} />
+          <Route path="/homes/:homeId/automations" component={AutomationsPage} />
+          <Route path="/homes/:homeId/automations/:automationId" component={AutomationPage} />
+          <Route path="/homes/:homeId/members" component={MembersPage} />
           <Route path="/devices/:deviceId" component={DevicePage} />
+          <Route path="/settings/notifications" component={NotificationSettingsPage} />
           <Route path="/console/:section" component={ConsoleRoute} />
           <Route default component={NotFound} />
         </Router>

@@ -1,10 +1,15 @@
 import { createStore, storage, useStore } from './store.ts';
+import automations from './messages/automations.ts';
+import people from './messages/people.ts';
+import platform from './messages/platform.ts';
 
 /**
- * Every visible text of the dashboard, in English and Simplified Chinese. `zh` must have
- * every key of `en` (a missing one is a type error). `{name}` in a text is a parameter.
+ * Every visible text of the dashboard, in English and Simplified Chinese: one catalogue, kept
+ * here for the app's frame and first pages and in ./messages/ for the larger sections (each
+ * with its own key prefix). Every language must have every key of `en` (a missing one is a
+ * type error). `{name}` in a text is a parameter.
  */
-const en = {
+const coreEn = {
   'app.name': 'Hestia',
   'app.skip': 'Skip to content',
   'nav.label': 'Main',
@@ -45,6 +50,11 @@ const en = {
   'homes.role.staff': 'Provider staff',
 
   'home.devices': 'Devices',
+  'homeTabs.label': 'Sections of this home',
+  'homeTabs.devices': 'Devices',
+  'homeTabs.automations': 'Automations',
+  'homeTabs.members': 'Members',
+  'nav.notifications': 'Notifications',
   'home.noRoom': 'Other devices',
   'home.noDevices': 'No devices yet. Register a gateway to this home and its devices appear here.',
   'home.openDevice': 'Details of {name}',
@@ -294,10 +304,7 @@ const en = {
   'addGateway.done': 'Gateway {name} registered. Its devices appear as they report.',
 } as const;
 
-export type MessageKey = keyof typeof en;
-type Catalogue = Record<MessageKey, string>;
-
-const zh: Catalogue = {
+const coreZh: Record<keyof typeof coreEn, string> = {
   'app.name': 'Hestia',
   'app.skip': '跳到主要内容',
   'nav.label': '主导航',
@@ -337,6 +344,11 @@ const zh: Catalogue = {
   'homes.role.staff': '服务商工作人员',
 
   'home.devices': '设备',
+  'homeTabs.label': '此家庭的栏目',
+  'homeTabs.devices': '设备',
+  'homeTabs.automations': '自动化',
+  'homeTabs.members': '成员',
+  'nav.notifications': '通知',
   'home.noRoom': '其他设备',
   'home.noDevices': '还没有设备。将网关注册到此家庭后，设备会显示在这里。',
   'home.openDevice': '{name} 的详情',
@@ -583,6 +595,22 @@ const zh: Catalogue = {
   'addGateway.submit': '注册网关',
   'addGateway.done': '网关 {name} 已注册。设备上报后将显示在此。',
 };
+
+const en = { ...coreEn, ...automations.en, ...people.en, ...platform.en };
+
+/** A type error when two parts of the catalogue share a key (the later one would win). */
+type Disjoint<A, B> = [keyof A & keyof B] extends [never] ? true : { sharedKeys: keyof A & keyof B };
+const partsAreDisjoint: [
+  Disjoint<typeof coreEn, typeof automations.en & typeof people.en & typeof platform.en>,
+  Disjoint<typeof automations.en, typeof people.en & typeof platform.en>,
+  Disjoint<typeof people.en, typeof platform.en>,
+] = [true, true, true];
+void partsAreDisjoint;
+
+export type MessageKey = keyof typeof en;
+type Catalogue = Record<MessageKey, string>;
+
+const zh: Catalogue = { ...coreZh, ...automations.zh, ...people.zh, ...platform.zh };
 
 export type Language = 'en' | 'zh';
 export const LANGUAGES: ReadonlyArray<{ code: Language; name: string; locale: string }> = [

@@ -93,9 +93,10 @@ function htmlHeaders(reply: FastifyReply): FastifyReply {
  * The build is looked up per request, so `npm run build:web` while Hestia runs takes effect.
  */
 export function dashboardRoutes(options: DashboardOptions = {}): ApiPlugin {
-  const root = options.root ?? DASHBOARD_DIR;
   return async (app, { ctx }) => {
     if (!ctx.config.http.dashboard) return;
+    const configured = ctx.config.http.dashboardDir;
+    const root = options.root ?? (configured ? path.resolve(configured) : DASHBOARD_DIR);
     if (builtFile(root, '/index.html') === undefined) {
       ctx.logger.warn(
         { dashboardDir: root },

@@ -11,6 +11,7 @@ import {
 import { AddGateway } from '../components/add-gateway.tsx';
 import { AlarmsBanner } from '../components/alarms.tsx';
 import { DeviceCard } from '../components/device-card.tsx';
+import { HomeTabs } from '../components/home-tabs.tsx';
 import { ModeControl } from '../components/mode.tsx';
 import { ErrorMessage, Loading, PageError } from '../components/status.tsx';
 import { useResource, useTitle } from '../hooks.ts';
@@ -126,6 +127,7 @@ export function HomePanel({ homeId }: { homeId: string }) {
           onChange={(next) => panel.update((data) => ({ ...data, security: next }))}
         />
       </div>
+      <HomeTabs homeId={home.id} current="devices" />
       {state.status === 'error' && <ErrorMessage error={state.error} onRetry={() => panel.reload()} />}
       <AlarmsBanner
         alarms={alarms}
