@@ -660,6 +660,11 @@ export function translate(lang: Language, key: MessageKey, params?: Record<strin
   );
 }
 
+/** Every key of the catalogue. */
+export function messageKeys(): MessageKey[] {
+  return Object.keys(en) as MessageKey[];
+}
+
 /** Whether a dynamic key (an alarm cause, a capability from the API) has a text. */
 export function hasMessage(key: string): key is MessageKey {
   return Object.hasOwn(en, key);

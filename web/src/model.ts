@@ -127,8 +127,11 @@ export function chartableChannels(device: Device): Channel[] {
   return device.channels.filter((c) => c.value !== null).sort((a, b) => rank(a) - rank(b));
 }
 
-/** The start of the local day containing `ms` in `timeZone` (UTC epoch milliseconds). */
-export function startOfLocalDay(ms: number, timeZone: string): number {
+/** The calendar date and the offset from UTC (ms) in `timeZone` at the instant `ms`. */
+function zonedAt(
+  ms: number,
+  timeZone: string,
+): { year: number; month: number; day: number; offsetMs: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone,
     year: 'numeric',
@@ -140,14 +143,19 @@ export function startOfLocalDay(ms: number, timeZone: string): number {
     hourCycle: 'h23',
   }).formatToParts(new Date(ms));
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const wallClockAsUtc = Date.UTC(
-    part('year'),
-    part('month') - 1,
-    part('day'),
-    part('hour'),
-    part('minute'),
-    part('second'),
-  );
-  const offsetMs = wallClockAsUtc - Math.floor(ms / 1000) * 1000;
-  return Date.UTC(part('year'), part('month') - 1, part('day')) - offsetMs;
+  const [year, month, day] = [part('year'), part('month'), part('day')];
+  const wallClockAsUtc = Date.UTC(year, month - 1, day, part('hour'), part('minute'), part('second'));
+  return { year, month, day, offsetMs: wallClockAsUtc - Math.floor(ms / 1000) * 1000 };
+}
+
+/**
+ * The start of the local day containing `ms` in `timeZone` (UTC epoch milliseconds). The offset
+ * is the one in force at that midnight, which differs from the one at `ms` on a day the clocks
+ * change.
+ */
+export function startOfLocalDay(ms: number, timeZone: string): number {
+  const { year, month, day, offsetMs } = zonedAt(ms, timeZone);
+  const midnightAsUtc = Date.UTC(year, month - 1, day);
+  const guess = midnightAsUtc - offsetMs;
+  return midnightAsUtc - zonedAt(guess, timeZone).offsetMs;
 }
