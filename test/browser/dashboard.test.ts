@@ -9,6 +9,7 @@ import {
   HOME_NAME,
   UI_TIMEOUT_MS,
   OWNER,
+  assertUsable,
   logIn,
   screenshot,
   submitLogin,
@@ -205,6 +206,73 @@ describe('the web dashboard in Chromium', { timeout: 300_000 }, () => {
     await page.getByTestId('energy-year').waitFor();
   });
 
+  it('zooms the 45-day chart by keyboard with the range buttons, and with touch: pinch to zoom, swipe to pan', async () => {
+    await page.goto(`/devices/${world.thermometerId}`);
+    const chart = page.locator('[data-testid="chart-45d"][data-ready="true"]');
+    await chart.waitFor();
+    const windowOf = async () => {
+      const [min, max] = await Promise.all([
+        chart.getAttribute('data-x-min'),
+        chart.getAttribute('data-x-max'),
+      ]);
+      return {
+        min: Number(min),
+        max: Number(max),
+        zoomed: (await chart.getAttribute('data-zoomed')) === 'true',
+      };
+    };
+    const full = await windowOf();
+    assert.equal(full.zoomed, false);
+    const DAY_S = 86_400;
+
+    const week = page.getByRole('button', { name: '7 days', exact: true });
+    await week.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="chart-45d"][data-zoomed="true"]').waitFor();
+    const lastWeek = await windowOf();
+    assert.equal(lastWeek.max, full.max, 'the last seven days end with the last bucket');
+    assert.equal(lastWeek.max - lastWeek.min, 7 * DAY_S);
+    assert.equal(await week.getAttribute('aria-pressed'), 'true');
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.locator('[data-testid="chart-45d"][data-zoomed="false"]').waitFor();
+
+    // Touch input through the DevTools protocol, as a phone's screen sends it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 5 });
+    const box = (await chart.locator('.u-over').boundingBox())!;
+    const y = box.y + box.height / 2;
+    const middle = box.x + box.width / 2;
+    const touch = (type: 'touchStart' | 'touchMove' | 'touchEnd', xs: number[]) =>
+      cdp.send('Input.dispatchTouchEvent', {
+        type,
+        touchPoints: xs.map((x, id) => ({ x, y, id })),
+      });
+    const waitForWindow = (accept: (w: Awaited<ReturnType<typeof windowOf>>) => boolean, what: string) =>
+      eventually(what, async () => ((w) => (accept(w) ? w : undefined))(await windowOf()), UI_TIMEOUT_MS);
+
+    await touch('touchStart', [middle - 20, middle + 20]);
+    for (const spread of [40, 80, 120]) await touch('touchMove', [middle - spread, middle + spread]);
+    await touch('touchEnd', []);
+    const pinched = await waitForWindow((w) => w.zoomed, 'the pinch to zoom in');
+    const fullWidth = full.max - full.min;
+    assert.ok(
+      pinched.max - pinched.min < fullWidth / 3,
+      `spreading two fingers six times apart narrows the window (${(pinched.max - pinched.min) / DAY_S} of ${fullWidth / DAY_S} days)`,
+    );
+    assert.ok(pinched.min > full.min && pinched.max < full.max, 'around the fingers, inside the data');
+
+    await touch('touchStart', [middle]);
+    for (const dx of [30, 60, 100]) await touch('touchMove', [middle + dx]);
+    await touch('touchEnd', []);
+    const panned = await waitForWindow((w) => w.min < pinched.min, 'the swipe to pan');
+    assert.equal(
+      panned.max - panned.min,
+      pinched.max - pinched.min,
+      'a swipe moves the window without zooming',
+    );
+    await cdp.detach();
+  });
+
   it('shows the alarm a leak raises in the banner, and acknowledges it', async () => {
     await page.goto(homeUrl());
     await waitForLive();
@@ -267,6 +335,38 @@ describe('the web dashboard in Chromium', { timeout: 300_000 }, () => {
     await screenshot(page, 'home-zh');
     await choose(page.getByTestId('language'), { label: 'English' });
     await logOutControl(page).waitFor();
+  });
+
+  it('fits a 1024×600 wall panel and a phone, with every control named and a keyboard path to the content', async () => {
+    for (const [width, height, name] of [
+      [1024, 600, 'wall panel'],
+      [390, 844, 'phone'],
+    ] as const) {
+      const sized = await world.newPage({ width, height });
+      await logIn(sized);
+      for (const path of [homeUrl(), `/devices/${world.thermostatId}`, `/devices/${world.thermometerId}`]) {
+        await sized.goto(path);
+        await sized.locator('[data-testid="live"][data-state="connected"]').waitFor();
+        if (path.includes(world.thermometerId))
+          await sized.locator('[data-testid="chart-45d"][data-ready="true"]').waitFor();
+        else await sized.locator('main h1').first().waitFor();
+        await assertUsable(sized, `${path} on a ${name}`);
+      }
+      await sized.goto(homeUrl());
+      await sized.getByTestId(`device-${world.thermometerId}`).waitFor();
+      if (name === 'phone') await screenshot(sized, 'home-phone');
+      // The first Tab reaches "Skip to content", which moves the focus to the page itself.
+      await sized.keyboard.press('Tab');
+      const skip = sized.getByRole('link', { name: 'Skip to content' });
+      assert.equal(await skip.evaluate((element) => element === element.ownerDocument.activeElement), true);
+      await sized.keyboard.press('Enter');
+      await sized.waitForFunction(() => {
+        const page = globalThis as unknown as { document: { activeElement: { id: string } | null } };
+        return page.document.activeElement?.id === 'main';
+      });
+      assert.deepEqual(sized.problems, [], `no errors or CSP violations on the ${name}`);
+      await sized.context().close();
+    }
   });
 
   it("keeps a person of another home out of this home's pages", async () => {

@@ -295,3 +295,37 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
+
+/**
+ * What a page must be for a person at any screen size: no horizontal scrolling of the page
+ * (wide tables scroll inside their own wrapper), and every visible control named (a label, an
+ * aria-label or its text), so screen readers and `getByLabel` find it. Fails listing offenders.
+ */
+export async function assertUsable(page: Page, what: string): Promise<void> {
+  const report = (await page.evaluate(USABILITY_PROBE)) as { overflow: number; unnamed: string[] };
+  assert.ok(report.overflow <= 1, `${what}: the page scrolls sideways by ${report.overflow} px`);
+  assert.deepEqual(report.unnamed, [], `${what}: controls without a name`);
+}
+
+/** Runs in the page (plain JavaScript: the tests are type-checked without the DOM's types). */
+const USABILITY_PROBE = `(() => {
+  const root = document.documentElement;
+  const overflow = root.scrollWidth - root.clientWidth;
+  const unnamed = [];
+  for (const element of document.querySelectorAll('input, select, textarea, button, a[href]')) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || element.closest('[hidden], [aria-hidden="true"]')) continue;
+    if (element.type === 'hidden') continue;
+    const isField = element.matches('input, select, textarea');
+    const named =
+      (element.labels && element.labels.length > 0) ||
+      (element.getAttribute('aria-label') || '').trim() ||
+      element.getAttribute('aria-labelledby') ||
+      (element.getAttribute('title') || '').trim() ||
+      (!isField && (element.textContent || '').trim()) ||
+      (element.matches('input[type=submit], input[type=button]') && element.value.trim()) ||
+      element.querySelector('img[alt]:not([alt=""])');
+    if (!named) unnamed.push(element.outerHTML.slice(0, 120));
+  }
+  return { overflow, unnamed };
+})()`;

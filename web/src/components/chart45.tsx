@@ -5,6 +5,73 @@ import type { Chart } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 
 const HEIGHT_PX = 280;
+const DAY_S = 24 * 60 * 60;
+/** The quick ranges above the chart, in days back from its last bucket (0: everything). */
+const RANGES = [7, 14, 0] as const;
+/** The narrowest window a pinch can zoom to. */
+const MIN_WINDOW_S = 6 * 60 * 60;
+
+/** Keeps an x window inside the data and at least MIN_WINDOW_S wide. */
+function clampWindow(min: number, max: number, first: number, last: number): { min: number; max: number } {
+  const width = Math.min(Math.max(max - min, MIN_WINDOW_S), last - first);
+  const start = Math.min(Math.max(min, first), last - width);
+  return { min: start, max: start + width };
+}
+
+/**
+ * Touch zoom for uPlot: two fingers pinch the time axis around their midpoint, one finger pans
+ * (the page still scrolls vertically: `touch-action: pan-y` on the plot area).
+ */
+function touchZoom(bounds: () => { first: number; last: number } | null): uPlot.Plugin {
+  return {
+    hooks: {
+      init(u) {
+        const over = u.over;
+        let rect: DOMRect | undefined;
+        let start: { x: number; spread: number; value: number; range: number } | null = null;
+        let frame = 0;
+        let latest: { x: number; spread: number } | null = null;
+        const position = (event: TouchEvent) => {
+          const [a, b] = [event.touches[0], event.touches[1]];
+          const left = rect?.left ?? 0;
+          if (!a) return null;
+          if (!b) return { x: a.clientX - left, spread: 0 };
+          return { x: (a.clientX + b.clientX) / 2 - left, spread: Math.abs(a.clientX - b.clientX) };
+        };
+        const apply = () => {
+          frame = 0;
+          const range = bounds();
+          if (!start || !latest || !rect || !range) return;
+          const factor = start.spread > 0 && latest.spread > 0 ? start.spread / latest.spread : 1;
+          const width = start.range * factor;
+          const min = start.value - (latest.x / rect.width) * width;
+          u.setScale('x', clampWindow(min, min + width, range.first, range.last));
+        };
+        const begin = (event: TouchEvent) => {
+          rect = over.getBoundingClientRect();
+          const at = position(event);
+          const { min, max } = u.scales.x!;
+          if (!at || min === undefined || max === undefined) return;
+          // Every finger added or lifted starts the gesture again from where the chart is.
+          start = { ...at, value: u.posToVal(at.x, 'x'), range: max - min };
+          latest = at;
+        };
+        const move = (event: TouchEvent) => {
+          latest = position(event);
+          frame ||= requestAnimationFrame(apply);
+        };
+        const end = (event: TouchEvent) => {
+          if (event.touches.length > 0) begin(event);
+          else start = null;
+        };
+        over.addEventListener('touchstart', begin, { passive: true });
+        over.addEventListener('touchmove', move, { passive: true });
+        over.addEventListener('touchend', end, { passive: true });
+        over.addEventListener('touchcancel', end, { passive: true });
+      },
+    },
+  };
+}
 
 function cssColor(name: string, fallback: string): string {
   const value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
@@ -21,7 +88,8 @@ function translucent(color: string, alpha: number): string {
 
 /**
  * The 45-day chart: the mean per bucket as a line over the min–max band, with the home's
- * timezone on the time axis. Drag to zoom in, double-click or "Reset zoom" to see it all.
+ * timezone on the time axis. Drag (or pinch on a touch screen, or pick 7 or 14 days) to zoom in;
+ * one finger pans; double-click or "Reset zoom" to see it all.
  * `data-ready` and `data-points` say when it is drawn and from how many buckets;
  * `data-render-ms` how long it took from the request (`requestedAt`, performance.now()).
  */
@@ -31,6 +99,8 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
   const plot = useRef<uPlot | null>(null);
   const [drawn, setDrawn] = useState<{ points: number; renderMs: number } | null>(null);
   const [zoomed, setZoomed] = useState(false);
+  /** The x window shown, in seconds: for the tests and the range buttons' state. */
+  const [shown, setShown] = useState<{ min: number; max: number } | null>(null);
   const { chart, format } = props;
 
   useEffect(() => {
@@ -59,6 +129,7 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), chart.timezone),
       fmtDate: (template) => uPlot.fmtDate(template, localeNames(locale)),
       cursor: { drag: { x: true, y: false, setScale: true } },
+      plugins: [touchZoom(() => (xs.length > 1 ? { first: xs[0]!, last: xs[xs.length - 1]! } : null))],
       scales: { x: { time: true } },
       axes: [
         axis,
@@ -92,7 +163,9 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
           (u, key) => {
             if (key !== 'x' || xs.length === 0) return;
             const { min, max } = u.scales.x!;
-            setZoomed(min !== undefined && max !== undefined && (min > xs[0]! || max < xs[xs.length - 1]!));
+            if (min === undefined || max === undefined) return;
+            setZoomed(min > xs[0]! || max < xs[xs.length - 1]!);
+            setShown({ min, max });
           },
         ],
       },
@@ -100,6 +173,7 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
     const instance = new uPlot(options, data, element);
     plot.current = instance;
     setZoomed(false);
+    setShown(xs.length > 0 ? { min: xs[0]!, max: xs[xs.length - 1]! } : null);
     setDrawn({ points: chart.points.length, renderMs: Math.round(performance.now() - props.requestedAt) });
     const resize = new ResizeObserver(() => {
       instance.setSize({ width: Math.max(280, element.clientWidth), height: HEIGHT_PX });
@@ -113,12 +187,18 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
     };
   }, [chart, locale]);
 
-  const resetZoom = () => {
+  /** Shows the last `days` days up to the last bucket; 0 shows everything. */
+  const showDays = (days: number) => {
     const instance = plot.current;
     const xs = instance?.data[0];
     if (!instance || !xs || xs.length === 0) return;
-    instance.setScale('x', { min: xs[0]!, max: xs[xs.length - 1]! });
+    const [first, last] = [xs[0]!, xs[xs.length - 1]!];
+    instance.setScale(
+      'x',
+      days === 0 ? { min: first, max: last } : clampWindow(last - days * DAY_S, last, first, last),
+    );
   };
+  const shownDays = shown ? Math.round((shown.max - shown.min) / DAY_S) : null;
 
   return (
     <figure class="chart-figure">
@@ -126,9 +206,23 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
         <p class="hint" id="chart-45d-help">
           {t('device.chartHelp')}
         </p>
-        <button type="button" class="button button-small" onClick={resetZoom} disabled={!zoomed}>
-          {t('device.resetZoom')}
-        </button>
+        <div class="chart-ranges" role="group" aria-label={t('device.chartRange')}>
+          {RANGES.map((days) => (
+            <button
+              key={days}
+              type="button"
+              class="button button-small button-quiet"
+              data-testid={`chart-range-${days || 'all'}`}
+              aria-pressed={days === 0 ? !zoomed : zoomed && shownDays === days}
+              onClick={() => showDays(days)}
+            >
+              {days === 0 ? t('device.rangeAll') : t('device.rangeDays', { days })}
+            </button>
+          ))}
+          <button type="button" class="button button-small" onClick={() => showDays(0)} disabled={!zoomed}>
+            {t('device.resetZoom')}
+          </button>
+        </div>
       </div>
       <div
         ref={container}
@@ -138,6 +232,9 @@ export function Chart45(props: { chart: Chart; format: (value: number) => string
         data-points={drawn?.points ?? 0}
         data-render-ms={drawn?.renderMs}
         data-interval={chart.interval}
+        data-zoomed={zoomed ? 'true' : 'false'}
+        data-x-min={shown ? Math.round(shown.min) : undefined}
+        data-x-max={shown ? Math.round(shown.max) : undefined}
         role="img"
         aria-label={t('device.chart45')}
         aria-describedby="chart-45d-help"
