@@ -8,7 +8,7 @@ import { NotFound } from './components/status.tsx';
 import { HomePanel } from './pages/home-panel.tsx';
 import { HomesPage } from './pages/homes.tsx';
 import { LoginPage } from './pages/login.tsx';
-import { currentHomeId, homes, liveState, loadHomes, runLiveFeed } from './state.ts';
+import { currentHomeId, homes, lastHomeId, liveState, loadHomes, runLiveFeed } from './state.ts';
 import { useStore } from './store.ts';
 
 // The device page brings uPlot: loaded when first opened, not with the first page.
@@ -42,6 +42,9 @@ const STANDALONE: Readonly<Record<string, () => preact.JSX.Element>> = {
   '/reset-password': ResetPasswordPage,
 };
 
+/** Who has homes: the platform's admins look after providers, not homes. */
+const HOME_ROLES: ReadonlyArray<User['role']> = ['user', 'tenant_admin'];
+
 /** Who may open the provider console: a provider's admins, and the platform's (tenants). */
 const CONSOLE_ROLES: ReadonlyArray<User['role']> = ['tenant_admin', 'platform_admin'];
 
@@ -55,7 +58,7 @@ const NAV: ReadonlyArray<{
   {
     href: '/',
     text: 'nav.homes',
-    roles: ['user', 'tenant_admin', 'platform_admin'],
+    roles: HOME_ROLES,
     active: (path) => path === '/' || path.startsWith('/homes/') || path.startsWith('/devices/'),
   },
   {
@@ -140,8 +143,9 @@ function Layout({ user, children }: { user: User; children: ComponentChildren })
   const provider = useStore(tenant);
   const branding = provider?.branding;
 
+  const hasHomes = HOME_ROLES.includes(user.role);
   useEffect(() => {
-    void loadHomes();
+    if (hasHomes) void loadHomes();
     void loadTenant();
   }, [user.id]);
   useEffect(() => (homeId ? runLiveFeed(homeId) : undefined), [homeId]);
@@ -180,7 +184,7 @@ function Layout({ user, children }: { user: User; children: ComponentChildren })
           ))}
         </nav>
         <div class="topbar-tools">
-          <HomeSwitcher />
+          {hasHomes && <HomeSwitcher />}
           {homeId && <LiveIndicator />}
           <label class="field-inline">
             <span class="field-label">{t('header.language')}</span>
@@ -219,7 +223,9 @@ function HomeSwitcher() {
   const list = useStore(homes);
   const homeId = useStore(currentHomeId);
   const items = list.data ?? [];
-  const known = homeId !== null && items.some((home) => home.id === homeId);
+  // Outside a home's pages (settings, console) the last home used stays selected.
+  const shown = homeId ?? lastHomeId();
+  const known = shown !== null && items.some((home) => home.id === shown);
   return (
     <div class="field-inline">
       <label class="field-label" for="home-switcher">
@@ -228,7 +234,7 @@ function HomeSwitcher() {
       <select
         id="home-switcher"
         data-testid="home-switcher"
-        value={known ? homeId : ''}
+        value={known ? shown : ''}
         disabled={items.length === 0}
         onChange={(event) => {
           const id = event.currentTarget.value;

@@ -191,6 +191,8 @@ const coreEn = {
   'error.HESTIA_DEVICE_REMOVED': 'The device was removed.',
   'error.HESTIA_ALARM_CLEARED': 'The alarm was cleared already.',
   'error.HESTIA_VALIDATION_FAILED': 'Please check the values: {message}',
+  'error.HESTIA_CONFLICT': 'This clashes with how things are now: {message}',
+  'error.HESTIA_PROVIDER_NOT_CONFIGURED': 'This channel has no credentials yet: set them first.',
 
   'nav.console': 'Console',
   'common.save': 'Save',
@@ -488,6 +490,8 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'error.HESTIA_DEVICE_REMOVED': '该设备已被移除。',
   'error.HESTIA_ALARM_CLEARED': '该警报已被解除。',
   'error.HESTIA_VALIDATION_FAILED': '请检查输入：{message}',
+  'error.HESTIA_CONFLICT': '与当前状态冲突：{message}',
+  'error.HESTIA_PROVIDER_NOT_CONFIGURED': '该渠道尚未设置凭据，请先设置。',
 
   'nav.console': '服务商控制台',
   'common.save': '保存',

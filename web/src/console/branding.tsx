@@ -4,7 +4,7 @@ import { applyBranding, HEX_COLOUR, tenant } from '../branding.ts';
 import { ErrorMessage, Loading } from '../components/status.tsx';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { tenantIdOf } from './shared.tsx';
+import { isPlatformAdmin, tenantIdOf } from './shared.tsx';
 
 /** The provider's name and look: what its people see in the dashboard. */
 export function BrandingPage() {
@@ -55,9 +55,12 @@ function BrandingForm({ provider }: { provider: Tenant }) {
           ...(accentColor && { accentColor }),
         },
       });
-      // The admin is one of the provider's people: the dashboard takes the new look at once.
-      tenant.set(updated);
-      applyBranding(updated.branding);
+      // A provider's admin is one of its people: their dashboard takes the new look at once (a
+      // platform admin's keeps the platform's).
+      if (!isPlatformAdmin()) {
+        tenant.set(updated);
+        applyBranding(updated.branding);
+      }
       setSaved(true);
     } catch (caught) {
       setError(caught);

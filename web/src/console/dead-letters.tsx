@@ -1,14 +1,14 @@
 import type { DeadLetter } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
-import { ListState, LoadMore, usePagedList } from './shared.tsx';
+import { ListState, LoadMore, tenantScope, usePagedList } from './shared.tsx';
 
 /** Characters of a rejected payload shown in the table; the API keeps up to its configured size. */
 const PAYLOAD_EXCERPT_CHARS = 160;
 
 export function DeadLettersPage() {
   const { t, locale } = useI18n();
-  const list = usePagedList<DeadLetter>('/v1/dead-letters');
+  const list = usePagedList<DeadLetter>('/v1/dead-letters', 50, tenantScope());
   return (
     <>
       <h1>{t('console.deadLetters')}</h1>

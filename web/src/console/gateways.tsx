@@ -1,11 +1,27 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError, type Gateway } from '../api.ts';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError, isAbort, type Gateway, type Home, type Page } from '../api.ts';
 import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
+import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
 import { homes } from '../state.ts';
 import { useStore } from '../store.ts';
-import { Dialog, ListState, LoadMore, SecretValue, usePagedList } from './shared.tsx';
+import {
+  Dialog,
+  isPlatformAdmin,
+  ListState,
+  LoadMore,
+  SecretValue,
+  tenantScope,
+  usePagedList,
+  type PagedList,
+} from './shared.tsx';
+
+/** How often the list asks for its gateways' status while the tab is visible. */
+const STATUS_REFRESH_MS = 10_000; // 10 seconds
+/** The API's largest page: the rows shown are refreshed in one request up to this many. */
+const MAX_PAGE_SIZE = 1000;
+const GATEWAYS_PAGE_SIZE = 50;
 
 /** What `POST /v1/gateways` answers: the only time the token and claim code are readable. */
 interface Provisioned {
@@ -30,7 +46,8 @@ type Shown =
 
 export function GatewaysPage() {
   const { t } = useI18n();
-  const list = usePagedList<Gateway>('/v1/gateways');
+  const list = usePagedList<Gateway>('/v1/gateways', GATEWAYS_PAGE_SIZE, tenantScope());
+  const refresh = useStatusRefresh(list);
   const [shown, setShown] = useState<Shown | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
 
@@ -70,6 +87,7 @@ export function GatewaysPage() {
     <>
       <div class="page-head">
         <h1>{t('console.gateways')}</h1>
+        <RefreshNote refresh={refresh} />
       </div>
       {actionError !== null && <ErrorMessage error={actionError} />}
       <ListState resource={list} isEmpty={(page) => page.items.length === 0} empty={t('gateways.empty')}>
@@ -101,14 +119,114 @@ export function GatewaysPage() {
   );
 }
 
+interface StatusRefresh {
+  /** When the rows last came from the API (ms since the epoch), null before the first load. */
+  refreshedAt: number | null;
+  error: unknown;
+}
+
+/**
+ * Keeps the shown gateways' status and last-seen fresh: asks every 10 s while the tab is
+ * visible, at once when it becomes visible again, and not while it is hidden. Rows are updated
+ * in place (no loading state, no reordering), so nothing flickers.
+ */
+function useStatusRefresh(list: PagedList<Gateway>): StatusRefresh {
+  const [state, setState] = useState<StatusRefresh>({ refreshedAt: null, error: null });
+  const current = useRef(list);
+  current.current = list;
+  const loadedStatus = list.state.status;
+  useEffect(() => {
+    if (loadedStatus === 'ready') setState({ refreshedAt: Date.now(), error: null });
+  }, [loadedStatus]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let running: AbortController | null = null;
+    const refresh = async () => {
+      const shown = current.current.state.data?.items.length;
+      if (shown === undefined) return;
+      running?.abort();
+      const controller = new AbortController();
+      running = controller;
+      try {
+        const fresh = await api.get<Page<Gateway>>('/v1/gateways', {
+          query: {
+            ...tenantScope(),
+            limit: Math.min(MAX_PAGE_SIZE, Math.max(GATEWAYS_PAGE_SIZE, shown)),
+          },
+          signal: controller.signal,
+        });
+        const byId = new Map(fresh.items.map((gateway) => [gateway.id, gateway]));
+        current.current.update((page) => ({
+          ...page,
+          items: page.items.map((item) => byId.get(item.id) ?? item),
+        }));
+        setState({ refreshedAt: Date.now(), error: null });
+      } catch (error) {
+        if (!isAbort(error)) setState((previous) => ({ ...previous, error }));
+      }
+    };
+    const stop = () => {
+      clearInterval(timer);
+      running?.abort();
+    };
+    const start = () => {
+      stop();
+      timer = setInterval(() => void refresh(), STATUS_REFRESH_MS);
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'visible') {
+        void refresh();
+        start();
+      } else stop();
+    };
+    document.addEventListener('visibilitychange', onVisibility);
+    if (document.visibilityState === 'visible') start();
+    return () => {
+      document.removeEventListener('visibilitychange', onVisibility);
+      stop();
+    };
+  }, []);
+  return state;
+}
+
+/** "Updated 14:05:09", or why the last refresh failed (the rows shown stay). */
+function RefreshNote({ refresh }: { refresh: StatusRefresh }) {
+  const { t, locale } = useI18n();
+  if (refresh.refreshedAt === null) return null;
+  const time = new Intl.DateTimeFormat(locale, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hour12: false,
+  }).format(refresh.refreshedAt);
+  return (
+    <p class="muted small refresh-note" data-testid="gateways-refreshed">
+      {refresh.error === null ? t('consoleX.updatedAt', { time }) : t('consoleX.refreshFailed', { time })}
+    </p>
+  );
+}
+
 function GatewayTable(props: {
   gateways: Gateway[];
   onRotate: (gateway: Gateway) => void;
   onRevoke: (gateway: Gateway) => void;
 }) {
   const { t, locale } = useI18n();
-  const homeList = useStore(homes);
-  const homeName = (homeId: string) => homeList.data?.find((home) => home.id === homeId)?.name ?? homeId;
+  const ownHomes = useStore(homes);
+  // A platform admin's own home list is not the provider's: its homes are asked for.
+  const providerHomes = useResource(
+    (signal) =>
+      isPlatformAdmin()
+        ? api.get<{ items: Home[] }>('/v1/homes', {
+            query: { limit: MAX_PAGE_SIZE, ...tenantScope() },
+            signal,
+          })
+        : Promise.resolve(null),
+    [],
+  );
+  const homeList = providerHomes.state.data?.items ?? ownHomes.data;
+  const homeName = (homeId: string) => homeList?.find((home) => home.id === homeId)?.name ?? homeId;
   return (
     <div class="table-scroll">
       <table class="table" data-testid="gateways-table">
@@ -187,6 +305,7 @@ function ProvisionForm({ onProvisioned }: { onProvisioned: (result: Provisioned)
         name: name.trim(),
         ...(serial.trim() && { id: serial.trim() }),
         ...(claimCode.trim() && { claimCode: claimCode.trim() }),
+        ...tenantScope(),
       });
       setName('');
       setSerial('');
@@ -257,7 +376,9 @@ function ImportForm({ onImported }: { onImported: (count: number, csv: string) =
     setBusy(true);
     setError(null);
     try {
-      const { text, headers } = await api.postText('/v1/gateways/import', await file.text(), 'text/csv');
+      const { text, headers } = await api.postText('/v1/gateways/import', await file.text(), 'text/csv', {
+        query: tenantScope(),
+      });
       const count = Number(headers.get('x-hestia-imported') ?? parseCsv(text).length - 1);
       (event.target as HTMLFormElement).reset();
       setFile(null);

@@ -1,29 +1,51 @@
+import { useState } from 'preact/hooks';
 import { api, type Home, type Tariff } from '../api.ts';
+import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { ListState } from './shared.tsx';
+import { ListState, tenantScope } from './shared.tsx';
 
-/** The provider's homes and the tariff each is on (its own, or the provider's default). */
+/** The provider's homes and the tariff each is on (its own, or the provider's default), changeable. */
 export function ConsoleHomesPage() {
   const { t, locale } = useI18n();
   const data = useResource(async (signal) => {
+    const scope = tenantScope();
     const [homeList, tariffs] = await Promise.all([
-      api.get<{ items: Home[] }>('/v1/homes', { query: { limit: 1000 }, signal }),
-      api.get<{ items: Tariff[] }>('/v1/tariffs', { signal }),
+      api.get<{ items: Home[] }>('/v1/homes', { query: { limit: 1000, ...scope }, signal }),
+      api.get<{ items: Tariff[] }>('/v1/tariffs', { query: scope, signal }),
     ]);
     return { homes: homeList.items, tariffs: tariffs.items };
   }, []);
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  const changeTariff = async (home: Home, tariffId: string | null) => {
+    setBusyId(home.id);
+    setError(null);
+    try {
+      await api.put(`/v1/homes/${encodeURIComponent(home.id)}/tariff`, { tariffId });
+      data.update((shown) => ({
+        ...shown,
+        homes: shown.homes.map((item) => (item.id === home.id ? { ...item, tariffId } : item)),
+      }));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusyId(null);
+    }
+  };
+
   return (
     <>
       <h1>{t('console.homes')}</h1>
+      {error !== null && <ErrorMessage error={error} />}
       <ListState
         resource={data}
         isEmpty={(loaded) => loaded.homes.length === 0}
         empty={t('consoleHomes.empty')}
       >
         {({ homes, tariffs }) => {
-          const byId = new Map(tariffs.map((tariff) => [tariff.id, tariff]));
           const fallback = tariffs.find((tariff) => tariff.isDefault);
           return (
             <div class="table-scroll">
@@ -37,25 +59,34 @@ export function ConsoleHomesPage() {
                   </tr>
                 </thead>
                 <tbody>
-                  {homes.map((home) => {
-                    const own = home.tariffId ? byId.get(home.tariffId) : undefined;
-                    return (
-                      <tr key={home.id} data-testid={`home-${home.id}`}>
-                        <th scope="row">
-                          <a href={`/homes/${encodeURIComponent(home.id)}`}>{home.name}</a>
-                        </th>
-                        <td>{home.timezone}</td>
-                        <td>
-                          {own
-                            ? own.name
-                            : fallback
+                  {homes.map((home) => (
+                    <tr key={home.id} data-testid={`home-${home.id}`} data-tariff={home.tariffId ?? ''}>
+                      <th scope="row">
+                        <a href={`/homes/${encodeURIComponent(home.id)}`}>{home.name}</a>
+                      </th>
+                      <td>{home.timezone}</td>
+                      <td>
+                        <select
+                          aria-label={t('consoleX.tariffOf', { home: home.name })}
+                          value={home.tariffId ?? ''}
+                          disabled={busyId === home.id}
+                          onChange={(e) => void changeTariff(home, e.currentTarget.value || null)}
+                        >
+                          <option value="">
+                            {fallback
                               ? t('consoleHomes.defaultTariff', { name: fallback.name })
-                              : '—'}
-                        </td>
-                        <td>{home.createdAt ? formatDateTime(home.createdAt, locale) : ''}</td>
-                      </tr>
-                    );
-                  })}
+                              : t('consoleX.followDefault')}
+                          </option>
+                          {tariffs.map((tariff) => (
+                            <option key={tariff.id} value={tariff.id}>
+                              {tariff.name}
+                            </option>
+                          ))}
+                        </select>
+                      </td>
+                      <td>{home.createdAt ? formatDateTime(home.createdAt, locale) : ''}</td>
+                    </tr>
+                  ))}
                 </tbody>
               </table>
             </div>

@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import type { Home } from '../api.ts';
+import { session, type Home } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/status.tsx';
 import { useTitle } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
@@ -21,6 +21,8 @@ export function HomesPage() {
 
   useEffect(() => {
     currentHomeId.set(null);
+    // The platform's admins have no homes: their start is the providers' list.
+    if (session.get()?.user.role === 'platform_admin') route('/console/tenants', true);
   }, []);
 
   useEffect(() => {

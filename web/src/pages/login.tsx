@@ -121,6 +121,14 @@ export function LoginPage() {
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('login.submitting') : t('login.submit')}
         </button>
+        <p class="small">
+          <a
+            href={`/forgot-password${tenant.trim() ? `?tenant=${encodeURIComponent(tenant.trim())}` : ''}`}
+            data-testid="forgot-password-link"
+          >
+            {t('password.forgotLink')}
+          </a>
+        </p>
       </form>
     </main>
   );

@@ -1,10 +1,518 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { api, session, type Home, type HomeRole } from '../api.ts';
 import { HomeTabs } from '../components/home-tabs.tsx';
+import { ErrorMessage, Loading, PageError, Section } from '../components/status.tsx';
+import { formatDateTime } from '../format.ts';
+import { useResource, useTitle } from '../hooks.ts';
+import { useI18n } from '../i18n.ts';
+import { loadHomes, showHome } from '../state.ts';
+import { useStore } from '../store.ts';
+import { peopleErrorText, type Invitation, type Member } from './api.ts';
+import { ConfirmDialog, FormError } from './shared.tsx';
+import './people.css';
 
-/** The home's members and its open invitations. */
+type InvitedRole = Exclude<HomeRole, 'owner'>;
+const INVITED_ROLES: readonly InvitedRole[] = ['member', 'guest'];
+
+/** What the caller may do here, as the API decides it (src/services/homes.ts). */
+function rightsOf(home: Home) {
+  // Owners manage the home; so does the provider's staff (no role in the home).
+  const manage = home.role === 'owner' || home.role === null;
+  return { manage, leave: home.role === 'member' || home.role === 'guest' };
+}
+
+/** A question waiting for its answer before a destructive action. */
+type Pending =
+  | { kind: 'remove'; member: Member }
+  | { kind: 'transfer'; member: Member }
+  | { kind: 'leave'; member: Member }
+  | { kind: 'revoke'; invitation: Invitation };
+
+function memberName(member: Member): string {
+  return member.name || member.email;
+}
+
+/** `/homes/:homeId/members`: the people of a home, their roles and its open invitations. */
 export function MembersPage({ homeId }: { homeId: string }) {
+  const { t } = useI18n();
+  const base = `/v1/homes/${encodeURIComponent(homeId)}`;
+  const home = useResource((signal) => api.get<Home>(base, { signal }), [homeId]);
+  const loaded = home.state.data;
+  useTitle(loaded ? `${t('members.title')} · ${loaded.name}` : t('members.title'));
+  useEffect(() => {
+    if (loaded?.id) showHome(loaded.id);
+  }, [loaded?.id]);
+
+  if (loaded === undefined)
+    return home.state.status === 'error' ? (
+      <PageError error={home.state.error} onRetry={() => home.reload()} />
+    ) : (
+      <div class="page">
+        <HomeTabs homeId={homeId} current="members" />
+        <Loading />
+      </div>
+    );
+
   return (
-    <div class="page">
+    <div class="page people-members" data-testid="members-page">
+      <div class="page-head">
+        <h1>{loaded.name}</h1>
+      </div>
       <HomeTabs homeId={homeId} current="members" />
+      <MembersBody home={loaded} onHomeChanged={() => home.reload(true)} />
     </div>
   );
+}
+
+function MembersBody({ home, onHomeChanged }: { home: Home; onHomeChanged: () => void }) {
+  const { t } = useI18n();
+  const { route } = useLocation();
+  const me = useStore(session)?.user.id;
+  const base = `/v1/homes/${encodeURIComponent(home.id)}`;
+  const rights = rightsOf(home);
+  const members = useResource(
+    (signal) => api.get<{ items: Member[] }>(`${base}/members`, { signal }).then((page) => page.items),
+    [home.id],
+  );
+  const invitations = useResource(
+    (signal) =>
+      rights.manage
+        ? api.get<{ items: Invitation[] }>(`${base}/invitations`, { signal }).then((page) => page.items)
+        : Promise.resolve([]),
+    [home.id, rights.manage],
+  );
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [rowError, setRowError] = useState<unknown>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
+  const [pendingBusy, setPendingBusy] = useState(false);
+  const [pendingError, setPendingError] = useState<unknown>(null);
+
+  const changeRole = async (member: Member, role: InvitedRole) => {
+    setBusyId(member.userId);
+    setRowError(null);
+    try {
+      await api.patch(`${base}/members/${encodeURIComponent(member.userId)}`, { role });
+      members.update((list) => list.map((m) => (m.userId === member.userId ? { ...m, role } : m)));
+    } catch (failure) {
+      setRowError(failure);
+    } finally {
+      setBusyId(null);
+    }
+  };
+
+  const ask = (question: Pending) => {
+    setPendingError(null);
+    setPending(question);
+  };
+
+  const answer = async () => {
+    if (!pending) return;
+    setPendingBusy(true);
+    setPendingError(null);
+    try {
+      switch (pending.kind) {
+        case 'remove':
+          await api.delete(`${base}/members/${encodeURIComponent(pending.member.userId)}`);
+          members.update((list) => list.filter((m) => m.userId !== pending.member.userId));
+          break;
+        case 'leave':
+          await api.delete(`${base}/members/${encodeURIComponent(pending.member.userId)}`);
+          await loadHomes();
+          route('/', true);
+          return;
+        case 'transfer':
+          await api.post(`${base}/transfer`, { userId: pending.member.userId });
+          void loadHomes();
+          members.reload(true);
+          onHomeChanged();
+          break;
+        case 'revoke':
+          await api.delete(`${base}/invitations/${encodeURIComponent(pending.invitation.id)}`);
+          invitations.update((list) => list.filter((i) => i.id !== pending.invitation.id));
+          break;
+      }
+      setPending(null);
+    } catch (failure) {
+      setPendingError(failure);
+    } finally {
+      setPendingBusy(false);
+    }
+  };
+
+  const myRow = members.state.data?.find((m) => m.userId === me);
+
+  return (
+    <>
+      <Section title={t('members.title')} id="members-heading">
+        {members.state.status === 'error' && (
+          <ErrorMessage error={members.state.error} onRetry={() => members.reload()} />
+        )}
+        {members.state.data === undefined ? (
+          members.state.status === 'loading' && <Loading />
+        ) : (
+          <>
+            {rowError !== null && (
+              <p class="notice notice-error" role="alert">
+                {peopleErrorText(rowError, t)}
+              </p>
+            )}
+            <MemberTable
+              members={members.state.data}
+              me={me}
+              manage={rights.manage}
+              busyId={busyId}
+              onRole={(member, role) => void changeRole(member, role)}
+              onRemove={(member) => ask({ kind: 'remove', member })}
+              onTransfer={(member) => ask({ kind: 'transfer', member })}
+            />
+          </>
+        )}
+        {rights.leave && myRow && (
+          <p class="people-leave">
+            <button
+              type="button"
+              class="button"
+              data-testid="leave-home"
+              onClick={() => ask({ kind: 'leave', member: myRow })}
+            >
+              {t('members.leave')}
+            </button>
+          </p>
+        )}
+      </Section>
+
+      {rights.manage && (
+        <Section title={t('invite.title')} id="invitations-heading">
+          <InviteForm
+            homeId={home.id}
+            onInvited={(invitation) => invitations.update((list) => [invitation, ...list])}
+          />
+          {invitations.state.status === 'error' && (
+            <ErrorMessage error={invitations.state.error} onRetry={() => invitations.reload()} />
+          )}
+          {invitations.state.data === undefined ? (
+            invitations.state.status === 'loading' && <Loading />
+          ) : (
+            <InvitationList
+              invitations={invitations.state.data}
+              timezone={home.timezone}
+              onRevoke={(invitation) => ask({ kind: 'revoke', invitation })}
+            />
+          )}
+        </Section>
+      )}
+
+      {pending && (
+        <PendingDialog
+          pending={pending}
+          homeName={home.name}
+          busy={pendingBusy}
+          error={pendingError}
+          onConfirm={() => void answer()}
+          onCancel={() => setPending(null)}
+        />
+      )}
+    </>
+  );
+}
+
+function MemberTable(props: {
+  members: Member[];
+  me: string | undefined;
+  manage: boolean;
+  busyId: string | null;
+  onRole: (member: Member, role: InvitedRole) => void;
+  onRemove: (member: Member) => void;
+  onTransfer: (member: Member) => void;
+}) {
+  const { t, locale } = useI18n();
+  if (props.members.length === 0) return <p class="empty">{t('members.empty')}</p>;
+  return (
+    <div class="table-scroll">
+      <table class="table people-table" data-testid="members-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('members.person')}</th>
+            <th scope="col">{t('members.role')}</th>
+            <th scope="col" class="people-wide-only">
+              {t('members.joined')}
+            </th>
+            {props.manage && <th scope="col">{t('members.actions')}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {props.members.map((member) => {
+            const busy = props.busyId === member.userId;
+            const editable = props.manage && member.role !== 'owner';
+            return (
+              <tr
+                key={member.userId}
+                data-testid={`member-${member.email}`}
+                data-role={member.role}
+                data-user-id={member.userId}
+              >
+                <th scope="row">
+                  {member.name ?? member.email}
+                  {member.userId === props.me && <span class="muted"> {t('members.you')}</span>}
+                  {member.name && <div class="muted small people-email">{member.email}</div>}
+                </th>
+                <td>
+                  {editable ? (
+                    <select
+                      aria-label={t('members.roleOf', { name: memberName(member) })}
+                      data-testid="member-role"
+                      value={member.role}
+                      disabled={busy}
+                      onChange={(event) => props.onRole(member, event.currentTarget.value as InvitedRole)}
+                    >
+                      {INVITED_ROLES.map((role) => (
+                        <option key={role} value={role}>
+                          {t(`homes.role.${role}`)}
+                        </option>
+                      ))}
+                    </select>
+                  ) : (
+                    <span class={`badge people-role people-role-${member.role}`}>
+                      {t(`homes.role.${member.role}`)}
+                    </span>
+                  )}
+                </td>
+                <td class="people-wide-only">{formatDateTime(member.joinedAt, locale)}</td>
+                {props.manage && (
+                  <td>
+                    {editable && (
+                      <div class="row-actions">
+                        <button
+                          type="button"
+                          class="button button-small"
+                          disabled={busy}
+                          data-testid="member-transfer"
+                          onClick={() => props.onTransfer(member)}
+                          aria-label={t('members.transferTo', { name: memberName(member) })}
+                        >
+                          {t('members.transfer')}
+                        </button>
+                        <button
+                          type="button"
+                          class="button button-small"
+                          disabled={busy}
+                          data-testid="member-remove"
+                          onClick={() => props.onRemove(member)}
+                          aria-label={t('members.removeWho', { name: memberName(member) })}
+                        >
+                          {t('members.remove')}
+                        </button>
+                      </div>
+                    )}
+                  </td>
+                )}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function InviteForm(props: { homeId: string; onInvited: (invitation: Invitation) => void }) {
+  const { t } = useI18n();
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<InvitedRole>('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    setSentTo(null);
+    try {
+      const invitation = await api.post<Invitation>(
+        `/v1/homes/${encodeURIComponent(props.homeId)}/invitations`,
+        { email: email.trim(), role },
+      );
+      props.onInvited(invitation);
+      setSentTo(invitation.email);
+      setEmail('');
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card people-invite" data-testid="invite-form" onSubmit={(event) => void submit(event)}>
+      <div class="people-invite-fields">
+        <div class="field">
+          <label for="invite-email">{t('invite.email')}</label>
+          <input
+            id="invite-email"
+            name="email"
+            type="email"
+            autocomplete="off"
+            autocapitalize="none"
+            spellcheck={false}
+            required
+            maxLength={320}
+            value={email}
+            onInput={(event) => setEmail(event.currentTarget.value)}
+          />
+        </div>
+        <div class="field">
+          <label for="invite-role">{t('invite.role')}</label>
+          <select
+            id="invite-role"
+            name="role"
+            value={role}
+            onChange={(event) => setRole(event.currentTarget.value as InvitedRole)}
+          >
+            {INVITED_ROLES.map((option) => (
+              <option key={option} value={option}>
+                {t(`homes.role.${option}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" class="button button-primary" disabled={busy} data-testid="invite-submit">
+          {busy ? t('invite.sending') : t('invite.submit')}
+        </button>
+      </div>
+      <p class="hint">{t('invite.roleHint')}</p>
+      <FormError error={error} />
+      {sentTo !== null && (
+        <p class="notice notice-ok" role="status" data-testid="invite-sent">
+          {t('invite.sent', { email: sentTo })}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function InvitationList(props: {
+  invitations: Invitation[];
+  timezone: string;
+  onRevoke: (invitation: Invitation) => void;
+}) {
+  const { t, locale } = useI18n();
+  return (
+    <>
+      <h3 class="people-subhead">{t('invite.pending')}</h3>
+      {props.invitations.length === 0 ? (
+        <p class="empty" data-testid="invitations-empty">
+          {t('invite.none')}
+        </p>
+      ) : (
+        <div class="table-scroll">
+          <table class="table people-table" data-testid="invitations-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('invite.email')}</th>
+                <th scope="col">{t('invite.role')}</th>
+                <th scope="col">{t('invite.expires')}</th>
+                <th scope="col">{t('members.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {props.invitations.map((invitation) => (
+                <tr key={invitation.id} data-testid={`invitation-${invitation.email}`}>
+                  <th scope="row" class="people-email">
+                    {invitation.email}
+                  </th>
+                  <td>
+                    {invitation.role === 'member' || invitation.role === 'guest'
+                      ? t(`homes.role.${invitation.role}`)
+                      : invitation.role}
+                  </td>
+                  <td>
+                    <time dateTime={invitation.expiresAt}>
+                      {formatDateTime(invitation.expiresAt, locale, props.timezone)}
+                    </time>
+                  </td>
+                  <td>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      data-testid="invitation-revoke"
+                      aria-label={t('invite.revokeFor', { email: invitation.email })}
+                      onClick={() => props.onRevoke(invitation)}
+                    >
+                      {t('invite.revoke')}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function PendingDialog(props: {
+  pending: Pending;
+  homeName: string;
+  busy: boolean;
+  error: unknown;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  const { pending } = props;
+  const common = {
+    busy: props.busy,
+    error: props.error,
+    onConfirm: props.onConfirm,
+    onCancel: props.onCancel,
+  };
+  switch (pending.kind) {
+    case 'remove':
+      return (
+        <ConfirmDialog
+          {...common}
+          testId="confirm-remove"
+          title={t('members.remove.title', { name: memberName(pending.member) })}
+          confirmText={t('members.remove')}
+        >
+          <p>{t('members.remove.text', { name: memberName(pending.member), home: props.homeName })}</p>
+        </ConfirmDialog>
+      );
+    case 'transfer':
+      return (
+        <ConfirmDialog
+          {...common}
+          testId="confirm-transfer"
+          title={t('members.transfer.title', { name: memberName(pending.member) })}
+          confirmText={t('members.transfer.confirm')}
+        >
+          <p>{t('members.transfer.text', { name: memberName(pending.member), home: props.homeName })}</p>
+        </ConfirmDialog>
+      );
+    case 'leave':
+      return (
+        <ConfirmDialog
+          {...common}
+          testId="confirm-leave"
+          title={t('members.leave.title', { home: props.homeName })}
+          confirmText={t('members.leave')}
+        >
+          <p>{t('members.leave.text', { home: props.homeName })}</p>
+        </ConfirmDialog>
+      );
+    case 'revoke':
+      return (
+        <ConfirmDialog
+          {...common}
+          testId="confirm-revoke"
+          title={t('invite.revoke.title')}
+          confirmText={t('invite.revoke')}
+        >
+          <p>{t('invite.revoke.text', { email: pending.invitation.email })}</p>
+        </ConfirmDialog>
+      );
+  }
 }
