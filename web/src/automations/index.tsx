@@ -1,19 +1,8 @@
-import { HomeTabs } from '../components/home-tabs.tsx';
+import './automations.css';
 
-/** The home's automations (list). */
-export function AutomationsPage({ homeId }: { homeId: string }) {
-  return (
-    <div class="page">
-      <HomeTabs homeId={homeId} current="automations" />
-    </div>
-  );
-}
-
-/** One automation: the editor (`new` creates one) and its run history. */
-export function AutomationPage({ homeId }: { homeId: string; automationId: string }) {
-  return (
-    <div class="page">
-      <HomeTabs homeId={homeId} current="automations" />
-    </div>
-  );
-}
+/**
+ * A home's automations and scenes: the list (`AutomationsPage`) and one automation's editor
+ * with its run history (`AutomationPage`, `new` for a new one).
+ */
+export { AutomationsPage } from './list.tsx';
+export { AutomationPage } from './editor.tsx';

@@ -1,0 +1,414 @@
+import type { ComponentChildren } from 'preact';
+import { useLocation } from 'preact-iso';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, type Device } from '../api.ts';
+import { HomeTabs } from '../components/home-tabs.tsx';
+import { Loading, PageError } from '../components/status.tsx';
+import { errorText } from '../format.ts';
+import { useResource, useTitle } from '../hooks.ts';
+import { useI18n } from '../i18n.ts';
+import { canControl } from '../model.ts';
+import { showHome } from '../state.ts';
+import {
+  automationPath,
+  fieldId,
+  fieldProblem,
+  homePath,
+  type Automation,
+  type FieldProblem,
+  type HomeWithPlace,
+  type Scene,
+} from './api.ts';
+import {
+  automationBody,
+  automationDraft,
+  emptyDraft,
+  newAction,
+  newCondition,
+  newTrigger,
+  type AutomationDraft,
+} from './draft.ts';
+import { FieldErrors, field, numberInput, textInput } from './fields.tsx';
+import { ActionItem, ConditionItem, TriggerItem, type ItemContext } from './items.tsx';
+import { RunHistory } from './runs.tsx';
+import { ConfirmButton } from './shared.tsx';
+
+interface EditorData {
+  home: HomeWithPlace;
+  devices: Device[];
+  scenes: Scene[];
+  automation: Automation | null;
+}
+
+async function loadEditor(homeId: string, automationId: string, signal: AbortSignal): Promise<EditorData> {
+  const base = homePath(homeId);
+  const [home, devices, scenes, automation] = await Promise.all([
+    api.get<HomeWithPlace>(base, { signal }),
+    api.get<{ items: Device[] }>(`${base}/devices`, { signal }),
+    api.get<{ items: Scene[] }>(`${base}/scenes`, { signal }),
+    automationId === 'new' ? null : api.get<Automation>(automationPath(automationId), { signal }),
+  ]);
+  return { home, devices: devices.items, scenes: scenes.items, automation };
+}
+
+/** One automation: the editor (`new` creates one) and its run history. */
+export function AutomationPage({ homeId, automationId }: { homeId: string; automationId: string }) {
+  const { t } = useI18n();
+  const loaded = useResource((signal) => loadEditor(homeId, automationId, signal), [homeId, automationId]);
+  const data = loaded.state.data;
+  useTitle(data?.automation?.name ?? t('automations.newTitle'));
+  const loadedHomeId = data?.home.id;
+  useEffect(() => {
+    if (loadedHomeId) showHome(loadedHomeId);
+  }, [loadedHomeId]);
+
+  const { state } = loaded;
+  if (data === undefined || state.status === 'loading') {
+    return state.status === 'error' ? (
+      <PageError error={state.error} onRetry={() => loaded.reload()} />
+    ) : (
+      <div class="page">
+        <Loading />
+      </div>
+    );
+  }
+  if (data.automation && data.automation.homeId !== data.home.id) {
+    return <PageError error={new Error('other home')} onRetry={() => loaded.reload()} />;
+  }
+  return <Editor key={data.automation?.id ?? 'new'} data={data} />;
+}
+
+function Editor({ data }: { data: EditorData }) {
+  const { t } = useI18n();
+  const { route } = useLocation();
+  const { home, automation } = data;
+  const control = canControl(home);
+  const [draft, setDraft] = useState<AutomationDraft>(() =>
+    automation ? automationDraft(automation) : emptyDraft(),
+  );
+  const [dirty, setDirty] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [failure, setFailure] = useState<unknown>(null);
+  const [problem, setProblem] = useState<FieldProblem | null>(null);
+  const summaryRef = useRef<HTMLDivElement>(null);
+  const listUrl = `/homes/${encodeURIComponent(home.id)}/automations`;
+
+  // Leaving with unsaved changes (closing the tab, reloading) asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const guard = (event: BeforeUnloadEvent) => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    globalThis.addEventListener('beforeunload', guard);
+    return () => globalThis.removeEventListener('beforeunload', guard);
+  }, [dirty]);
+
+  // After a refused save: to the field it names, else to the summary.
+  useEffect(() => {
+    if (!failure) return;
+    const input = problem ? document.getElementById(fieldId(problem.field)) : null;
+    if (input) input.focus();
+    else summaryRef.current?.focus();
+  }, [failure, problem]);
+
+  const change = (next: (shown: AutomationDraft) => AutomationDraft) => {
+    setDraft(next);
+    setDirty(true);
+  };
+
+  const save = async () => {
+    setSaving(true);
+    setFailure(null);
+    setProblem(null);
+    try {
+      const body = automationBody(draft);
+      if (automation) await api.put<Automation>(automationPath(automation.id), body);
+      else await api.post<Automation>(`${homePath(home.id)}/automations`, body);
+      setDirty(false);
+      route(listUrl);
+    } catch (error) {
+      setFailure(error);
+      setProblem(fieldProblem(error));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const remove = async () => {
+    if (!automation) return;
+    setDeleting(true);
+    setFailure(null);
+    try {
+      await api.delete(automationPath(automation.id));
+      setDirty(false);
+      route(listUrl);
+    } catch (error) {
+      setFailure(error);
+      setDeleting(false);
+    }
+  };
+
+  const errors = new FieldErrors(problem);
+  const context: ItemContext = { home, devices: data.devices, scenes: data.scenes, errors };
+  const move = <K extends 'triggers' | 'conditions' | 'actions'>(key: K, from: number, to: number) =>
+    change((shown) => {
+      const items = [...shown[key]] as AutomationDraft[K];
+      const [item] = items.splice(from, 1);
+      if (item) (items as unknown[]).splice(to, 0, item);
+      return { ...shown, [key]: items };
+    });
+  const patchItem = <K extends 'triggers' | 'conditions' | 'actions'>(
+    key: K,
+    index: number,
+    patch: Partial<AutomationDraft[K][number]>,
+  ) =>
+    change((shown) => ({
+      ...shown,
+      [key]: shown[key].map((item, at) => (at === index ? { ...item, ...patch } : item)),
+    }));
+  const removeItem = (key: 'triggers' | 'conditions' | 'actions', index: number) =>
+    change((shown) => ({ ...shown, [key]: shown[key].filter((_, at) => at !== index) }));
+
+  // Inputs first (they claim their paths), then what no input showed.
+  const nameField = field({
+    path: 'name',
+    label: t('automations.name'),
+    errors,
+    t,
+    input: (attributes) =>
+      textInput(attributes, draft.name, (name) => change((shown) => ({ ...shown, name })), {
+        maxLength: 100,
+        required: true,
+      }),
+  });
+  const cooldownField = field({
+    path: 'cooldownSeconds',
+    label: t('automations.cooldown'),
+    errors,
+    t,
+    hint: t('automations.cooldownHint'),
+    input: (attributes) =>
+      numberInput(
+        attributes,
+        draft.cooldownSeconds,
+        (cooldownSeconds) => change((shown) => ({ ...shown, cooldownSeconds })),
+        { inputMode: 'numeric' },
+      ),
+  });
+  const enabledMessage = errors.at('enabled');
+  const triggers = draft.triggers.map((trigger, index) => (
+    <TriggerItem
+      key={trigger.key}
+      draft={trigger}
+      index={index}
+      count={draft.triggers.length}
+      context={context}
+      onChange={(patch) => patchItem('triggers', index, patch)}
+      onMove={(to) => move('triggers', index, to)}
+      onRemove={() => removeItem('triggers', index)}
+    />
+  ));
+  const conditions = draft.conditions.map((condition, index) => (
+    <ConditionItem
+      key={condition.key}
+      draft={condition}
+      index={index}
+      count={draft.conditions.length}
+      context={context}
+      onChange={(patch) => patchItem('conditions', index, patch)}
+      onMove={(to) => move('conditions', index, to)}
+      onRemove={() => removeItem('conditions', index)}
+    />
+  ));
+  const actions = draft.actions.map((action, index) => (
+    <ActionItem
+      key={action.key}
+      draft={action}
+      index={index}
+      count={draft.actions.length}
+      context={context}
+      onChange={(patch) => patchItem('actions', index, patch)}
+      onMove={(to) => move('actions', index, to)}
+      onRemove={() => removeItem('actions', index)}
+    />
+  ));
+  // List-level problems ("actions: at least one action other than a delay").
+  const listProblem = (key: string) => (problem?.field === key ? problem.message : null);
+  const title = automation ? automation.name : t('automations.newTitle');
+
+  return (
+    <div class="page automation-editor">
+      <div class="page-head">
+        <h1>{home.name}</h1>
+      </div>
+      <HomeTabs homeId={home.id} current="automations" />
+      <p>
+        <a class="back-link" href={listUrl}>
+          {t('automations.back')}
+        </a>
+      </p>
+      <form
+        class="auto-form"
+        data-testid="automation-form"
+        aria-labelledby="automation-title"
+        noValidate
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (control && !saving) void save();
+        }}
+      >
+        <h2 id="automation-title">{title}</h2>
+        {failure !== null && (
+          <div
+            class="notice notice-error auto-summary-error"
+            role="alert"
+            tabIndex={-1}
+            ref={summaryRef}
+            data-testid="automation-errors"
+          >
+            {problem ? (
+              <span>
+                {t('automations.notSaved')}{' '}
+                <a
+                  href={`#${fieldId(problem.field)}`}
+                  onClick={(event) => {
+                    const input = document.getElementById(fieldId(problem.field));
+                    if (input) {
+                      event.preventDefault();
+                      input.focus();
+                    }
+                  }}
+                >
+                  {problem.field}
+                </a>
+                : {problem.message}
+              </span>
+            ) : (
+              <span>{errorText(failure, t)}</span>
+            )}
+          </div>
+        )}
+        {!control && <p class="notice">{t('automations.readOnly')}</p>}
+        <fieldset class="auto-fieldset" disabled={!control || saving || deleting}>
+          <legend class="visually-hidden">{title}</legend>
+          <div class="auto-basics">
+            {nameField}
+            <div class="field auto-field auto-enabled">
+              <label class="field-inline">
+                <input
+                  type="checkbox"
+                  role="switch"
+                  checked={draft.enabled}
+                  data-testid="automation-enabled-field"
+                  onChange={(event) => {
+                    const enabled = event.currentTarget.checked;
+                    change((shown) => ({ ...shown, enabled }));
+                  }}
+                />
+                {t('automations.enabled')}
+              </label>
+              {enabledMessage && <p class="auto-field-error">{enabledMessage}</p>}
+              {automation?.flagReason && (
+                <p class="notice notice-warning" data-testid="automation-flag">
+                  {t(`automations.flag.${automation.flagReason}`, { time: '' })}
+                </p>
+              )}
+            </div>
+            {cooldownField}
+          </div>
+
+          <ItemList
+            id="triggers"
+            title={t('automations.triggers')}
+            hint={t('automations.triggersHint')}
+            problem={listProblem('triggers')}
+            addLabel={t('automations.addTrigger')}
+            onAdd={() => change((shown) => ({ ...shown, triggers: [...shown.triggers, newTrigger()] }))}
+          >
+            {triggers}
+          </ItemList>
+          <ItemList
+            id="conditions"
+            title={t('automations.conditions')}
+            hint={t('automations.conditionsHint')}
+            problem={listProblem('conditions')}
+            addLabel={t('automations.addCondition')}
+            onAdd={() => change((shown) => ({ ...shown, conditions: [...shown.conditions, newCondition()] }))}
+          >
+            {conditions}
+          </ItemList>
+          <ItemList
+            id="actions"
+            title={t('automations.actions')}
+            hint={t('automations.actionsHint')}
+            problem={listProblem('actions')}
+            addLabel={t('automations.addAction')}
+            onAdd={() => change((shown) => ({ ...shown, actions: [...shown.actions, newAction()] }))}
+          >
+            {actions}
+          </ItemList>
+        </fieldset>
+        {errors.rest('automation') && <p class="auto-field-error">{errors.rest('automation')}</p>}
+        <div class="auto-form-actions">
+          {control && (
+            <button
+              type="submit"
+              class="button button-primary"
+              disabled={saving || deleting}
+              data-testid="automation-save"
+            >
+              {saving ? t('automations.saving') : t('automations.save')}
+            </button>
+          )}
+          <a class="button" href={listUrl} data-testid="automation-cancel">
+            {control ? t('automations.cancel') : t('automations.back')}
+          </a>
+          {control && automation && (
+            <ConfirmButton
+              label={t('automations.delete')}
+              question={t('automations.deleteConfirm', { name: automation.name })}
+              confirm={t('automations.delete')}
+              testId="automation-delete"
+              busy={saving || deleting}
+              onConfirm={() => void remove()}
+            />
+          )}
+        </div>
+      </form>
+      {automation && (
+        <RunHistory automation={automation} home={home} devices={data.devices} scenes={data.scenes} />
+      )}
+    </div>
+  );
+}
+
+function ItemList(props: {
+  id: string;
+  title: string;
+  hint: string;
+  problem: string | null;
+  addLabel: string;
+  onAdd: () => void;
+  children: ComponentChildren;
+}) {
+  const headingId = `auto-${props.id}-heading`;
+  return (
+    <section class="auto-editor-list" aria-labelledby={headingId} data-testid={`automation-${props.id}`}>
+      <h2 id={headingId}>{props.title}</h2>
+      <p class="hint" id={`${headingId}-hint`}>
+        {props.hint}
+      </p>
+      {props.problem && (
+        <p class="auto-field-error" data-testid={`field-error-${props.id}`} data-field={props.id}>
+          {props.problem}
+        </p>
+      )}
+      <ol class="auto-editor-items">{props.children}</ol>
+      <button type="button" class="button button-small" onClick={props.onAdd}>
+        + {props.addLabel}
+      </button>
+    </section>
+  );
+}
