@@ -302,7 +302,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  * aria-label or its text), so screen readers and `getByLabel` find it. Fails listing offenders.
  */
 export async function assertUsable(page: Page, what: string): Promise<void> {
-  const report = (await page.evaluate(USABILITY_PROBE)) as { overflow: number; unnamed: string[] };
+  const report = await page.evaluate<{ overflow: number; unnamed: string[] }>(USABILITY_PROBE);
   assert.ok(report.overflow <= 1, `${what}: the page scrolls sideways by ${report.overflow} px`);
   assert.deepEqual(report.unnamed, [], `${what}: controls without a name`);
 }
