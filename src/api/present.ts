@@ -147,6 +147,7 @@ export function presentUser(user: User) {
     email: user.email,
     name: user.name,
     role: user.role,
+    language: user.language,
     createdAt: iso(user.createdAtMs),
     disabledAt: isoOrNull(user.disabledAtMs),
   };
@@ -224,6 +225,7 @@ export function presentInvitation(invitation: Invitation) {
     homeId: invitation.homeId,
     email: invitation.email,
     role: invitation.role,
+    language: invitation.language,
     createdAt: iso(invitation.createdAtMs),
     expiresAt: iso(invitation.expiresAtMs),
   };

@@ -152,12 +152,22 @@ export const HomeRoleSchema = Type.Union([
   Type.Literal('guest'),
 ]);
 
+/**
+ * A language Hestia writes to people in, or null: the provider's default (English). Null comes
+ * first: the API coerces types, and a string branch tried before it would turn null into "".
+ */
+export const LanguageSchema = Type.Union([Type.Null(), Type.Literal('en'), Type.Literal('zh')], {
+  description:
+    "The language of the notifications and mails Hestia sends the person: 'en' (English) or 'zh' (Simplified Chinese); null: the provider's default, English",
+});
+
 export const UserSchema = Type.Object({
   id: Type.String(),
   tenantId: Nullable(Type.String()),
   email: Type.String(),
   name: Nullable(Type.String()),
   role: RoleSchema,
+  language: LanguageSchema,
   createdAt: IsoTime,
   disabledAt: Nullable(IsoTime),
 });
@@ -240,6 +250,7 @@ export const InvitationSchema = Type.Object({
   homeId: Nullable(Type.String()),
   email: Type.String(),
   role: Type.String(),
+  language: LanguageSchema,
   createdAt: IsoTime,
   expiresAt: IsoTime,
 });

@@ -1,3 +1,5 @@
+import type { Language } from './messages.ts';
+
 /** Domain types shared by the stores, services and API. Times are epoch milliseconds. */
 
 /** Installation-wide role of an account. Rights inside a home come from `HomeRole`. */
@@ -37,6 +39,8 @@ export interface User {
   email: string;
   name: string | null;
   role: Role;
+  /** The language Hestia writes to them in; null: the provider's default (English). */
+  language: Language | null;
   createdAtMs: number;
   disabledAtMs: number | null;
 }
@@ -139,6 +143,8 @@ export interface Invitation {
   email: string;
   role: Role | HomeRole;
   invitedBy: string | null;
+  /** The language the invitation was mailed in; the account it creates takes it unless told otherwise. */
+  language: Language | null;
   createdAtMs: number;
   expiresAtMs: number;
   acceptedAtMs: number | null;

@@ -1,8 +1,20 @@
 /**
  * The mails Hestia sends, as pure functions of their data. Each carries the tenant's brand name,
  * so a provider's customers see the provider and not "Hestia". Every value is escaped in the
- * HTML part: brand and home names are chosen by users.
+ * HTML part: brand and home names are chosen by users. The texts come from the catalogue
+ * (core/messages.ts), in the recipient's language.
  */
+import {
+  DEFAULT_LANGUAGE,
+  countOf,
+  isMessageKey,
+  translate,
+  type Language,
+  type MessageKey,
+  type MessageParams,
+} from '../core/messages.ts';
+
+const HTML_LANG: Record<Language, string> = { en: 'en', zh: 'zh-Hans' };
 
 /** A rendered mail, ready for `MailPort.send` together with a recipient. */
 export interface RenderedMail {
@@ -18,21 +30,27 @@ export function passwordResetMail(input: {
   appUrl: string;
   token: string;
   expiresInMinutes: number;
+  /** The account's language; absent: the default. */
+  language?: Language | null | undefined;
 }): RenderedMail {
+  const language = input.language ?? DEFAULT_LANGUAGE;
+  const t = (key: MessageKey, params?: MessageParams) => translate(language, key, params);
+  const brand = input.brandName;
   const link = tokenLink(input.appUrl, 'reset-password', input.token);
-  const validity = plural(input.expiresInMinutes, 'minute');
-  const request = `Someone asked to reset the password of your ${input.brandName} account.`;
-  const action = `To choose a new password, open this link within ${validity}:`;
-  const notYou = 'If you did not ask for this, ignore this mail: your password stays as it is.';
+  const validity = countOf(language, 'minutes', input.expiresInMinutes);
+  const request = t('mail.passwordReset.request', { brand });
+  const action = t('mail.passwordReset.action', { validity });
+  const notYou = t('mail.passwordReset.notYou');
+  const signature = t('mail.signature', { brand });
   return {
-    subject: oneLine(`Reset your ${input.brandName} password`),
-    text: [request, '', action, '', link, '', notYou, '', signature(input.brandName)].join('\n'),
-    html: htmlDocument([
+    subject: oneLine(t('mail.passwordReset.subject', { brand })),
+    text: [request, '', action, '', link, '', notYou, '', signature].join('\n'),
+    html: htmlDocument(language, [
       paragraph(request),
       paragraph(action),
-      button(link, 'Choose a new password'),
+      button(link, t('mail.passwordReset.button')),
       paragraph(notYou),
-      paragraph(signature(input.brandName)),
+      paragraph(signature),
     ]),
   };
 }
@@ -49,47 +67,59 @@ export function invitationMail(input: {
   homeName: string | null;
   role: string;
   expiresInDays: number;
+  /** The invitation's language; absent: the default. */
+  language?: Language | null | undefined;
 }): RenderedMail {
+  const language = input.language ?? DEFAULT_LANGUAGE;
+  const t = (key: MessageKey, params?: MessageParams) => translate(language, key, params);
+  const brand = input.brandName;
   const link = tokenLink(input.appUrl, 'accept-invitation', input.token);
-  const role = input.role.replaceAll('_', ' ');
+  const roleKey = `role.${input.role}`;
+  const role = isMessageKey(roleKey) ? t(roleKey) : input.role.replaceAll('_', ' ');
+  const params = { inviter: input.inviterEmail, brand, role, home: input.homeName ?? '' };
   const invited =
     input.homeName === null
-      ? `${input.inviterEmail} invited you to join ${input.brandName} as ${role}.`
-      : `${input.inviterEmail} invited you to the home “${input.homeName}” on ${input.brandName} as ${role}.`;
+      ? t('mail.invitation.invited.provider', params)
+      : t('mail.invitation.invited.home', params);
   const subject =
     input.homeName === null
-      ? `You are invited to ${input.brandName}`
-      : `You are invited to the home “${input.homeName}” on ${input.brandName}`;
-  const action = `To accept, open this link within ${plural(input.expiresInDays, 'day')}:`;
-  const notExpected = 'If you do not expect this invitation, ignore this mail.';
+      ? t('mail.invitation.subject.provider', params)
+      : t('mail.invitation.subject.home', params);
+  const action = t('mail.invitation.action', { validity: countOf(language, 'days', input.expiresInDays) });
+  const notExpected = t('mail.invitation.notExpected');
+  const signature = t('mail.signature', { brand });
   return {
     subject: oneLine(subject),
-    text: [invited, '', action, '', link, '', notExpected, '', signature(input.brandName)].join('\n'),
-    html: htmlDocument([
+    text: [invited, '', action, '', link, '', notExpected, '', signature].join('\n'),
+    html: htmlDocument(language, [
       paragraph(invited),
       paragraph(action),
-      button(link, 'Accept the invitation'),
+      button(link, t('mail.invitation.button')),
       paragraph(notExpected),
-      paragraph(signature(input.brandName)),
+      paragraph(signature),
     ]),
   };
 }
 
 /** Security notice after a password change; no link, so it cannot be mistaken for phishing bait. */
-export function passwordChangedMail(input: { brandName: string }): RenderedMail {
-  const changed = `The password of your ${input.brandName} account was just changed.`;
-  const ifYou = 'If you changed it, there is nothing to do.';
-  const ifNotYou =
-    'If you did not, someone else may know your password: reset it at once from the login page ' +
-    'and tell your administrator.';
+export function passwordChangedMail(input: {
+  brandName: string;
+  /** The account's language; absent: the default. */
+  language?: Language | null | undefined;
+}): RenderedMail {
+  const language = input.language ?? DEFAULT_LANGUAGE;
+  const t = (key: MessageKey, params?: MessageParams) => translate(language, key, params);
+  const brand = input.brandName;
+  const changed = t('mail.passwordChanged.changed', { brand });
+  const ifYou = t('mail.passwordChanged.ifYou');
+  const ifNotYou = t('mail.passwordChanged.ifNotYou');
+  const signature = t('mail.signature', { brand });
+  // Chinese sentences follow one another without a space.
+  const joined = language === 'zh' ? changed + ifYou : changed + ' ' + ifYou;
   return {
-    subject: oneLine(`Your ${input.brandName} password was changed`),
-    text: [changed, ifYou, '', ifNotYou, '', signature(input.brandName)].join('\n'),
-    html: htmlDocument([
-      paragraph(changed + ' ' + ifYou),
-      paragraph(ifNotYou),
-      paragraph(signature(input.brandName)),
-    ]),
+    subject: oneLine(t('mail.passwordChanged.subject', { brand })),
+    text: [changed, ifYou, '', ifNotYou, '', signature].join('\n'),
+    html: htmlDocument(language, [paragraph(joined), paragraph(ifNotYou), paragraph(signature)]),
   };
 }
 
@@ -113,14 +143,6 @@ function oneLine(value: string): string {
   return value.replace(/[\s\p{Cc}]+/gu, ' ').trim();
 }
 
-function plural(count: number, unit: string): string {
-  return `${count} ${unit}${count === 1 ? '' : 's'}`;
-}
-
-function signature(brandName: string): string {
-  return `— ${brandName}`;
-}
-
 function paragraph(text: string): string {
   return `<p>${escapeHtml(text)}</p>`;
 }
@@ -134,10 +156,11 @@ function button(href: string, label: string): string {
   );
 }
 
-function htmlDocument(blocks: string[]): string {
+/** The document, its `lang` the language's tag (so that mail clients pick fitting fonts). */
+function htmlDocument(language: Language, blocks: string[]): string {
   return [
     '<!doctype html>',
-    '<html>',
+    `<html lang="${HTML_LANG[language]}">`,
     '<head><meta charset="utf-8"></head>',
     '<body style="font-family:system-ui,sans-serif;line-height:1.5">',
     ...blocks,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
 import type { Tenant, User, UserWithSecret } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
+import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../mail/mail-port.ts';
 import { passwordChangedMail, passwordResetMail } from '../mail/templates.ts';
 import type { AuditService } from './audit.ts';
@@ -69,7 +70,13 @@ export class AccountService {
 
   /** Self-service sign-up within a tenant whose sign-up is open; the person is signed in. */
   async signUp(
-    input: { tenant: string; email: string; password: string; name?: string | undefined },
+    input: {
+      tenant: string;
+      email: string;
+      password: string;
+      name?: string | undefined;
+      language?: Language | null | undefined;
+    },
     origin: RequestOrigin,
   ): Promise<SessionTokens> {
     const tenant = await this.activeTenant(input.tenant);
@@ -80,6 +87,7 @@ export class AccountService {
       password: input.password,
       name: input.name ?? null,
       role: 'user',
+      language: input.language ?? null,
     });
     await this.audit.record({
       tenantId: tenant.id,
@@ -98,6 +106,7 @@ export class AccountService {
     password: string;
     name: string | null;
     role: User['role'];
+    language?: Language | null | undefined;
   }): Promise<User> {
     const email = validateEmail(input.email);
     validatePassword(input.password);
@@ -112,6 +121,7 @@ export class AccountService {
       name,
       passwordHash: await hashPassword(input.password),
       role: input.role,
+      language: input.language ?? null,
       createdAtMs: this.ctx.clock.now(),
     });
   }
@@ -327,7 +337,10 @@ export class AccountService {
       target: { type: 'user', id: user.id },
       detail: { sessionsEnded: ended },
     });
-    await this.sendQuietly(user, passwordChangedMail({ brandName: await this.brandName(user.tenantId) }));
+    await this.sendQuietly(
+      user,
+      passwordChangedMail({ brandName: await this.brandName(user.tenantId), language: user.language }),
+    );
   }
 
   /**
@@ -372,6 +385,7 @@ export class AccountService {
         appUrl: this.ctx.config.mail.appUrl,
         token,
         expiresInMinutes: Math.round(ttlSeconds / 60),
+        language: user.language,
       }),
     );
   }
@@ -423,6 +437,46 @@ export class AccountService {
     const user = await this.directory.findUser(principal.userId);
     if (!user) throw new HestiaError('HESTIA_UNAUTHENTICATED');
     return publicUser(user);
+  }
+
+  /**
+   * Changes the caller's own name or language (what is left out stays); a blank name removes
+   * it. The change is audited with the fields it touched.
+   */
+  async updateMe(
+    principal: UserPrincipal,
+    patch: { name?: string | null | undefined; language?: Language | null | undefined },
+    origin: RequestOrigin,
+  ): Promise<User> {
+    const user = await this.directory.findUser(principal.userId);
+    if (!user) throw new HestiaError('HESTIA_UNAUTHENTICATED');
+    const changed: Record<string, { from: string | null; to: string | null }> = {};
+    if (patch.name !== undefined) {
+      const name = patch.name?.trim() ? patch.name.trim().slice(0, 100) : null;
+      if (name !== user.name) {
+        await this.directory.setUserName(user.id, name);
+        changed.name = { from: user.name, to: name };
+      }
+    }
+    if (patch.language !== undefined && patch.language !== user.language) {
+      await this.directory.setUserLanguage(user.id, patch.language);
+      changed.language = { from: user.language, to: patch.language };
+    }
+    if (Object.keys(changed).length > 0) {
+      await this.audit.record({
+        tenantId: user.tenantId,
+        action: 'user.updated',
+        actor: principal,
+        origin,
+        target: { type: 'user', id: user.id },
+        // names are personal data: the log says that it changed, not what to
+        detail: {
+          fields: Object.keys(changed),
+          ...(changed.language ? { language: changed.language } : {}),
+        },
+      });
+    }
+    return this.me(principal);
   }
 
   async brandName(tenantId: string | null): Promise<string> {

@@ -1,5 +1,11 @@
 import { capabilityOf, type Capability } from '../core/capabilities.ts';
 import type { AlarmCause, AlarmSeverity, HomeMode } from '../core/domain.ts';
+import {
+  DEFAULT_LANGUAGE,
+  renderNotification,
+  type Language,
+  type NotificationMessage,
+} from '../core/messages.ts';
 
 /**
  * When a reading raises or clears an alarm: pure functions, no I/O, so that the rules are unit
@@ -205,7 +211,7 @@ export class CapabilityCache {
   }
 }
 
-/** A label people read: "Water leak", "Intrusion (motion)". */
+/** A label people read: "Water leak", "Intrusion (motion)" (English; the dashboard has its own). */
 export const CAUSE_TITLES: Record<AlarmCause, string> = {
   smoke: 'Smoke',
   co: 'Carbon monoxide',
@@ -218,22 +224,33 @@ export const CAUSE_TITLES: Record<AlarmCause, string> = {
   freeze: 'Freeze risk',
 };
 
-/** The notification of a raised alarm: "Water leak — Kitchen sensor", with the home in the body. */
-export function alarmMessage(input: {
+/**
+ * The notification of a raised alarm as a catalogue key and parameters (rendered in each
+ * person's language on delivery): "Water leak — Kitchen sensor", with the home in the body and,
+ * for heat and freeze, the temperature rounded to 0.1 °C.
+ */
+export function alarmNotification(input: {
   cause: AlarmCause;
   deviceName: string;
   homeName: string;
   value: number | null;
-}): { title: string; body: string } {
-  const what = CAUSE_TITLES[input.cause];
-  const title = `${what} — ${input.deviceName}`;
-  const measured =
-    (input.cause === 'heat' || input.cause === 'freeze') && input.value !== null
-      ? ` (${Math.round(input.value * 10) / 10} °C)`
-      : '';
-  const verb =
-    input.cause === 'intrusion_motion' || input.cause === 'intrusion_door'
-      ? 'while the home is armed'
-      : 'detected';
-  return { title, body: `${what} ${verb}${measured}: ${input.deviceName} at ${input.homeName}.` };
+}): NotificationMessage {
+  const params = { device: input.deviceName, home: input.homeName };
+  if (input.cause === 'heat' || input.cause === 'freeze') {
+    return input.value === null
+      ? { key: `alarm.${input.cause}.unmeasured`, params }
+      : {
+          key: `alarm.${input.cause}`,
+          params: { ...params, value: String(Math.round(input.value * 10) / 10) },
+        };
+  }
+  return { key: `alarm.${input.cause}`, params };
+}
+
+/** The title and body of a raised alarm's notification in one language (English by default). */
+export function alarmMessage(
+  input: { cause: AlarmCause; deviceName: string; homeName: string; value: number | null },
+  language: Language = DEFAULT_LANGUAGE,
+): { title: string; body: string } {
+  return renderNotification(alarmNotification(input), language)!;
 }

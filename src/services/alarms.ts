@@ -3,6 +3,7 @@ import type { AppContext } from '../core/context.ts';
 import type { Alarm, AlarmCause, AlarmState, HomeMode } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
+import { DEFAULT_LANGUAGE, renderNotification } from '../core/messages.ts';
 import type { AlarmRaise, HomeSecurity } from '../store/control/alarm-store.ts';
 import type { SqlRunner } from '../store/directory/sql-runner.ts';
 import type { ReadingWrite } from '../store/ports.ts';
@@ -10,7 +11,7 @@ import {
   ALARM_CAPABILITIES,
   CapabilityCache,
   INTRUSION_CAUSES,
-  alarmMessage,
+  alarmNotification,
   evaluateReading,
   type HomeAlarmSettings,
 } from './alarm-rules.ts';
@@ -225,7 +226,8 @@ export class AlarmService implements Extension {
     nowMs: number,
     tx: SqlRunner,
   ): Promise<void> {
-    const { title, body } = alarmMessage({ cause: alarm.cause, deviceName, homeName, value: alarm.value });
+    const message = alarmNotification({ cause: alarm.cause, deviceName, homeName, value: alarm.value });
+    const { title, body } = renderNotification(message, DEFAULT_LANGUAGE)!;
     await this.ctx.store.control.notifications.enqueue(
       {
         tenantId: alarm.tenantId,
@@ -235,6 +237,7 @@ export class AlarmService implements Extension {
         severity: alarm.severity,
         title,
         body,
+        message,
         data: {
           alarmId: alarm.id,
           homeId: alarm.homeId,

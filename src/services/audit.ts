@@ -18,6 +18,7 @@ export type AuditAction =
   | 'user.role_changed'
   | 'user.disabled'
   | 'user.enabled'
+  | 'user.updated'
   | 'tenant.created'
   | 'tenant.updated'
   | 'tenant.suspended'

@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import type { AppContext } from '../core/context.ts';
 import type { DeviceWithChannels, Home, HomeMember, HomeRole, Invitation, Room } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
+import type { Language } from '../core/messages.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import type { InvitationService } from './invitations.ts';
@@ -201,7 +202,7 @@ export class HomeService {
   async inviteMember(
     principal: Principal,
     homeId: string,
-    input: { email: string; role: HomeRole },
+    input: { email: string; role: HomeRole; language?: Language | null | undefined },
     origin: RequestOrigin,
   ): Promise<Invitation> {
     const { home } = await this.authorize.home(principal, homeId, 'manage');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
 import type { HomeRole, Invitation, Role } from '../core/domain.ts';
 import { HestiaError } from '../core/errors.ts';
+import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../mail/mail-port.ts';
 import { invitationMail } from '../mail/templates.ts';
 import { validateEmail, type AccountService, type SessionTokens } from './accounts.ts';
@@ -34,7 +35,7 @@ export class InvitationService {
   async inviteToTenant(
     principal: Principal | null,
     tenantId: string,
-    input: { email: string; role: Role },
+    input: { email: string; role: Role; language?: Language | null | undefined },
     origin: RequestOrigin,
   ): Promise<Invitation> {
     if (input.role === 'platform_admin')
@@ -46,6 +47,7 @@ export class InvitationService {
       principal,
       { tenantId, homeId: null, email, role: input.role },
       null,
+      input.language,
     );
     await this.audit.record({
       tenantId,
@@ -61,7 +63,7 @@ export class InvitationService {
   async inviteToHome(
     principal: Principal,
     home: { id: string; tenantId: string; name: string },
-    input: { email: string; role: HomeRole },
+    input: { email: string; role: HomeRole; language?: Language | null | undefined },
     origin: RequestOrigin,
   ): Promise<Invitation> {
     if (input.role === 'owner')
@@ -77,6 +79,7 @@ export class InvitationService {
       principal,
       { tenantId: home.tenantId, homeId: home.id, email, role: input.role },
       home.name,
+      input.language,
     );
     await this.audit.record({
       tenantId: home.tenantId,
@@ -90,25 +93,31 @@ export class InvitationService {
     return invitation;
   }
 
+  /**
+   * Stores and mails an invitation, in `language` when given, else in the inviter's language
+   * (the default for an API key or the system).
+   */
   private async create(
     principal: Principal | null,
     input: { tenantId: string; homeId: string | null; email: string; role: Role | HomeRole },
     homeName: string | null,
+    language: Language | null | undefined,
   ): Promise<Invitation> {
     const now = this.ctx.clock.now();
     const ttlSeconds = this.ctx.config.auth.invitationTtlSeconds;
     const token = newToken('hin');
+    const inviter = principal?.kind === 'user' ? await this.directory.findUser(principal.userId) : undefined;
     const invitation: Invitation = {
       id: randomUUID(),
       ...input,
       invitedBy: principal?.kind === 'user' ? principal.userId : null,
+      language: language ?? inviter?.language ?? null,
       createdAtMs: now,
       expiresAtMs: now + ttlSeconds * 1000,
       acceptedAtMs: null,
       revokedAtMs: null,
     };
     await this.directory.createInvitation({ ...invitation, tokenHash: hashToken(token) });
-    const inviter = principal?.kind === 'user' ? await this.directory.findUser(principal.userId) : undefined;
     await this.accounts.sendQuietly(
       { email: input.email, id: invitation.id },
       invitationMail({
@@ -119,6 +128,7 @@ export class InvitationService {
         homeName,
         role: input.role,
         expiresInDays: Math.max(1, Math.round(ttlSeconds / 86_400)),
+        language: invitation.language,
       }),
     );
     return invitation;
@@ -126,11 +136,17 @@ export class InvitationService {
 
   /**
    * Accepts an invitation once. Without an account in the tenant, `password` creates one and
-   * signs it in; with one, the caller must be signed in as that account.
+   * signs it in (in `language`, else the invitation's); with one, the caller must be signed in
+   * as that account.
    */
   async accept(
     principal: Principal | undefined,
-    input: { token: string; password?: string | undefined; name?: string | undefined },
+    input: {
+      token: string;
+      password?: string | undefined;
+      name?: string | undefined;
+      language?: Language | null | undefined;
+    },
     origin: RequestOrigin,
   ): Promise<AcceptResult> {
     const now = this.ctx.clock.now();
@@ -166,6 +182,7 @@ export class InvitationService {
       password: input.password,
       name: input.name ?? null,
       role,
+      language: input.language !== undefined ? input.language : invitation.language,
     });
     await this.claimInvitation(invitation, now);
     await this.audit.record({

@@ -13,6 +13,7 @@ import type {
   Tenant,
   User,
 } from '../core/domain.ts';
+import { isLanguage } from '../core/messages.ts';
 
 /**
  * Row → domain mappers shared by both adapters (same snake_case columns). Where the engines
@@ -48,6 +49,7 @@ export function toUser(row: Row): User {
     email: row.email as string,
     name: row.name as string | null,
     role: row.role as Role,
+    language: isLanguage(row.language) ? row.language : null,
     createdAtMs: row.created_at_ms as number,
     disabledAtMs: row.disabled_at_ms as number | null,
   };

@@ -226,6 +226,13 @@ const MATRIX: MatrixRow[] = [
   // ---- one's own account ----
   { method: 'GET', path: '/v1/me', expect: PEOPLE_ONLY, request: async () => ({ url: '/v1/me' }) },
   {
+    method: 'PATCH',
+    path: '/v1/me',
+    expect: PEOPLE_ONLY,
+    // the default again: the callers' accounts stay as the other rows expect them
+    request: async () => ({ url: '/v1/me', body: { language: null } }),
+  },
+  {
     method: 'POST',
     path: '/v1/auth/logout',
     expect: PEOPLE_ONLY,

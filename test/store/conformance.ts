@@ -827,6 +827,11 @@ export function runStoreConformance(
         assert.equal((await dir().findUserByEmail(tenantId, 'DANA@example.com'))?.id, a.id);
         assert.equal((await dir().findUserByEmail(otherTenantId, 'dana@example.com'))?.id, b.id);
         assert.equal((await dir().findUsersByEmail('dana@EXAMPLE.com')).length, 2);
+        assert.equal(a.language, null, 'no language until one is chosen');
+        await dir().setUserLanguage(a.id, 'zh');
+        assert.equal((await dir().findUser(a.id))?.language, 'zh');
+        await dir().setUserLanguage(a.id, null);
+        assert.equal((await dir().findUser(a.id))?.language, null);
         await assert.rejects(
           user(tenantId, 'dana@example.COM'),
           (e: Error & { code?: string }) => e.code === 'HESTIA_CONFLICT',
@@ -1087,12 +1092,14 @@ export function runStoreConformance(
           homeId: null,
           email: 'New@Example.com',
           role: 'user',
+          language: 'zh',
           tokenHash: 'inv-' + id,
           invitedBy: null,
           createdAtMs: t0,
           expiresAtMs: t0 + 1000,
         });
         assert.equal((await dir().findInvitationByToken('inv-' + id))?.email, 'New@Example.com');
+        assert.equal((await dir().findInvitationByToken('inv-' + id))?.language, 'zh');
         assert.deepEqual(
           (await dir().listOpenInvitations(tenantId, null, t0)).map((i) => i.id),
           [id],

@@ -10,12 +10,14 @@ import { postgresMigrations } from '../../src/store/postgres/schema.ts';
 import { emptyBatch, type Store } from '../../src/store/ports.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { sqliteMigrations } from '../../src/store/sqlite/schema.ts';
+import { deliveryTexts } from '../../src/services/notifications/render.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 /**
  * Upgrading a database of schema 2 that already holds history: migration 3 gives every tenant
  * the default tariffs and computes the rollups of the stored readings, so that statistics from
- * rollups answer as the raw data does.
+ * rollups answer as the raw data does. And one of schema 4 with a notification waiting in the
+ * outbox: migration 5 (languages) leaves it sendable as it was written, in English.
  */
 
 const HOUR = 3_600_000;
@@ -125,5 +127,73 @@ describe('upgrading a schema-2 database with history', () => {
       await client.end();
     }
     await checkUpgraded(new PostgresStore({ connectionString: database.url, poolSize: 2 }));
+  });
+});
+
+/** A tenant, a person and a decided request with one pending delivery, as schema 4 wrote them. */
+const SCHEMA_4 = [
+  `INSERT INTO tenants (id, name, created_at_ms, slug) VALUES ('t1', 'Old', ${t0}, 'old')`,
+  `INSERT INTO users (id, tenant_id, email, email_lower, password_hash, role, created_at_ms)
+     VALUES ('u1', 't1', 'ada@example.com', 'ada@example.com', 'scrypt$x', 'user', ${t0})`,
+  `INSERT INTO notification_requests (id, tenant_id, home_id, source_key, kind, severity, title, body, data,
+     user_ids, channels, created_at_ms, decided_at_ms)
+     VALUES ('r1', 't1', NULL, 'alarm:a1:raised', 'alarm', 'critical', 'Water leak — Tap',
+       'Water leak detected: Tap at Flat.', '{}', '["u1"]', NULL, ${t0}, ${t0})`,
+  `INSERT INTO notification_deliveries (id, request_id, tenant_id, home_id, user_id, channel, target, status,
+     attempts, next_attempt_at_ms, created_at_ms, updated_at_ms)
+     VALUES ('d1', 'r1', 't1', NULL, 'u1', 'in_app', 'u1', 'pending', 0, ${t0}, ${t0}, ${t0})`,
+];
+
+async function checkOutboxUpgraded(store: Store): Promise<void> {
+  await store.migrate();
+  assert.equal((await store.directory.findUser('u1'))?.language, null, 'no language: the default');
+  const delivery = await store.control.notifications.claim('d1', t0 + 1, t0 + 60_000);
+  assert.ok(delivery, 'the pending delivery is still claimed once');
+  assert.equal(delivery.language, null);
+  assert.equal(delivery.request.message, null);
+  assert.deepEqual(deliveryTexts(delivery), {
+    title: 'Water leak — Tap',
+    body: 'Water leak detected: Tap at Flat.',
+    language: 'en',
+  });
+  assert.equal(await store.control.notifications.claim('d1', t0 + 1, t0 + 60_000), undefined);
+  await store.close();
+}
+
+describe('upgrading a schema-4 database with a notification in the outbox', () => {
+  it('SQLite: the request is sent as it was written', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hestia-upgrade-'));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'hestia.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)');
+    for (const migration of sqliteMigrations.filter((m) => m.version <= 4)) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(migration.version);
+    }
+    for (const statement of SCHEMA_4) db.exec(statement);
+    db.close();
+    await checkOutboxUpgraded(new SqliteStore({ file, synchronous: 'normal' }));
+  });
+
+  it('PostgreSQL: the request is sent as it was written', async (t) => {
+    const database = await createTestDatabase();
+    if ('skipped' in database) return t.skip(database.skipped);
+    after(() => database.drop());
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query(
+        'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at_ms bigint NOT NULL)',
+      );
+      for (const migration of postgresMigrations.filter((m) => m.version <= 4)) {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, 0)', [migration.version]);
+      }
+      for (const statement of SCHEMA_4) await client.query(statement);
+    } finally {
+      await client.end();
+    }
+    await checkOutboxUpgraded(new PostgresStore({ connectionString: database.url, poolSize: 2 }));
   });
 });

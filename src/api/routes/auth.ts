@@ -4,6 +4,7 @@ import { authenticated, optionallyAuthenticated, originOf, principalOf, userOf }
 import { presentHome, presentSession, presentTenant, presentUser } from '../present.ts';
 import {
   HomeSchema,
+  LanguageSchema,
   SessionSchema,
   UserSchema,
   errorResponses,
@@ -43,6 +44,7 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
             email: Email,
             password: Password,
             name: Type.Optional(Type.String({ maxLength: 100 })),
+            language: Type.Optional(LanguageSchema),
           },
           strictBody,
         ),
@@ -182,12 +184,13 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
         tags: ['auth', 'homes'],
         summary: 'Accept an invitation to a provider or a home',
         description:
-          'Without an account with the provider, give a password: the account is created and signed in. With one, call signed in as that account.',
+          'Without an account with the provider, give a password: the account is created and signed in, in `language` (else the language the invitation was mailed in). With one, call signed in as that account.',
         body: Type.Object(
           {
             token: Type.String({ minLength: 1, maxLength: 200 }),
             password: Type.Optional(Password),
             name: Type.Optional(Type.String({ maxLength: 100 })),
+            language: Type.Optional(LanguageSchema),
           },
           strictBody,
         ),
@@ -216,6 +219,8 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
       schema: {
         tags: ['auth'],
         summary: 'The signed-in person, their provider and their homes',
+        description:
+          "`user.language` is the language Hestia writes to the person in (notifications and mails); null: the provider's default, English. PATCH /v1/me changes it.",
         security,
         response: {
           200: Type.Object({
@@ -241,6 +246,30 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
         homes: homes.map(presentHome),
       };
     },
+  );
+
+  app.patch(
+    '/v1/me',
+    {
+      onRequest: caller,
+      schema: {
+        tags: ['auth'],
+        summary: "Change one's own name or language; what is left out stays",
+        description:
+          "The language is the one of every notification (push, in-app, mail) and account mail Hestia sends the person from then on; null goes back to the default (English). Notifications a person wrote (an automation's notification action) stay as written; webhooks are in English. A blank name removes it.",
+        security,
+        body: Type.Object(
+          {
+            name: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 100 })])),
+            language: Type.Optional(LanguageSchema),
+          },
+          strictBody,
+        ),
+        response: { 200: UserSchema, ...errorResponses },
+      },
+    },
+    async (request) =>
+      presentUser(await services.accounts.updateMe(userOf(request), request.body, originOf(request))),
   );
 
   app.get(

@@ -19,6 +19,7 @@ import {
   HomeSchema,
   Id,
   InvitationSchema,
+  LanguageSchema,
   MemberSchema,
   RoomSchema,
   UnitsQuery,
@@ -364,12 +365,15 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
       schema: {
         tags: ['homes'],
         summary: 'Invite a person to the home by mail as member or guest (owners)',
+        description:
+          "The mail is in `language`, else in the inviter's language; an account the invitation creates takes that language.",
         security,
         params: HomeParams,
         body: Type.Object(
           {
             email: Type.String({ minLength: 3, maxLength: 320 }),
             role: Type.Union([Type.Literal('member'), Type.Literal('guest')]),
+            language: Type.Optional(LanguageSchema),
           },
           strictBody,
         ),

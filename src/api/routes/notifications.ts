@@ -75,6 +75,10 @@ const DeliverySchema = Type.Object({
     description:
       'Who or where, without secrets: the person for OneSignal and in-app, the start of an FCM token, the mail address, the webhook URL without its query',
   }),
+  language: Type.Union([Type.Null(), Type.Literal('en'), Type.Literal('zh')], {
+    description:
+      "The person's language when the request was decided, which the notification is written in (null: the default, English; webhooks are always English)",
+  }),
   status: DeliveryStatus,
   attempts: Type.Integer(),
   nextAttemptAt: Nullable(IsoTime),
@@ -174,6 +178,7 @@ function presentDelivery(delivery: DeliveryWithRequest) {
     userId: delivery.userId,
     channel: delivery.channel,
     target: safeTarget(delivery),
+    language: delivery.language,
     status: delivery.status,
     attempts: delivery.attempts,
     nextAttemptAt: open ? iso(delivery.nextAttemptAtMs) : null,

@@ -19,6 +19,7 @@ import {
   AuditEntrySchema,
   Id,
   InvitationSchema,
+  LanguageSchema,
   TenantSchema,
   UserSchema,
   errorResponses,
@@ -362,12 +363,15 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
       schema: {
         tags: ['tenants'],
         summary: 'Invite a person to the provider by mail (tenant admins)',
+        description:
+          "The mail is in `language`, else in the inviter's language (English when an API key invites); an account the invitation creates takes that language.",
         security,
         params: TenantParams,
         body: Type.Object(
           {
             email: Type.String({ minLength: 3, maxLength: 320 }),
             role: Type.Union([Type.Literal('tenant_admin'), Type.Literal('user')], { default: 'user' }),
+            language: Type.Optional(LanguageSchema),
           },
           strictBody,
         ),

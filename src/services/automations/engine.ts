@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.ts';
 import type { Alarm, Home, HomeMode } from '../../core/domain.ts';
+import { DEFAULT_LANGUAGE, renderNotification, type NotificationMessage } from '../../core/messages.ts';
 import type { ReadingWrite } from '../../store/ports.ts';
 import type { ScheduleRow } from '../../store/control/automation-store.ts';
 import type { AlarmService } from '../alarms.ts';
@@ -584,6 +585,10 @@ export class AutomationEngine {
       reason === 'loop'
         ? `re-triggered by its own actions (through automations ${run.causes.join(', ')})`
         : `more than ${limit} runs in a minute`;
+    const message: NotificationMessage = {
+      key: `automation.stopped.${reason}`,
+      params: { automation: automation.name, causes: run.causes.join(', '), limit: String(limit) },
+    };
     const atMs = this.ctx.clock.now();
     Object.assign(run, { outcome: 'throttled', error: why, finishedAtMs: atMs });
     // The run and the flag together: whoever sees the throttled run sees the rule stopped.
@@ -603,8 +608,8 @@ export class AutomationEngine {
       sourceKey: `automation:${automation.id}:flagged:${atMs}`,
       kind: 'automation',
       severity: 'warning',
-      title: `Automation "${automation.name}" was stopped`,
-      body: `It was ${why}, so it has been disabled. Check its triggers and actions, then enable it again.`,
+      ...renderNotification(message, DEFAULT_LANGUAGE)!,
+      message,
       data: { automationId: automation.id, runId: run.id, reason },
       userIds: null,
       createdAtMs: atMs,

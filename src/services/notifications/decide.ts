@@ -44,6 +44,7 @@ export interface RecipientFacts extends Recipient {
  * own channel list), minus providers the tenant has not configured or the person has no device
  * for; interrupting channels inside quiet hours are written as skipped, with the reason, unless
  * the request is critical; plus one delivery per tenant webhook whose minimum severity it reaches.
+ * A person's deliveries carry their language, which the providers render the request in.
  * Pure, so a re-run after a crash decides the same.
  */
 export function decideDeliveries(input: {
@@ -72,6 +73,7 @@ export function decideDeliveries(input: {
         userId: person.userId,
         channel,
         target,
+        language: person.language,
         skippedBecause: INTERRUPTING.has(channel) ? quietReason : undefined,
       });
     for (const channel of new Set(channels)) {

@@ -3,6 +3,7 @@ import { IANAZone } from 'luxon';
 import type { AppContext } from '../../core/context.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { Extension } from '../../core/extension.ts';
+import { DEFAULT_LANGUAGE, renderNotification, type NotificationMessage } from '../../core/messages.ts';
 import type { MailPort } from '../../mail/mail-port.ts';
 import type { SqlRunner } from '../../store/directory/sql-runner.ts';
 import {
@@ -292,14 +293,18 @@ export class NotificationService implements Extension {
     }
     const tenant = await this.ctx.store.directory.findTenant(tenantId);
     const brand = tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
+    const message: NotificationMessage = {
+      key: 'notification.test',
+      params: { brand, channel: input.channel },
+    };
     const { id } = await this.notify({
       tenantId,
       homeId: null,
       sourceKey: `test:${randomUUID()}`,
       kind: 'system',
       severity: 'info',
-      title: `${brand} test notification`,
-      body: `This is a test of the ${input.channel} channel.`,
+      ...renderNotification(message, DEFAULT_LANGUAGE)!,
+      message,
       data: { type: 'test', channel: input.channel },
       userIds,
       channels: [input.channel],
@@ -326,6 +331,8 @@ function validateInput(input: NotificationInput): void {
   if (input.title.length === 0 || input.title.length > MAX_TITLE_CHARS)
     throw fail(`title: 1 to ${MAX_TITLE_CHARS} characters`);
   if (input.body.length > MAX_BODY_CHARS) throw fail(`body: at most ${MAX_BODY_CHARS} characters`);
+  if (input.message && !renderNotification(input.message, DEFAULT_LANGUAGE))
+    throw fail(`message: ${input.message.key} is not a notification of the catalogue`);
   const entries = Object.entries(input.data);
   if (entries.length > MAX_DATA_ENTRIES || entries.some(([, value]) => typeof value !== 'string'))
     throw fail(`data: at most ${MAX_DATA_ENTRIES} entries, each a string (FCM and OneSignal carry strings)`);

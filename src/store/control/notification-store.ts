@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Dialect } from '../directory/schema.ts';
 import type { SqlRunner } from '../directory/sql-runner.ts';
+import { isLanguage, type Language, type NotificationMessage } from '../../core/messages.ts';
 import { jsonColumn, type Row } from '../rows.ts';
 
 /** Migration 4 tables of notifications, written once for both engines with the type tokens of `typed()`. */
@@ -134,8 +135,17 @@ export interface NotificationInput {
   sourceKey: string;
   kind: NotificationKind;
   severity: NotificationSeverity;
+  /**
+   * The texts in English: what webhooks carry, the delivery log shows, and people get when
+   * `message` is absent (texts a person wrote, such as an automation's notification).
+   */
   title: string;
   body: string;
+  /**
+   * The same notification as a catalogue key and parameters: each person gets it rendered in
+   * their own language. Absent on requests written before languages existed.
+   */
+  message?: NotificationMessage | null | undefined;
   data: Record<string, string>;
   /** null: every member of the home (or the tenant's admins when there is no home). */
   userIds: string[] | null;
@@ -144,9 +154,11 @@ export interface NotificationInput {
   createdAtMs: number;
 }
 
-export interface NotificationRequest extends Omit<NotificationInput, 'channels'> {
+export interface NotificationRequest extends Omit<NotificationInput, 'channels' | 'message'> {
   id: string;
   channels: NotificationChannel[] | null;
+  /** As stored: a key this version does not know renders as the English `title` and `body`. */
+  message: { key: string; params: Record<string, string> } | null;
   decidedAtMs: number | null;
 }
 
@@ -159,6 +171,8 @@ export interface NotificationDelivery {
   channel: NotificationChannel;
   /** Player-id owner (user id) for OneSignal, FCM token, webhook URL, e-mail address, user id in-app. */
   target: string;
+  /** The person's language when the request was decided; null: the default (and for webhooks). */
+  language: Language | null;
   status: DeliveryStatus;
   attempts: number;
   nextAttemptAtMs: number;
@@ -226,6 +240,8 @@ export interface Recipient {
   userId: string;
   tenantId: string | null;
   email: string;
+  /** null: they never chose, the default language. */
+  language: Language | null;
 }
 
 /** A delivery as the decision writes it. */
@@ -233,6 +249,8 @@ export interface DeliveryDecision {
   userId: string | null;
   channel: NotificationChannel;
   target: string;
+  /** The language the person gets it in (null: the default); webhooks have none. */
+  language?: Language | null | undefined;
   /** A reason makes it 'skipped' (quiet hours…); the delivery log shows it. */
   skippedBecause?: string | undefined;
 }
@@ -243,6 +261,7 @@ function toRequest(row: Row, prefix = ''): NotificationRequest {
   const col = (name: string) => row[prefix + name];
   const userIds = col('user_ids');
   const channels = col('channels');
+  const message = col('message');
   return {
     id: col('id') as string,
     tenantId: col('tenant_id') as string,
@@ -253,6 +272,7 @@ function toRequest(row: Row, prefix = ''): NotificationRequest {
     title: col('title') as string,
     body: col('body') as string,
     data: jsonColumn<Record<string, string>>(col('data')),
+    message: message == null ? null : jsonColumn<{ key: string; params: Record<string, string> }>(message),
     userIds: userIds == null ? null : jsonColumn<string[]>(userIds),
     channels: channels == null ? null : jsonColumn<NotificationChannel[]>(channels),
     createdAtMs: Number(col('created_at_ms')),
@@ -269,6 +289,7 @@ function toDelivery(row: Row): NotificationDelivery {
     userId: row.user_id as string | null,
     channel: row.channel as NotificationChannel,
     target: row.target as string,
+    language: isLanguage(row.language) ? row.language : null,
     status: row.status as DeliveryStatus,
     attempts: Number(row.attempts),
     nextAttemptAtMs: Number(row.next_attempt_at_ms),
@@ -321,6 +342,7 @@ const REQUEST_COLUMNS = [
   'title',
   'body',
   'data',
+  'message',
   'user_ids',
   'channels',
   'created_at_ms',
@@ -366,8 +388,8 @@ export class NotificationStore {
     const id = randomUUID();
     const inserted = await tx.run(
       `INSERT INTO notification_requests (id, tenant_id, home_id, source_key, kind, severity, title, body,
-         data, user_ids, channels, created_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_key) DO NOTHING`,
+         message, data, user_ids, channels, created_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_key) DO NOTHING`,
       [
         id,
         input.tenantId,
@@ -377,6 +399,7 @@ export class NotificationStore {
         input.severity,
         input.title,
         input.body,
+        input.message ? JSON.stringify(input.message) : null,
         JSON.stringify(input.data),
         input.userIds === null ? null : JSON.stringify(input.userIds),
         input.channels ? JSON.stringify(input.channels) : null,
@@ -436,9 +459,9 @@ export class NotificationStore {
     let created = 0;
     for (const decision of decisions) {
       created += await tx.run(
-        `INSERT INTO notification_deliveries (id, request_id, tenant_id, home_id, user_id, channel, target, status,
-           attempts, next_attempt_at_ms, last_error, created_at_ms, updated_at_ms)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (request_id, channel, target) DO NOTHING`,
+        `INSERT INTO notification_deliveries (id, request_id, tenant_id, home_id, user_id, channel, target, language,
+           status, attempts, next_attempt_at_ms, last_error, created_at_ms, updated_at_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT (request_id, channel, target) DO NOTHING`,
         [
           randomUUID(),
           request.id,
@@ -447,6 +470,7 @@ export class NotificationStore {
           decision.userId,
           decision.channel,
           decision.target,
+          decision.language ?? null,
           decision.skippedBecause === undefined ? 'pending' : 'skipped',
           atMs,
           decision.skippedBecause ?? null,
@@ -463,7 +487,7 @@ export class NotificationStore {
   /** Members of a home who can be told (accounts not disabled). */
   async homeRecipients(homeId: string, tx: SqlRunner = this.sql): Promise<Recipient[]> {
     const rows = await tx.all(
-      `SELECT u.id, u.tenant_id, u.email FROM home_members m JOIN users u ON u.id = m.user_id
+      `SELECT u.id, u.tenant_id, u.email, u.language FROM home_members m JOIN users u ON u.id = m.user_id
        WHERE m.home_id = ? AND u.disabled_at_ms IS NULL ORDER BY m.joined_at_ms, u.id`,
       [homeId],
     );
@@ -473,7 +497,7 @@ export class NotificationStore {
   /** The tenant's administrators: who hears of tenant-wide (home-less) events. */
   async tenantAdminRecipients(tenantId: string, tx: SqlRunner = this.sql): Promise<Recipient[]> {
     const rows = await tx.all(
-      `SELECT id, tenant_id, email FROM users
+      `SELECT id, tenant_id, email, language FROM users
        WHERE tenant_id = ? AND role = 'tenant_admin' AND disabled_at_ms IS NULL ORDER BY id`,
       [tenantId],
     );
@@ -488,7 +512,7 @@ export class NotificationStore {
   ): Promise<Recipient[]> {
     if (userIds.length === 0) return [];
     const rows = await tx.all(
-      `SELECT id, tenant_id, email FROM users WHERE tenant_id = ? AND disabled_at_ms IS NULL
+      `SELECT id, tenant_id, email, language FROM users WHERE tenant_id = ? AND disabled_at_ms IS NULL
          AND id IN (${userIds.map(() => '?').join(', ')}) ORDER BY id`,
       [tenantId, ...userIds],
     );
@@ -857,5 +881,10 @@ export class NotificationStore {
 }
 
 function toRecipient(row: Row): Recipient {
-  return { userId: row.id as string, tenantId: row.tenant_id as string | null, email: row.email as string };
+  return {
+    userId: row.id as string,
+    tenantId: row.tenant_id as string | null,
+    email: row.email as string,
+    language: isLanguage(row.language) ? row.language : null,
+  };
 }

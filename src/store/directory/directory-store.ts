@@ -22,6 +22,7 @@ import type {
   User,
   UserWithSecret,
 } from '../../core/domain.ts';
+import { isLanguage, type Language } from '../../core/messages.ts';
 import { DEFAULT_TARIFFS } from '../lifecycle-schema.ts';
 import { jsonColumn, toGateway, toTenant, toUser, type Row } from '../rows.ts';
 import type { SqlRunner } from './sql-runner.ts';
@@ -155,11 +156,13 @@ export class DirectoryStore {
     name?: string | null;
     passwordHash: string;
     role: Role;
+    language?: Language | null;
     createdAtMs: number;
   }): Promise<User> {
     await this.sql.run(
-      `INSERT INTO users (id, tenant_id, email, email_lower, name, password_hash, role, created_at_ms, password_changed_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO users (id, tenant_id, email, email_lower, name, password_hash, role, language, created_at_ms,
+         password_changed_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         input.id,
         input.tenantId,
@@ -168,6 +171,7 @@ export class DirectoryStore {
         input.name ?? null,
         input.passwordHash,
         input.role,
+        input.language ?? null,
         input.createdAtMs,
         input.createdAtMs,
       ],
@@ -227,6 +231,10 @@ export class DirectoryStore {
 
   async setUserName(userId: string, name: string | null): Promise<void> {
     await this.sql.run('UPDATE users SET name = ? WHERE id = ?', [name, userId]);
+  }
+
+  async setUserLanguage(userId: string, language: Language | null): Promise<void> {
+    await this.sql.run('UPDATE users SET language = ? WHERE id = ?', [language, userId]);
   }
 
   // ---- sessions and tokens ----
@@ -709,8 +717,9 @@ export class DirectoryStore {
 
   async createInvitation(input: Omit<Invitation, 'acceptedAtMs' | 'revokedAtMs'> & { tokenHash: string }) {
     await this.sql.run(
-      `INSERT INTO invitations (id, tenant_id, home_id, email, email_lower, role, token_hash, invited_by, created_at_ms, expires_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO invitations (id, tenant_id, home_id, email, email_lower, role, token_hash, invited_by, language,
+         created_at_ms, expires_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         input.id,
         input.tenantId,
@@ -720,6 +729,7 @@ export class DirectoryStore {
         input.role,
         input.tokenHash,
         input.invitedBy,
+        input.language,
         input.createdAtMs,
         input.expiresAtMs,
       ],
@@ -1186,6 +1196,7 @@ function toInvitation(row: Row): Invitation {
     email: row.email as string,
     role: row.role as Invitation['role'],
     invitedBy: row.invited_by as string | null,
+    language: isLanguage(row.language) ? row.language : null,
     createdAtMs: row.created_at_ms as number,
     expiresAtMs: row.expires_at_ms as number,
     acceptedAtMs: row.accepted_at_ms as number | null,

@@ -1,5 +1,6 @@
 import { directoryMigrationSql } from '../directory/schema.ts';
 import { controlMigrationSql } from '../control/schema.ts';
+import { languageMigrationSql } from '../language-schema.ts';
 import { lifecycleMigrationSql } from '../lifecycle-schema.ts';
 
 /**
@@ -115,4 +116,5 @@ CREATE INDEX dead_letters_by_tenant ON dead_letters (tenant_id, id);
   { version: 2, sql: directoryMigrationSql('postgres') },
   { version: 3, sql: lifecycleMigrationSql('postgres') },
   { version: 4, sql: controlMigrationSql('postgres') },
+  { version: 5, sql: languageMigrationSql('postgres') },
 ];

@@ -1,5 +1,6 @@
 import { directoryMigrationSql } from '../directory/schema.ts';
 import { controlMigrationSql } from '../control/schema.ts';
+import { languageMigrationSql } from '../language-schema.ts';
 import { lifecycleMigrationSql } from '../lifecycle-schema.ts';
 
 /**
@@ -105,4 +106,5 @@ CREATE INDEX dead_letters_by_tenant ON dead_letters(tenant_id, id);
   { version: 2, sql: directoryMigrationSql('sqlite') },
   { version: 3, sql: lifecycleMigrationSql('sqlite') },
   { version: 4, sql: controlMigrationSql('sqlite') },
+  { version: 5, sql: languageMigrationSql('sqlite') },
 ];

@@ -2,24 +2,37 @@ import type { DirectoryStore } from '../../../store/directory/directory-store.ts
 import type { MailPort } from '../../../mail/mail-port.ts';
 import { escapeHtml } from '../../../mail/templates.ts';
 import { isHestiaError } from '../../../core/errors.ts';
+import { DEFAULT_LANGUAGE, translate, type Language } from '../../../core/messages.ts';
 import type { NotificationRequest } from '../../../store/control/notification-store.ts';
+import { deliveryTexts } from '../render.ts';
 import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
 
-const SEVERITY_WORD = { critical: 'Alert', warning: 'Warning', info: 'Notice' } as const;
 const SEVERITY_COLOUR = { critical: '#c62828', warning: '#ef6c00', info: '#1f6feb' } as const;
 
-/** A notification as a mail, in the tenant's brand (name and colour); every value escaped in HTML. */
+/**
+ * A notification as a mail, in the tenant's brand (name and colour) and the person's language
+ * (`request` holds the title and body already in it); every value escaped in HTML.
+ */
 export function notificationMail(input: {
   brandName: string;
   primaryColor: string | null;
   request: Pick<NotificationRequest, 'severity' | 'title' | 'body' | 'createdAtMs'>;
+  language?: Language | undefined;
 }): { subject: string; text: string; html: string } {
   const { request } = input;
-  const word = SEVERITY_WORD[request.severity];
-  const when = new Date(request.createdAtMs).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-  const subject = `[${input.brandName}] ${word}: ${request.title}`.replace(/[\r\n]+/g, ' ');
-  const footer = `You receive this because of your notification settings in ${input.brandName}.`;
-  const text = [request.title, '', request.body, '', when, '', footer, '', `— ${input.brandName}`].join('\n');
+  const language = input.language ?? DEFAULT_LANGUAGE;
+  const brand = input.brandName;
+  const word = translate(language, `mail.notification.${request.severity}`);
+  const time = new Date(request.createdAtMs).toISOString().replace('T', ' ').slice(0, 16);
+  const when = translate(language, 'mail.notification.time', { time });
+  const subject = translate(language, 'mail.notification.subject', {
+    brand,
+    severity: word,
+    title: request.title,
+  }).replace(/[\r\n]+/g, ' ');
+  const footer = translate(language, 'mail.notification.footer', { brand });
+  const signature = translate(language, 'mail.signature', { brand });
+  const text = [request.title, '', request.body, '', when, '', footer, '', signature].join('\n');
   const colour = input.primaryColor ?? SEVERITY_COLOUR[request.severity];
   const html = [
     '<!doctype html>',
@@ -49,10 +62,12 @@ export class EmailProvider implements NotificationProvider {
   async send({ delivery, signal }: SendContext): Promise<SendOutcome> {
     const tenant = await this.options.directory.findTenant(delivery.tenantId);
     const brandName = tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
+    const { title, body, language } = deliveryTexts(delivery);
     const mail = notificationMail({
       brandName,
       primaryColor: tenant?.branding.primaryColor ?? null,
-      request: delivery.request,
+      request: { ...delivery.request, title, body },
+      language,
     });
     let stopWaiting: () => void = () => undefined;
     // The mail port cannot be aborted: past the timeout (or at shutdown) the attempt is

@@ -1,6 +1,7 @@
 import { createSign } from 'node:crypto';
 import { parseServiceAccount } from '../../tenants.ts';
 import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import { deliveryTexts } from '../render.ts';
 import {
   clip,
   httpRequest,
@@ -86,10 +87,11 @@ export class FcmProvider implements NotificationProvider {
     if (typeof token !== 'string') return token;
 
     const { request } = delivery;
+    const { title, body } = deliveryTexts(delivery);
     const message = {
       message: {
         token: delivery.target,
-        notification: { title: request.title, body: request.body },
+        notification: { title, body },
         // FCM data values must be strings
         data: { ...request.data, notificationId: request.id, severity: request.severity, kind: request.kind },
         android: { priority: request.severity === 'info' ? 'normal' : 'high' },

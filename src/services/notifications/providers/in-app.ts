@@ -1,5 +1,6 @@
 import type { EventBus } from '../../../core/bus.ts';
 import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import { deliveryTexts } from '../render.ts';
 import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
 
 /**
@@ -14,14 +15,16 @@ export class InAppProvider implements NotificationProvider {
   async send({ delivery }: SendContext): Promise<SendOutcome> {
     if (!delivery.userId) return { status: 'failed', error: 'an in-app delivery without a person' };
     const { request } = delivery;
+    // Stored rendered: the feed shows what the person was sent, in their language at the time.
+    const { title, body } = deliveryTexts(delivery);
     const { notification, created } = await this.options.store.insertInApp({
       tenantId: request.tenantId,
       userId: delivery.userId,
       homeId: request.homeId,
       requestId: request.id,
       severity: request.severity,
-      title: request.title,
-      body: request.body,
+      title,
+      body,
       data: request.data,
       createdAtMs: request.createdAtMs,
     });
@@ -32,8 +35,8 @@ export class InAppProvider implements NotificationProvider {
         userId: delivery.userId,
         notificationId: notification.id,
         severity: request.severity,
-        title: request.title,
-        body: request.body,
+        title,
+        body,
         atMs: request.createdAtMs,
       });
     }

@@ -1,4 +1,6 @@
+import type { Language } from '../../../core/messages.ts';
 import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import { deliveryTexts } from '../render.ts';
 import {
   clip,
   httpRequest,
@@ -28,11 +30,12 @@ export class OneSignalProvider implements NotificationProvider {
       return { status: 'skipped', reason: 'the person has no OneSignal device any more' };
     const { request } = delivery;
     const critical = request.severity === 'critical';
+    const texts = deliveryTexts(delivery);
     const body = {
       app_id: oneSignal.appId,
       include_player_ids: players.map((player) => player.token),
-      headings: { en: request.title },
-      contents: { en: request.body },
+      headings: inLanguage(texts.title, texts.language),
+      contents: inLanguage(texts.body, texts.language),
       data: { ...request.data, notificationId: request.id, severity: request.severity, kind: request.kind },
       // 10 = high priority (wakes the device on Android); OneSignal's default is normal.
       ...(critical ? { priority: 10, ios_interruption_level: 'time_sensitive' } : {}),
@@ -71,4 +74,16 @@ export class OneSignalProvider implements NotificationProvider {
       );
     }
   }
+}
+
+/** OneSignal's language code of each language Hestia writes in. */
+const ONESIGNAL_LANGUAGE: Record<Language, string> = { en: 'en', zh: 'zh-Hans' };
+
+/**
+ * OneSignal picks the text by the device's language and requires `en`, its fallback. Hestia
+ * renders in the language the person chose, whatever their phone is set to, so the same text
+ * goes under `en` and under that language's code.
+ */
+function inLanguage(text: string, language: Language): Record<string, string> {
+  return { en: text, [ONESIGNAL_LANGUAGE[language]]: text };
 }

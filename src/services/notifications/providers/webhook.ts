@@ -70,8 +70,11 @@ export class WebhookProvider implements NotificationProvider {
       tenantId: request.tenantId,
       homeId: request.homeId,
       severity: request.severity,
+      // The provider's backend gets the English texts, and the catalogue key and parameters
+      // (when the text is Hestia's own) to render its own way.
       title: request.title,
       body: request.body,
+      ...(request.message ? { message: request.message } : {}),
       data: request.data,
       createdAt: new Date(request.createdAtMs).toISOString(),
     });

@@ -1,0 +1,20 @@
+import { typed, type Dialect } from './directory/schema.ts';
+
+/**
+ * Migration 5, languages: the language a person reads Hestia in ('en', 'zh'; null: the
+ * provider's default, English), the one an invitation was mailed in, the catalogue key and
+ * parameters of a notification request (rendered per person on delivery), and the language a
+ * delivery was decided in. Every column may be null, so rows written before stay valid: a
+ * request without a message is sent with its own title and body.
+ */
+export function languageMigrationSql(dialect: Dialect): string {
+  return typed(
+    dialect,
+    `
+ALTER TABLE users ADD COLUMN language {text};
+ALTER TABLE invitations ADD COLUMN language {text};
+ALTER TABLE notification_requests ADD COLUMN message {text};
+ALTER TABLE notification_deliveries ADD COLUMN language {text};
+`,
+  );
+}
