@@ -17,6 +17,7 @@ import type {
   User,
 } from '../core/domain.ts';
 import type { SessionTokens } from '../services/accounts.ts';
+import type { InvitationPreview, Inviter } from '../services/invitations.ts';
 import type { DevicePresence } from '../services/presence.ts';
 import { capabilityOf, toImperial } from '../core/capabilities.ts';
 import { HestiaError } from '../core/errors.ts';
@@ -215,19 +216,36 @@ export function presentMember(member: HomeMember) {
     email: member.email,
     name: member.name,
     role: member.role,
+    language: member.language,
     joinedAt: iso(member.joinedAtMs),
   };
 }
 
-export function presentInvitation(invitation: Invitation) {
+/** An invitation with its inviter, looked up in `inviters` (InvitationService.invitersOf). */
+export function presentInvitation(invitation: Invitation, inviters: ReadonlyMap<string, Inviter>) {
   return {
     id: invitation.id,
     homeId: invitation.homeId,
     email: invitation.email,
     role: invitation.role,
+    invitedBy: (invitation.invitedBy === null ? undefined : inviters.get(invitation.invitedBy)) ?? null,
     language: invitation.language,
     createdAt: iso(invitation.createdAtMs),
     expiresAt: iso(invitation.expiresAtMs),
+  };
+}
+
+export function presentInvitationPreview(preview: InvitationPreview) {
+  return {
+    email: preview.email,
+    kind: preview.kind,
+    tenantName: preview.tenantName,
+    homeName: preview.homeName,
+    role: preview.role,
+    invitedBy: preview.invitedBy,
+    expiresAt: iso(preview.expiresAtMs),
+    accountExists: preview.accountExists,
+    language: preview.language,
   };
 }
 

@@ -242,6 +242,7 @@ export const MemberSchema = Type.Object({
   email: Type.String(),
   name: Nullable(Type.String()),
   role: HomeRoleSchema,
+  language: LanguageSchema,
   joinedAt: IsoTime,
 });
 
@@ -249,7 +250,14 @@ export const InvitationSchema = Type.Object({
   id: Type.String(),
   homeId: Nullable(Type.String()),
   email: Type.String(),
-  role: Type.String(),
+  role: Type.Union([...HomeRoleSchema.anyOf, ...RoleSchema.anyOf], {
+    description:
+      "For a home (homeId set) 'member' or 'guest'; for the provider (homeId null) 'user' or 'tenant_admin'. Owners and platform administrators are never invited.",
+  }),
+  invitedBy: Type.Union(
+    [Type.Object({ id: Type.String(), name: Nullable(Type.String()), email: Type.String() }), Type.Null()],
+    { description: "Null when an API key or the system invited, or the inviter's account is gone" },
+  ),
   language: LanguageSchema,
   createdAt: IsoTime,
   expiresAt: IsoTime,

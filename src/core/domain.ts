@@ -132,6 +132,8 @@ export interface HomeMember {
   email: string;
   name: string | null;
   role: HomeRole;
+  /** The person's language (null: unset, English). */
+  language: Language | null;
   joinedAtMs: number;
 }
 

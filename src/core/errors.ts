@@ -26,6 +26,10 @@ export const ErrorCatalogue = {
   HESTIA_ACCOUNT_DISABLED: { status: 403, message: 'This account is disabled' },
   HESTIA_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is by invitation only' },
   HESTIA_TOKEN_INVALID: { status: 400, message: 'The token is unknown, used or expired' },
+  HESTIA_INVITATION_OTHER_ACCOUNT: {
+    status: 403,
+    message: 'This invitation is for another account: sign in as the invited person',
+  },
   HESTIA_CLAIM_FAILED: {
     status: 404,
     message: 'No pending gateway with this serial and claim code',

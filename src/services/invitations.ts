@@ -14,6 +14,29 @@ export type AcceptResult =
   | { kind: 'new_account'; invitation: Invitation; session: SessionTokens }
   | { kind: 'joined'; invitation: Invitation };
 
+/** The person who sent an invitation, as the people who manage it see them. */
+export interface Inviter {
+  id: string;
+  name: string | null;
+  email: string;
+}
+
+/** What the holder of an invitation's token needs to decide, before accepting it. */
+export interface InvitationPreview {
+  email: string;
+  kind: 'home' | 'tenant';
+  /** The provider's branding display name, else its name. */
+  tenantName: string;
+  homeName: string | null;
+  role: Role | HomeRole;
+  /** Null when an API key or the system invited, or the inviter's account is gone. */
+  invitedBy: { name: string | null; email: string } | null;
+  expiresAtMs: number;
+  /** Whether the invited address has an account with the provider: if so, accept signed in as it. */
+  accountExists: boolean;
+  language: Language | null;
+}
+
 /**
  * Invitations by mail: to a tenant (as user or tenant admin, sent by its admins) or to a home
  * (as member or guest, sent by its owner). The mailed token is the proof of the address; an
@@ -135,9 +158,44 @@ export class InvitationService {
   }
 
   /**
+   * What an invitation offers, for its token's holder to decide on; the same answer as
+   * `accept` for a token that cannot be accepted. A read: nothing is audited.
+   */
+  async preview(token: string): Promise<InvitationPreview> {
+    const invitation = await this.findOpen(token, this.ctx.clock.now());
+    const tenant = await this.accounts.activeTenant(invitation.tenantId);
+    const home = invitation.homeId ? await this.directory.findHome(invitation.homeId) : null;
+    const inviter = invitation.invitedBy ? await this.directory.findUser(invitation.invitedBy) : undefined;
+    return {
+      email: invitation.email,
+      kind: invitation.homeId ? 'home' : 'tenant',
+      tenantName: tenant.branding.displayName ?? tenant.name,
+      homeName: home?.name ?? null,
+      role: invitation.role,
+      invitedBy: inviter ? { name: inviter.name, email: inviter.email } : null,
+      expiresAtMs: invitation.expiresAtMs,
+      accountExists: (await this.directory.findUserByEmail(tenant.id, invitation.email)) !== undefined,
+      language: invitation.language,
+    };
+  }
+
+  /** The invitation of a mailed token, if it can still be accepted. */
+  private async findOpen(token: string, now: number): Promise<Invitation> {
+    const invitation = await this.directory.findInvitationByToken(hashToken(token));
+    if (
+      !invitation ||
+      invitation.acceptedAtMs !== null ||
+      invitation.revokedAtMs !== null ||
+      invitation.expiresAtMs <= now
+    )
+      throw new HestiaError('HESTIA_TOKEN_INVALID');
+    return invitation;
+  }
+
+  /**
    * Accepts an invitation once. Without an account in the tenant, `password` creates one and
    * signs it in (in `language`, else the invitation's); with one, the caller must be signed in
-   * as that account.
+   * as that account (401 without a session, 403 HESTIA_INVITATION_OTHER_ACCOUNT with another's).
    */
   async accept(
     principal: Principal | undefined,
@@ -150,22 +208,19 @@ export class InvitationService {
     origin: RequestOrigin,
   ): Promise<AcceptResult> {
     const now = this.ctx.clock.now();
-    const invitation = await this.directory.findInvitationByToken(hashToken(input.token));
-    if (
-      !invitation ||
-      invitation.acceptedAtMs !== null ||
-      invitation.revokedAtMs !== null ||
-      invitation.expiresAtMs <= now
-    )
-      throw new HestiaError('HESTIA_TOKEN_INVALID');
+    const invitation = await this.findOpen(input.token, now);
     const tenant = await this.accounts.activeTenant(invitation.tenantId);
     const existing = await this.directory.findUserByEmail(tenant.id, invitation.email);
     if (existing) {
-      if (principal?.kind !== 'user' || principal.userId !== existing.id)
+      // 401 only without any session: a client takes 401 for an expired token and renews it,
+      // which cannot help when the session is valid but belongs to someone else.
+      if (!principal)
         throw new HestiaError(
           'HESTIA_UNAUTHENTICATED',
           `Sign in as ${invitation.email} to accept this invitation`,
         );
+      if (principal.kind !== 'user' || principal.userId !== existing.id)
+        throw new HestiaError('HESTIA_INVITATION_OTHER_ACCOUNT');
       if (!invitation.homeId)
         throw new HestiaError('HESTIA_CONFLICT', 'You already have an account with this provider');
       await this.claimInvitation(invitation, now);
@@ -233,6 +288,17 @@ export class InvitationService {
 
   async listOpen(tenantId: string, homeId: string | null): Promise<Invitation[]> {
     return this.directory.listOpenInvitations(tenantId, homeId, this.ctx.clock.now());
+  }
+
+  /** The inviters of `invitations` by user id; an inviter whose account is gone is left out. */
+  async invitersOf(invitations: readonly Invitation[]): Promise<Map<string, Inviter>> {
+    const inviters = new Map<string, Inviter>();
+    const ids = new Set(invitations.flatMap((invitation) => invitation.invitedBy ?? []));
+    for (const id of ids) {
+      const user = await this.directory.findUser(id);
+      if (user) inviters.set(id, { id: user.id, name: user.name, email: user.email });
+    }
+    return inviters;
   }
 
   async revoke(tenantId: string, homeId: string | null, invitationId: string): Promise<void> {

@@ -42,6 +42,50 @@ export interface PushCredentials {
   webhooks?: WebhookCredentials[] | undefined;
 }
 
+/**
+ * Credentials as an admin sends them: a secret left out keeps the stored one of the same app id,
+ * project or webhook URL, so changing one provider does not mean typing every other secret again.
+ */
+export interface PushCredentialsInput {
+  oneSignal?: { appId: string; restApiKey?: string | undefined } | undefined;
+  fcm?: { projectId: string; serviceAccountJson?: string | undefined } | undefined;
+  webhook?: WebhookInput | undefined;
+  webhooks?: WebhookInput[] | undefined;
+}
+type WebhookInput = Omit<WebhookCredentials, 'secret'> & { secret?: string | undefined };
+
+/** The credentials to store: `input` with each left-out secret taken from `stored`, or an error naming it. */
+export function withStoredSecrets(input: PushCredentialsInput, stored: PushCredentials): PushCredentials {
+  const missing = (field: string, what: string) =>
+    new HestiaError('HESTIA_VALIDATION_FAILED', `${field}: required (no stored ${what} to keep)`);
+  const storedWebhooks = webhookEndpoints(stored);
+  const webhook = (endpoint: WebhookInput, field: string): WebhookCredentials => {
+    const secret = endpoint.secret ?? storedWebhooks.find((known) => known.url === endpoint.url)?.secret;
+    if (secret === undefined) throw missing(`${field}.secret`, 'secret for this URL');
+    return { ...endpoint, secret };
+  };
+  const result: PushCredentials = {};
+  if (input.oneSignal) {
+    const restApiKey =
+      input.oneSignal.restApiKey ??
+      (stored.oneSignal?.appId === input.oneSignal.appId ? stored.oneSignal.restApiKey : undefined);
+    if (restApiKey === undefined) throw missing('oneSignal.restApiKey', 'key for this app id');
+    result.oneSignal = { appId: input.oneSignal.appId, restApiKey };
+  }
+  if (input.fcm) {
+    const serviceAccountJson =
+      input.fcm.serviceAccountJson ??
+      (stored.fcm?.projectId === input.fcm.projectId ? stored.fcm.serviceAccountJson : undefined);
+    if (serviceAccountJson === undefined)
+      throw missing('fcm.serviceAccountJson', 'service account for this project');
+    result.fcm = { projectId: input.fcm.projectId, serviceAccountJson };
+  }
+  if (input.webhook) result.webhook = webhook(input.webhook, 'webhook');
+  if (input.webhooks)
+    result.webhooks = input.webhooks.map((endpoint, i) => webhook(endpoint, `webhooks[${i}]`));
+  return result;
+}
+
 /** Most webhooks one tenant may have: each notification is POSTed to every one of them. */
 export const MAX_WEBHOOKS = 10;
 
@@ -285,10 +329,14 @@ export class TenantService {
   async setPushCredentials(
     principal: Principal,
     tenantId: string,
-    credentials: PushCredentials | null,
+    input: PushCredentialsInput | null,
     origin: RequestOrigin,
   ): Promise<void> {
     this.assertTenantAdminUser(principal, tenantId);
+    const storedJson = input ? await this.directory.findTenantPushCredentials(tenantId) : null;
+    const credentials = input
+      ? withStoredSecrets(input, storedJson ? (JSON.parse(storedJson) as PushCredentials) : {})
+      : null;
     if (credentials?.webhook) validateWebhook(credentials.webhook, 'webhook');
     credentials?.webhooks?.forEach((endpoint, index) => validateWebhook(endpoint, `webhooks[${index}]`));
     if (credentials && webhookEndpoints(credentials).length > MAX_WEBHOOKS)

@@ -564,6 +564,66 @@ function accountsSuite(backend: Backend): void {
     });
 
     it(
+      'a withdrawn invitation previews as invalid; preview and accept share one per-address limit',
+      TIMEOUT,
+      async () => {
+        const address = email('withdrawn');
+        const invited = await call(app, 'POST', `/v1/homes/${app.homeId}/invitations`, {
+          body: { email: address, role: 'member' },
+          token: app.ownerToken,
+        });
+        assert.equal(invited.status, 201, JSON.stringify(invited.body));
+        const token = extractToken(await mailTo(address, /./));
+        secrets.add(token);
+        const preview = await call(app, 'POST', '/v1/invitations/preview', { body: { token } });
+        assert.equal(preview.status, 200, JSON.stringify(preview.body));
+        assert.equal(preview.body.accountExists, false);
+        assert.equal(preview.body.role, 'member');
+        const withdrawn = await call(
+          app,
+          'DELETE',
+          `/v1/homes/${app.homeId}/invitations/${invited.body.id}`,
+          {
+            token: app.ownerToken,
+          },
+        );
+        assert.equal(withdrawn.status, 204);
+        assertError(
+          await call(app, 'POST', '/v1/invitations/preview', { body: { token } }),
+          400,
+          'HESTIA_TOKEN_INVALID',
+        );
+
+        // from one address: previews use up the allowance that accepting draws on, and back
+        const fromOneAddress = async (url: string, remoteAddress: string) => {
+          const response = await app.hestia.api.inject({
+            method: 'POST',
+            url,
+            remoteAddress,
+            payload: { token: 'hin_guessed' },
+          });
+          return { status: response.statusCode, body: JSON.parse(response.body), headers: response.headers };
+        };
+        for (const [first, second, remoteAddress] of [
+          ['/v1/invitations/preview', '/v1/invitations/accept', '192.0.2.10'],
+          ['/v1/invitations/accept', '/v1/invitations/preview', '192.0.2.11'],
+        ] as const) {
+          for (let attempt = 0; attempt < 10; attempt += 1) {
+            const reply = await fromOneAddress(first, remoteAddress);
+            assertError(reply, 400, 'HESTIA_TOKEN_INVALID');
+          }
+          assertError(await fromOneAddress(second, remoteAddress), 429, 'HESTIA_RATE_LIMITED');
+        }
+        // another address is not held back
+        assertError(
+          await fromOneAddress('/v1/invitations/preview', '192.0.2.12'),
+          400,
+          'HESTIA_TOKEN_INVALID',
+        );
+      },
+    );
+
+    it(
       'invitations to the tenant and to a home; a home changes hands; its owner cannot leave',
       TIMEOUT,
       async () => {
@@ -574,8 +634,30 @@ function accountsSuite(backend: Backend): void {
           token: app.adminToken,
         });
         assert.equal(invited.status, 201, JSON.stringify(invited.body));
+        const admin = (await call(app, 'GET', '/v1/me', { token: app.adminToken })).body.user;
+        assert.deepEqual(invited.body.invitedBy, { id: admin.id, name: admin.name, email: admin.email });
         const tenantToken = extractToken(await mailTo(invitee, /invited to Acme/));
         secrets.add(tenantToken);
+        // the invitee sees what they are invited to before choosing; reading it audits nothing
+        const face = (await call(app, 'GET', `/v1/public/tenants/${TENANT_SLUG}`)).body;
+        const auditedBefore = (await auditActions()).length;
+        const tenantPreview = await call(app, 'POST', '/v1/invitations/preview', {
+          body: { token: tenantToken },
+        });
+        assert.equal(tenantPreview.status, 200, JSON.stringify(tenantPreview.body));
+        assert.deepEqual(tenantPreview.body, {
+          email: invitee,
+          kind: 'tenant',
+          tenantName: face.branding.displayName ?? face.name,
+          homeName: null,
+          role: 'user',
+          invitedBy: { name: admin.name, email: admin.email },
+          expiresAt: invited.body.expiresAt,
+          accountExists: false,
+          language: null,
+        });
+        assert.equal(tenantPreview.headers['cache-control'], 'no-store');
+        assert.equal((await auditActions()).length, auditedBefore, 'a preview is not audited');
         const joined = await call(app, 'POST', '/v1/invitations/accept', {
           body: { token: tenantToken, password: PASSWORD },
         });
@@ -592,6 +674,14 @@ function accountsSuite(backend: Backend): void {
           400,
           'HESTIA_TOKEN_INVALID',
         );
+        // a used token, or one never issued, previews as it accepts
+        for (const token of [tenantToken, 'hin_never_issued']) {
+          assertError(
+            await call(app, 'POST', '/v1/invitations/preview', { body: { token } }),
+            400,
+            'HESTIA_TOKEN_INVALID',
+          );
+        }
         assert.equal((await login(invitee)).status, 200);
 
         // a home owner invites a person who has an account as a guest
@@ -608,6 +698,21 @@ function accountsSuite(backend: Backend): void {
           token: hostess.accessToken,
         });
         assert.equal(homeInvitation.status, 201, JSON.stringify(homeInvitation.body));
+        const byHostess = { id: hostess.id, name: null, email: hostess.email };
+        assert.equal(homeInvitation.body.role, 'guest');
+        assert.deepEqual(homeInvitation.body.invitedBy, byHostess);
+        const listed = await call(app, 'GET', `/v1/homes/${homeId}/invitations`, {
+          token: hostess.accessToken,
+        });
+        assert.equal(listed.status, 200, JSON.stringify(listed.body));
+        assert.deepEqual(
+          listed.body.items.map((item: { id: string; invitedBy: unknown; role: string }) => [
+            item.id,
+            item.invitedBy,
+            item.role,
+          ]),
+          [[homeInvitation.body.id, byHostess, 'guest']],
+        );
         // a guest-to-be cannot invite people to a home they are not in
         assertError(
           await call(app, 'POST', `/v1/homes/${homeId}/invitations`, {
@@ -619,14 +724,39 @@ function accountsSuite(backend: Backend): void {
         );
         const homeToken = extractToken(await mailTo(guest.email, /Chalet/));
         secrets.add(homeToken);
-        // the mailed token alone is not enough for an existing account: sign in as that account
-        for (const token of [null, joined.body.session.accessToken as string]) {
-          assertError(
-            await call(app, 'POST', '/v1/invitations/accept', { body: { token: homeToken }, token }),
-            401,
-            'HESTIA_UNAUTHENTICATED',
-          );
-        }
+        const homePreview = await call(app, 'POST', '/v1/invitations/preview', {
+          body: { token: homeToken },
+        });
+        assert.equal(homePreview.status, 200, JSON.stringify(homePreview.body));
+        assert.deepEqual(
+          {
+            kind: homePreview.body.kind,
+            homeName: homePreview.body.homeName,
+            role: homePreview.body.role,
+            invitedBy: homePreview.body.invitedBy,
+            accountExists: homePreview.body.accountExists,
+          },
+          {
+            kind: 'home',
+            homeName: 'Chalet',
+            role: 'guest',
+            invitedBy: { name: null, email: hostess.email },
+            accountExists: true,
+          },
+        );
+        // the mailed token alone is not enough for an existing account: without a session,
+        // sign in (401); signed in as someone else, renewing that session cannot help (403)
+        assertError(
+          await call(app, 'POST', '/v1/invitations/accept', { body: { token: homeToken }, token: null }),
+          401,
+          'HESTIA_UNAUTHENTICATED',
+        );
+        const asOther = await call(app, 'POST', '/v1/invitations/accept', {
+          body: { token: homeToken },
+          token: joined.body.session.accessToken as string,
+        });
+        assertError(asOther, 403, 'HESTIA_INVITATION_OTHER_ACCOUNT');
+        assert.match(asOther.body.error.message, /sign in as the invited person/);
         assertError(
           await call(app, 'GET', `/v1/homes/${homeId}`, { token: guest.accessToken }),
           404,
@@ -656,6 +786,32 @@ function accountsSuite(backend: Backend): void {
             ),
           );
         assert.deepEqual(await roles(), { [hostess.id]: 'owner', [guest.id]: 'guest' });
+        // an invitation accepted is no longer listed, nor previewed
+        assert.deepEqual(
+          (await call(app, 'GET', `/v1/homes/${homeId}/invitations`, { token: hostess.accessToken })).body
+            .items,
+          [],
+        );
+        assertError(
+          await call(app, 'POST', '/v1/invitations/preview', { body: { token: homeToken } }),
+          400,
+          'HESTIA_TOKEN_INVALID',
+        );
+        // members carry the language each is written to in (null: unset)
+        const languages = async () =>
+          Object.fromEntries(
+            (
+              await call(app, 'GET', `/v1/homes/${homeId}/members`, { token: hostess.accessToken })
+            ).body.items.map((m: { userId: string; language: string | null }) => [m.userId, m.language]),
+          );
+        assert.deepEqual(await languages(), { [hostess.id]: null, [guest.id]: null });
+        const spoken = await call(app, 'PATCH', '/v1/me', {
+          body: { language: 'zh' },
+          token: guest.accessToken,
+        });
+        assert.equal(spoken.status, 200, JSON.stringify(spoken.body));
+        assert.deepEqual(await languages(), { [hostess.id]: null, [guest.id]: 'zh' });
+        await call(app, 'PATCH', '/v1/me', { body: { language: null }, token: guest.accessToken });
 
         // the owner promotes the guest, then hands the home over and stays on as a member
         assert.equal(
@@ -887,6 +1043,7 @@ function accountsSuite(backend: Backend): void {
           token: key,
         });
         assert.equal(asUser.status, 201, JSON.stringify(asUser.body));
+        assert.equal(asUser.body.invitedBy, null, 'an API key is no one to name');
         const mailbox = email('key-made-admin');
         const asAdmin = await call(app, 'POST', `/v1/tenants/${app.tenantId}/invitations`, {
           body: { email: mailbox, role: 'tenant_admin' },

@@ -962,6 +962,7 @@ const ANONYMOUS_PATHS = [
   '/v1/auth/password-reset',
   '/v1/auth/password-reset/confirm',
   '/v1/invitations/accept',
+  '/v1/invitations/preview',
   '/v1/public/tenants/{slug}',
 ];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -173,6 +173,31 @@ function notificationsSuite(backend: Backend): void {
       assert.deepEqual(again.body, status.body);
     });
 
+    test('push credentials: a secret left out keeps the stored one of the same app, project or URL', async () => {
+      const storedJson = () => app.hestia.ctx.store.directory.findTenantPushCredentials(app.tenantId);
+      const before = await storedJson();
+      await setCredentials({
+        oneSignal: { appId: ONESIGNAL.appId },
+        fcm: { projectId: FCM_PROJECT },
+        webhook: { url: allCredentials.webhook.url, minSeverity: 'info' },
+      });
+      assert.deepEqual(
+        JSON.parse((await storedJson())!),
+        { ...JSON.parse(before!), webhook: { ...allCredentials.webhook, minSeverity: 'info' } },
+        'every secret kept',
+      );
+      for (const [body, field] of [
+        [{ oneSignal: { appId: 'another-app' } }, 'oneSignal.restApiKey'],
+        [{ fcm: { projectId: 'another-project' } }, 'fcm.serviceAccountJson'],
+        [{ webhooks: [{ url: 'https://elsewhere.example/hook' }] }, 'webhooks[0].secret'],
+      ] as const) {
+        const refused = await app.request('PUT', `/v1/tenants/${app.tenantId}/push-credentials`, body);
+        assertError(refused, 400, 'HESTIA_VALIDATION_FAILED');
+        assert.match(refused.body.error.message, new RegExp(field.replace(/[[\]]/g, '\\$&')));
+      }
+      await setCredentials(allCredentials);
+    });
+
     test('a critical request reaches OneSignal, FCM, the webhook, mail and the in-app feed', async () => {
       const input = request();
       const { id, created } = await service().notify(input);

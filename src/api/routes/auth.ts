@@ -1,10 +1,18 @@
 import { Type } from '@sinclair/typebox';
 import type { ApiPlugin } from '../server.ts';
 import { authenticated, optionallyAuthenticated, originOf, principalOf, userOf } from '../auth.ts';
-import { presentHome, presentSession, presentTenant, presentUser } from '../present.ts';
 import {
+  presentHome,
+  presentInvitationPreview,
+  presentSession,
+  presentTenant,
+  presentUser,
+} from '../present.ts';
+import {
+  HomeRoleSchema,
   HomeSchema,
   LanguageSchema,
+  RoleSchema,
   SessionSchema,
   UserSchema,
   errorResponses,
@@ -14,6 +22,28 @@ import {
 
 const Email = Type.String({ minLength: 3, maxLength: 320 });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
+/** The answer of POST /v1/invitations/preview. */
+const InvitationPreviewSchema = Type.Object({
+  email: Type.String({ description: 'The invited address' }),
+  kind: Type.Union([Type.Literal('home'), Type.Literal('tenant')], {
+    description: "'home': to join a home; 'tenant': to become a person (or administrator) of the provider",
+  }),
+  tenantName: Type.String({ description: "The provider's branding display name, else its name" }),
+  homeName: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([...HomeRoleSchema.anyOf, ...RoleSchema.anyOf], {
+    description: "For a home 'member' or 'guest'; for the provider 'user' or 'tenant_admin'",
+  }),
+  invitedBy: Type.Union(
+    [Type.Object({ name: Type.Union([Type.String(), Type.Null()]), email: Type.String() }), Type.Null()],
+    { description: "Null when an API key or the system invited, or the inviter's account is gone" },
+  ),
+  expiresAt: Type.String({ format: 'date-time' }),
+  accountExists: Type.Boolean({
+    description: 'The invited address has an account with the provider: accept signed in as it',
+  }),
+  language: LanguageSchema,
+});
+
 const TenantRef = Type.String({
   minLength: 1,
   maxLength: 64,
@@ -175,16 +205,39 @@ export const authRoutes: ApiPlugin = async (app, { services }) => {
     },
   );
 
+  // Preview and accept count in one per-IP budget: a token guessed at through one route must not
+  // get a second allowance through the other. The limiter runs before authentication, so calls
+  // with a bad bearer token count too.
+  const invitationTokenLimit = app.rateLimit({ max: 10, timeWindow: '1 minute' });
+
+  app.post(
+    '/v1/invitations/preview',
+    {
+      onRequest: invitationTokenLimit,
+      schema: {
+        tags: ['auth', 'homes'],
+        summary: 'What an invitation offers, for the invited person to decide before accepting',
+        description:
+          'The mailed token goes in the body, not the URL, so that it stays out of access logs. `accountExists`: the invited address has an account with the provider, so accept signed in as it; else accept with a password. An unknown, used, withdrawn or expired token answers 400 HESTIA_TOKEN_INVALID, as accept does; both routes share one per-address rate limit.',
+        body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, strictBody),
+        response: { 200: InvitationPreviewSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .headers(noStore)
+        .send(presentInvitationPreview(await services.invitations.preview(request.body.token))),
+  );
+
   app.post(
     '/v1/invitations/accept',
     {
-      onRequest: optionallyAuthenticated(services.accounts),
-      config: perIp,
+      onRequest: [invitationTokenLimit, optionallyAuthenticated(services.accounts)],
       schema: {
         tags: ['auth', 'homes'],
         summary: 'Accept an invitation to a provider or a home',
         description:
-          'Without an account with the provider, give a password: the account is created and signed in, in `language` (else the language the invitation was mailed in). With one, call signed in as that account.',
+          'Without an account with the provider, give a password: the account is created and signed in, in `language` (else the language the invitation was mailed in). With one, call signed in as that account: without a session the answer is 401 HESTIA_UNAUTHENTICATED (sign in, then accept), signed in as anyone else it is 403 HESTIA_INVITATION_OTHER_ACCOUNT (renewing the token does not help: sign in as the invited person). Shares its per-address rate limit with POST /v1/invitations/preview.',
         body: Type.Object(
           {
             token: Type.String({ minLength: 1, maxLength: 200 }),

@@ -380,19 +380,16 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
         response: { 201: InvitationSchema, ...errorResponses },
       },
     },
-    async (request, reply) =>
-      reply
-        .code(201)
-        .send(
-          presentInvitation(
-            await services.homes.inviteMember(
-              principalOf(request),
-              request.params.homeId,
-              request.body,
-              originOf(request),
-            ),
-          ),
-        ),
+    async (request, reply) => {
+      const invitation = await services.homes.inviteMember(
+        principalOf(request),
+        request.params.homeId,
+        request.body,
+        originOf(request),
+      );
+      const inviters = await services.invitations.invitersOf([invitation]);
+      return reply.code(201).send(presentInvitation(invitation, inviters));
+    },
   );
 
   app.get(
@@ -402,16 +399,17 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
       schema: {
         tags: ['homes'],
         summary: 'Open invitations of the home (owners)',
+        description: 'Each with who sent it (`invitedBy`), for the owners to tell invitations apart.',
         security,
         params: HomeParams,
         response: { 200: Type.Object({ items: Type.Array(InvitationSchema) }), ...errorResponses },
       },
     },
-    async (request) => ({
-      items: (await services.homes.listInvitations(principalOf(request), request.params.homeId)).map(
-        presentInvitation,
-      ),
-    }),
+    async (request) => {
+      const invitations = await services.homes.listInvitations(principalOf(request), request.params.homeId);
+      const inviters = await services.invitations.invitersOf(invitations);
+      return { items: invitations.map((invitation) => presentInvitation(invitation, inviters)) };
+    },
   );
 
   app.delete(

@@ -223,11 +223,14 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
   const WebhookBody = Type.Object(
     {
       url: Type.String({ minLength: 1, maxLength: 2000 }),
-      secret: Type.String({
-        minLength: 16,
-        maxLength: 500,
-        description: 'Key of the X-Hestia-Signature HMAC (see docs/notifications.md)',
-      }),
+      secret: Type.Optional(
+        Type.String({
+          minLength: 16,
+          maxLength: 500,
+          description:
+            'Key of the X-Hestia-Signature HMAC (see docs/notifications.md); left out: the stored secret of this URL is kept',
+        }),
+      ),
       minSeverity: Type.Optional(MinSeverity),
     },
     strictBody,
@@ -241,7 +244,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         tags: ['tenants'],
         summary: "Set the provider's push credentials (OneSignal, FCM, webhooks); secrets are never returned",
         description:
-          'Replaces every credential at once: a provider left out is removed. The FCM service account JSON is checked (client_email, a PEM private_key); webhooks get notifications of minSeverity and above.',
+          'Replaces every credential at once: a provider left out is removed. A secret left out (restApiKey, serviceAccountJson, a webhook secret) keeps the stored one of the same app id, project id or webhook URL; without one the answer is 400 naming the field. The FCM service account JSON is checked (client_email, a PEM private_key); webhooks get notifications of minSeverity and above.',
         security,
         params: TenantParams,
         body: Type.Object(
@@ -250,7 +253,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
               Type.Object(
                 {
                   appId: Type.String({ minLength: 1, maxLength: 100 }),
-                  restApiKey: Type.String({ minLength: 1, maxLength: 500 }),
+                  restApiKey: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
                 },
                 strictBody,
               ),
@@ -259,7 +262,7 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
               Type.Object(
                 {
                   projectId: Type.String({ minLength: 1, maxLength: 100 }),
-                  serviceAccountJson: Type.String({ minLength: 1, maxLength: 20_000 }),
+                  serviceAccountJson: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })),
                 },
                 strictBody,
               ),
@@ -391,7 +394,8 @@ export const tenantRoutes: ApiPlugin = async (app, { services }) => {
         request.body,
         originOf(request),
       );
-      return reply.code(201).send(presentInvitation(invitation));
+      const inviters = await services.invitations.invitersOf([invitation]);
+      return reply.code(201).send(presentInvitation(invitation, inviters));
     },
   );
 

@@ -605,9 +605,10 @@ export class DirectoryStore {
     return row?.role as HomeRole | undefined;
   }
 
+  /** A home's people, with the language each is written to in (null: unset). */
   async listMembers(homeId: string): Promise<HomeMember[]> {
     const rows = await this.sql.all(
-      `SELECT m.home_id, m.user_id, m.role, m.joined_at_ms, u.email, u.name
+      `SELECT m.home_id, m.user_id, m.role, m.joined_at_ms, u.email, u.name, u.language
        FROM home_members m JOIN users u ON u.id = m.user_id WHERE m.home_id = ? ORDER BY m.joined_at_ms, u.id`,
       [homeId],
     );
@@ -617,6 +618,7 @@ export class DirectoryStore {
       email: row.email as string,
       name: row.name as string | null,
       role: row.role as HomeRole,
+      language: isLanguage(row.language) ? row.language : null,
       joinedAtMs: row.joined_at_ms as number,
     }));
   }
