@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { capabilityOf, validateCommand } from '../core/capabilities.ts';
+import { capabilityOf, commandsFor, validateCommand } from '../core/capabilities.ts';
 import type { AppContext } from '../core/context.ts';
 import type { Device, Home } from '../core/domain.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
@@ -17,13 +17,20 @@ import type {
   Automation,
   AutomationInput,
   AutomationRun,
+  AutomationWithLastRun,
   Condition,
   Scene,
   SceneInput,
   SceneStep,
   Trigger,
 } from './automations/model.ts';
-import { invalid, validateAutomation, validateScene } from './automations/rules.ts';
+import {
+  invalid,
+  paramProblem,
+  RuleProblems,
+  validateAutomation,
+  validateScene,
+} from './automations/rules.ts';
 
 export interface AutomationDeps {
   authorize: Authorizer;
@@ -50,8 +57,8 @@ export interface SceneStepResult {
   error: { code: string; message: string } | null;
 }
 
-/** An automation with the next fire of each of its timed triggers. */
-export interface AutomationDetail extends Automation {
+/** An automation with its newest run and the next fire of each of its timed triggers. */
+export interface AutomationDetail extends AutomationWithLastRun {
   schedule: ScheduleRow[];
 }
 
@@ -91,13 +98,16 @@ export class AutomationService implements Extension {
 
   // ---- automations ----
 
-  async list(principal: Principal, homeId: string): Promise<Automation[]> {
+  /** The home's rules, each with its newest run (read with the rules, in one query). */
+  async list(principal: Principal, homeId: string): Promise<AutomationWithLastRun[]> {
     await this.deps.authorize.home(principal, homeId, 'read');
     return this.store.listHomeAutomations(homeId);
   }
 
   async get(principal: Principal, id: string): Promise<AutomationDetail> {
-    const { automation } = await this.visibleAutomation(principal, id, 'read');
+    await this.visibleAutomation(principal, id, 'read');
+    const automation = await this.store.findAutomationWithLastRun(id);
+    if (!automation) throw notFound('automation');
     return { ...automation, schedule: await this.store.listSchedules(id) };
   }
 
@@ -131,7 +141,7 @@ export class AutomationService implements Extension {
     });
     this.engine.changed(automation);
     await this.audited(principal, origin, 'automation.created', automation, { name: automation.name });
-    return { ...automation, schedule };
+    return { ...automation, lastRun: null, schedule };
   }
 
   /** Replaces the whole rule (PUT); its schedules restart from now. */
@@ -186,7 +196,8 @@ export class AutomationService implements Extension {
       if (!(await this.store.replaceAutomation(current.id, input, now, tx))) throw notFound('automation');
       await this.store.replaceSchedules(current.id, schedule, tx);
     });
-    const saved = (await this.store.findAutomation(current.id))!;
+    const saved = await this.store.findAutomationWithLastRun(current.id);
+    if (!saved) throw notFound('automation');
     this.engine.changed(saved);
     await this.audited(principal, origin, 'automation.updated', saved, {
       name: saved.name,
@@ -376,52 +387,61 @@ export class AutomationService implements Extension {
     }
   }
 
-  /** Validates a rule and what it names against the home: devices, scenes, members, location. */
+  /**
+   * Validates a rule and what it names against the home: devices, scenes, members, location.
+   * The structure first (its problems together), then each part against the home (theirs
+   * together): the first problem is the one a check stopping at the first would have found.
+   */
   private async checkAutomation(home: Home, body: unknown): Promise<AutomationInput> {
     const input = validateAutomation(body, { maxDelaySeconds: this.ctx.config.automations.maxDelaySeconds });
+    const problems = new RuleProblems();
     const devices = new DeviceLookup(this.ctx, home.id);
     const located = home.latitude !== null && home.longitude !== null;
     const noLocation =
       'the home has no location: set its latitude and longitude (PATCH /v1/homes/{id}) first';
     for (const [index, trigger] of input.triggers.entries()) {
-      await this.checkTrigger(trigger, `triggers[${index}]`, devices);
-      if (trigger.type === 'sun' && !located) throw invalid(`triggers[${index}]`, noLocation);
+      await problems.checkAsync(async () => {
+        await this.checkTrigger(trigger, `triggers[${index}]`, devices);
+        if (trigger.type === 'sun' && !located) throw invalid(`triggers[${index}]`, noLocation);
+      });
     }
     for (const [index, condition] of input.conditions.entries()) {
-      await this.checkCondition(condition, `conditions[${index}]`, devices);
-      if (condition.type === 'sun' && !located) throw invalid(`conditions[${index}]`, noLocation);
+      await problems.checkAsync(async () => {
+        await this.checkCondition(condition, `conditions[${index}]`, devices);
+        if (condition.type === 'sun' && !located) throw invalid(`conditions[${index}]`, noLocation);
+      });
     }
     let members: Set<string> | null = null;
     const actions: Action[] = [];
     for (const [index, action] of input.actions.entries()) {
       const field = `actions[${index}]`;
-      switch (action.type) {
-        case 'command':
-        case 'record':
-          actions.push(await this.checkStep(action, field, devices));
-          break;
-        case 'scene': {
-          const scene = await this.store.findScene(action.sceneId);
-          if (!scene || scene.homeId !== home.id)
-            throw invalid(`${field}.sceneId`, 'no such scene in this home');
-          actions.push(action);
-          break;
-        }
-        case 'notify':
-          if (action.userIds) {
-            members ??= new Set(
-              (await this.ctx.store.directory.listMembers(home.id)).map((member) => member.userId),
-            );
-            const stranger = action.userIds.findIndex((userId) => !members!.has(userId));
-            if (stranger >= 0) throw invalid(`${field}.userIds[${stranger}]`, 'not a member of this home');
+      const checked = await problems.checkAsync(async (): Promise<Action> => {
+        switch (action.type) {
+          case 'command':
+          case 'record':
+            return this.checkStep(action, field, devices);
+          case 'scene': {
+            const scene = await this.store.findScene(action.sceneId);
+            if (!scene || scene.homeId !== home.id)
+              throw invalid(`${field}.sceneId`, 'no such scene in this home');
+            return action;
           }
-          actions.push(action);
-          break;
-        case 'delay':
-          actions.push(action);
-          break;
-      }
+          case 'notify':
+            if (action.userIds) {
+              members ??= new Set(
+                (await this.ctx.store.directory.listMembers(home.id)).map((member) => member.userId),
+              );
+              const stranger = action.userIds.findIndex((userId) => !members!.has(userId));
+              if (stranger >= 0) throw invalid(`${field}.userIds[${stranger}]`, 'not a member of this home');
+            }
+            return action;
+          case 'delay':
+            return action;
+        }
+      });
+      if (checked) actions.push(checked);
     }
+    problems.done();
     return { ...input, actions };
   }
 
@@ -448,18 +468,28 @@ export class AutomationService implements Extension {
     if (device.channels.length === 0 && device.type !== 'camera') return step;
     const checked = validateCommand({ capabilities, deviceType: device.type }, step.action, step.params);
     if (!checked.ok) {
-      const where = checked.code === 'HESTIA_COMMAND_UNSUPPORTED' ? `${field}.action` : field;
-      throw invalid(where, checked.message);
+      if (checked.code === 'HESTIA_COMMAND_UNSUPPORTED') throw invalid(`${field}.action`, checked.message);
+      const problem = paramProblem(checked.message, [
+        ...Object.keys(step.params),
+        ...Object.keys(
+          commandsFor(capabilities, device.type).find((spec) => spec.action === step.action)?.params ?? {},
+        ),
+      ]);
+      throw invalid(`${field}.${problem.path}`, problem.message);
     }
     return { ...step, params: checked.params };
   }
 
   private async checkScene(home: Home, body: unknown): Promise<SceneInput> {
     const input = validateScene(body);
+    const problems = new RuleProblems();
     const devices = new DeviceLookup(this.ctx, home.id);
     const actions: SceneStep[] = [];
-    for (const [index, step] of input.actions.entries())
-      actions.push(await this.checkStep(step, `actions[${index}]`, devices));
+    for (const [index, step] of input.actions.entries()) {
+      const checked = await problems.checkAsync(() => this.checkStep(step, `actions[${index}]`, devices));
+      if (checked) actions.push(checked);
+    }
+    problems.done();
     return { ...input, actions };
   }
 

@@ -277,6 +277,9 @@ function automationsSuite(backend: Backend): void {
         assert.equal(run.outcome, 'succeeded', JSON.stringify(run));
         assert.equal(run.trigger.type, 'device');
         assert.deepEqual([run.trigger.previous, run.trigger.value], [0, 1]);
+        // A device without a name is named by its type and the start of its id.
+        assert.equal(run.trigger.description, `Motion of sensor ${MOTION.slice(0, 8)} became active (1)`);
+        assert.equal(run.trigger.deviceId, MOTION);
         assert.equal(run.actions[0].status, 'done');
       }
       const commandId = runs[0].actions[0].commandIds[0];
@@ -316,6 +319,7 @@ function automationsSuite(backend: Backend): void {
     });
 
     it('a threshold fires when crossed, not on every reading above it', async () => {
+      ok(await call('PATCH', `/v1/devices/${THERMO}`, { name: 'Living room thermometer' }));
       const rule = await createRule(app.homeId, {
         name: 'Cool down',
         triggers: [{ type: 'device', deviceId: THERMO, label: 'Temperature', op: 'above', value: 25 }],
@@ -339,6 +343,10 @@ function automationsSuite(backend: Backend): void {
         ],
       );
       assert.equal(commandsTo(night, PLUG_B, 'turnOn').length, earlier + 2);
+      // The run names the device by its name, and keeps its id for clients.
+      const first = runs.find((run) => run.trigger.value === 26);
+      assert.equal(first.trigger.description, 'Temperature of Living room thermometer rose above 25 (26)');
+      assert.equal(first.trigger.deviceId, THERMO);
       ok(await call('DELETE', `/v1/automations/${rule.id}`), 204);
     });
 
@@ -392,7 +400,76 @@ function automationsSuite(backend: Backend): void {
         assert.equal(reply.body.error.code, 'HESTIA_AUTOMATION_INVALID');
         assert.match(reply.body.error.message, message);
         assert.equal(typeof reply.body.error.details.field, 'string');
+        assert.equal(reply.body.error.message.split(':')[0], reply.body.error.details.field);
       }
+      // A command's parameters are named by their full path, in rules and in scenes' steps.
+      const record = (params: unknown) => ({
+        type: 'command',
+        deviceId: CAMERA,
+        action: 'startRecording',
+        params,
+      });
+      const paramCases: Array<[unknown, string, RegExp]> = [
+        [{ durationSeconds: 'long' }, 'params.durationSeconds', /: expected a number$/],
+        [{ durationSeconds: 5000 }, 'params.durationSeconds', /: 5000 s is outside 1\.\.3600 s$/],
+        [{ speed: 2 }, 'params.speed', /: startRecording takes durationSeconds$/],
+        [{ 'a: b': 2 }, 'params.a: b', /: startRecording takes durationSeconds$/],
+      ];
+      for (const [params, path, message] of paramCases) {
+        const ruleReply = await call('POST', `/v1/homes/${app.homeId}/automations`, {
+          ...base,
+          actions: [...base.actions, record(params)],
+        });
+        assert.equal(ruleReply.status, 400, JSON.stringify(ruleReply.body));
+        assert.equal(ruleReply.body.error.details.field, `actions[1].${path}`);
+        assert.ok(
+          ruleReply.body.error.message.startsWith(`actions[1].${path}: `),
+          ruleReply.body.error.message,
+        );
+        assert.match(ruleReply.body.error.message, message);
+        const sceneReply = await call('POST', `/v1/homes/${app.homeId}/scenes`, {
+          name: 'Bad step',
+          actions: [record(params)],
+        });
+        assert.equal(sceneReply.status, 400, JSON.stringify(sceneReply.body));
+        assert.equal(sceneReply.body.error.code, 'HESTIA_AUTOMATION_INVALID');
+        assert.equal(sceneReply.body.error.details.field, `actions[0].${path}`);
+      }
+      // Every problem is listed (the first in details.field and the message, as before): the
+      // structure's first, then what the rule names in the home.
+      const structural = await call('POST', `/v1/homes/${app.homeId}/automations`, {
+        name: ' ',
+        triggers: [{ ...base.triggers[0], op: 'maybe' }, { type: 'mode' }, { type: 'weather' }],
+        actions: [{ type: 'delay', seconds: 0 }, ...base.actions],
+      });
+      assert.equal(structural.status, 400);
+      assert.equal(structural.body.error.details.field, 'actions[0].seconds');
+      assert.match(structural.body.error.message, /^actions\[0\]\.seconds: a whole number from 1 to/);
+      assert.deepEqual(
+        structural.body.error.details.errors.map((error: { field: string }) => error.field),
+        ['actions[0].seconds', 'name', 'triggers[0].op', 'triggers[2].type'],
+      );
+      assert.match(structural.body.error.details.errors[1].message, /^1 to 100 characters$/);
+      const inHome = await call('POST', `/v1/homes/${app.homeId}/automations`, {
+        ...base,
+        triggers: [{ ...base.triggers[0], deviceId: 'dev-nowhere' }],
+        actions: [{ type: 'scene', sceneId: 'no-such-scene' }, record({ durationSeconds: 0 })],
+      });
+      assert.equal(inHome.status, 400);
+      assert.equal(inHome.body.error.details.field, 'triggers[0].deviceId');
+      assert.deepEqual(inHome.body.error.details.errors, [
+        { field: 'triggers[0].deviceId', message: 'no such device in this home' },
+        { field: 'actions[0].sceneId', message: 'no such scene in this home' },
+        { field: 'actions[1].params.durationSeconds', message: '0 s is outside 1..3600 s' },
+      ]);
+      const badScene = await call('POST', `/v1/homes/${app.homeId}/scenes`, {
+        name: 'Two bad steps',
+        actions: [record({ durationSeconds: 0 }), { type: 'record', deviceId: PLUG_A, durationSeconds: 30 }],
+      });
+      assert.deepEqual(
+        badScene.body.error.details.errors.map((error: { field: string }) => error.field),
+        ['actions[0].params.durationSeconds', 'actions[1].deviceId'],
+      );
       // Sun triggers need the home's location.
       const nowhere = ok(
         await call('POST', '/v1/homes', { name: 'No location', timezone: 'Europe/Berlin' }),
@@ -478,6 +555,45 @@ function automationsSuite(backend: Backend): void {
       ok(await call('DELETE', `/v1/automations/${rule.id}`), 204);
     });
 
+    it('lists each rule with its newest run, or null when it never ran', async () => {
+      const rule = (name: string) =>
+        createRule(app.homeId, {
+          name,
+          triggers: [{ type: 'mode', mode: 'home' }],
+          actions: [{ type: 'notify', title: name, body: 'Ran' }],
+        });
+      const ran = await rule('Ran twice');
+      const never = await rule('Never ran');
+      assert.equal(ran.lastRun, null);
+      const skipped = await createRule(app.homeId, {
+        name: 'Skipped by its condition',
+        triggers: [{ type: 'mode', mode: 'home' }],
+        conditions: [{ type: 'mode', mode: 'armed' }],
+        actions: [{ type: 'notify', title: 'Armed', body: 'Ran' }],
+      });
+      const first = ok(await call('POST', `/v1/automations/${ran.id}/run`, {}));
+      const second = ok(await call('POST', `/v1/automations/${ran.id}/run`, {}));
+      const skippedRun = ok(await call('POST', `/v1/automations/${skipped.id}/run`, {}));
+      assert.equal(skippedRun.outcome, 'skipped_condition');
+      // Two runs may start within one millisecond: the newest is the first of the run history.
+      const [newest] = await runsOf(ran.id);
+      assert.ok([first.id, second.id].includes(newest.id));
+      const items = ok(await call('GET', `/v1/homes/${app.homeId}/automations`, undefined, guestToken)).items;
+      const listed = (id: string) => items.find((item: { id: string }) => item.id === id);
+      assert.deepEqual(listed(ran.id).lastRun, { id: newest.id, at: newest.startedAt, outcome: 'succeeded' });
+      assert.equal(listed(never.id).lastRun, null);
+      assert.deepEqual(listed(skipped.id).lastRun, {
+        id: skippedRun.id,
+        at: skippedRun.startedAt,
+        outcome: 'skipped_condition',
+      });
+      // The rule itself, and a change to it, carry it too.
+      assert.deepEqual(ok(await call('GET', `/v1/automations/${ran.id}`)).lastRun, listed(ran.id).lastRun);
+      const renamed = ok(await call('PATCH', `/v1/automations/${ran.id}`, { name: 'Ran twice, renamed' }));
+      assert.deepEqual(renamed.lastRun, listed(ran.id).lastRun);
+      for (const { id } of [ran, never, skipped]) ok(await call('DELETE', `/v1/automations/${id}`), 204);
+    });
+
     it('a scene sends its commands when activated, and as an action of a rule', async () => {
       const scene = ok(
         await call('POST', `/v1/homes/${app.homeId}/scenes`, {
@@ -550,6 +666,8 @@ function automationsSuite(backend: Backend): void {
       const [leak] = await waitForRuns(onLeak.id, 1, 'the alarm rule');
       assert.equal(leak.outcome, 'succeeded', JSON.stringify(leak));
       assert.equal(leak.trigger.type, 'alarm');
+      assert.match(leak.trigger.description, new RegExp(`alarm raised by sensor ${LEAK.slice(0, 8)}$`));
+      assert.equal(leak.trigger.deviceId, LEAK);
       await waitForCommands(night, CAMERA, 'startRecording', recordings + 1);
       await sense(night, LEAK, 'Water Leak', 'SENSOR BINARY', 0);
       ok(await call('DELETE', `/v1/automations/${onArm.id}`), 204);

@@ -6,11 +6,17 @@ import { evaluateConditions, type ConditionEnv } from '../../src/services/automa
 import { LoopGuard } from '../../src/services/automations/loop-guard.ts';
 import type { Condition, DeviceTrigger } from '../../src/services/automations/model.ts';
 import {
+  paramProblem,
   referencedDevices,
   validateAutomation,
   validateScene,
 } from '../../src/services/automations/rules.ts';
-import { deviceTriggerFires, type ChannelValue } from '../../src/services/automations/triggers.ts';
+import {
+  describeDeviceTrigger,
+  deviceDisplayName,
+  deviceTriggerFires,
+  type ChannelValue,
+} from '../../src/services/automations/triggers.ts';
 
 const LIMITS = { maxDelaySeconds: 3600 };
 const MOTION = 'c8e8de37-d301-45f4-ba01-0000000000m1';
@@ -185,6 +191,163 @@ describe('automation validation', () => {
     assert.throws(
       () => validateScene({ name: 'Movie', actions: [{ type: 'delay', seconds: 5 }] }),
       /actions\[0\]\.type: a scene holds command and record actions/,
+    );
+  });
+});
+
+/** The public details of the HESTIA_AUTOMATION_INVALID error a rule or scene gets. */
+function refusalDetails(validate: () => unknown): {
+  field: string;
+  errors: Array<{ field: string; message: string }>;
+} {
+  try {
+    validate();
+  } catch (error) {
+    assert.ok(isHestiaError(error), String(error));
+    assert.equal(error.code, 'HESTIA_AUTOMATION_INVALID');
+    return error.details as { field: string; errors: Array<{ field: string; message: string }> };
+  }
+  assert.fail('accepted');
+}
+
+describe('automation problems, all at once', () => {
+  it('lists one problem per part, the first also in field and message', () => {
+    const details = refusalDetails(() =>
+      validateAutomation(
+        {
+          name: '',
+          enabled: 'yes',
+          triggers: [
+            { type: 'device', deviceId: MOTION, label: 'Motion', op: 'is', value: 'x' },
+            { type: 'mode' },
+            { type: 'sun', event: 'noon' },
+          ],
+          conditions: 'none',
+          actions: [{ type: 'command', deviceId: PLUG, action: 'turnOn', extra: 1 }],
+          cooldownSeconds: -1,
+        },
+        LIMITS,
+      ),
+    );
+    assert.equal(details.field, 'enabled');
+    assert.deepEqual(details.errors, [
+      { field: 'enabled', message: 'expected true or false' },
+      { field: 'actions[0].extra', message: 'unknown field (allowed: type, deviceId, action, params)' },
+      { field: 'name', message: '1 to 100 characters' },
+      {
+        field: 'triggers[0].op',
+        message: 'one of changes, above, below, equals, becomes_active, becomes_inactive',
+      },
+      { field: 'triggers[2].event', message: 'one of sunrise, sunset' },
+      { field: 'conditions', message: 'expected an array' },
+      { field: 'cooldownSeconds', message: 'a whole number from 0 to 86400' },
+    ]);
+  });
+
+  it('keeps the first problem where checking used to stop', () => {
+    for (const body of [
+      withTrigger({ type: 'weather' }),
+      { ...motionAfterSunset, name: ' ', actions: [{ type: 'delay', seconds: 5 }] },
+      withAction({ type: 'notify', title: 't' }),
+    ]) {
+      const details = refusalDetails(() => validateAutomation(body, LIMITS));
+      assert.equal(details.field, details.errors[0]!.field);
+      assert.match(refusal(body), new RegExp(`^${details.field.replace(/[[\].]/g, '\\$&')}: `));
+    }
+    assert.deepEqual(
+      refusalDetails(() =>
+        validateAutomation(
+          { ...motionAfterSunset, name: ' ', actions: [{ type: 'delay', seconds: 5 }] },
+          LIMITS,
+        ),
+      ).errors.map((error) => error.field),
+      ['actions', 'name'],
+    );
+  });
+
+  it('scenes list every bad step', () => {
+    const details = refusalDetails(() =>
+      validateScene({
+        name: 'Night',
+        actions: [
+          { type: 'notify', title: 't', body: 'b' },
+          { type: 'command', deviceId: PLUG, action: 'turnOn' },
+          { type: 'record', deviceId: PLUG, durationSeconds: 0 },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      details.errors.map((error) => error.field),
+      ['actions[0].type', 'actions[2].durationSeconds'],
+    );
+  });
+});
+
+describe('command parameter problems', () => {
+  it('name the parameter by its path', () => {
+    assert.deepEqual(paramProblem('params.level: expected a number', ['level']), {
+      path: 'params.level',
+      message: 'expected a number',
+    });
+    assert.deepEqual(paramProblem('params: expected an object', ['level']), {
+      path: 'params',
+      message: 'expected an object',
+    });
+  });
+
+  it('match whole names, longest first, even with a colon in a given name', () => {
+    assert.deepEqual(paramProblem('params.a: b: turnOn takes no parameters', ['a', 'a: b']), {
+      path: 'params.a: b',
+      message: 'turnOn takes no parameters',
+    });
+    // A name longer than 64 characters is named by its first 64, as the message does.
+    const long = 'x'.repeat(80);
+    assert.equal(
+      paramProblem(`params.${long.slice(0, 64)}: unknown`, [long]).path,
+      `params.${'x'.repeat(64)}`,
+    );
+  });
+
+  it('an unforeseen message stays whole, at params', () => {
+    assert.deepEqual(paramProblem('something else', ['level']), {
+      path: 'params',
+      message: 'something else',
+    });
+  });
+});
+
+describe('run descriptions', () => {
+  const trigger: DeviceTrigger = {
+    type: 'device',
+    deviceId: 'd1',
+    label: 'Temperature',
+    op: 'above',
+    value: 25,
+  };
+  const reading: ChannelValue = { value: 26, text: null, tsMs: 1 };
+
+  it('name the device by its name, else its type and short id, else its id', () => {
+    const device = { id: '3f2a1b2c-0000-4000-8000-000000000001', type: 'sensor', name: null };
+    assert.equal(
+      deviceDisplayName({ ...device, name: 'Living room thermometer' }, device.id),
+      'Living room thermometer',
+    );
+    assert.equal(deviceDisplayName(device, device.id), 'sensor 3f2a1b2c');
+    assert.equal(deviceDisplayName(undefined, 'gone'), 'device gone');
+  });
+
+  it('say what the reading did', () => {
+    assert.equal(
+      describeDeviceTrigger(trigger, reading, 'Living room thermometer'),
+      'Temperature of Living room thermometer rose above 25 (26)',
+    );
+    assert.equal(
+      describeDeviceTrigger(
+        { ...trigger, op: 'becomes_active' },
+        { ...reading, value: 1 },
+        'sensor 3f2a1b2c',
+      ),
+      'Temperature of sensor 3f2a1b2c became active (1)',
     );
   });
 });

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { AutomationDetail, SceneStepResult } from '../../services/automations.ts';
-import type { Automation, AutomationRun, Scene } from '../../services/automations/model.ts';
+import type { AutomationRun, AutomationWithLastRun, Scene } from '../../services/automations/model.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import { iso } from '../present.ts';
 import { Id, errorResponses, strictBody } from '../schemas.ts';
@@ -79,6 +79,19 @@ const ScheduleSchema = Type.Object({
   nextFireAt: Nullable(IsoTime),
 });
 
+const LastRunSchema = Nullable(
+  Type.Object(
+    {
+      id: Type.String(),
+      at: Type.String({ format: 'date-time', description: 'When the run started' }),
+      outcome: Type.String({
+        description: 'running, waiting (at a delay), succeeded, failed, skipped_condition, throttled, missed',
+      }),
+    },
+    { description: 'The newest run (by start), null when it never ran' },
+  ),
+);
+
 const AutomationSchema = Type.Object({
   id: Type.String(),
   tenantId: Type.String(),
@@ -99,6 +112,7 @@ const AutomationSchema = Type.Object({
   createdBy: Nullable(Type.String()),
   createdAt: IsoTime,
   updatedAt: IsoTime,
+  lastRun: LastRunSchema,
   schedule: Type.Optional(
     Type.Array(ScheduleSchema, { description: 'Next fire of each timed (schedule, sun) trigger' }),
   ),
@@ -140,7 +154,7 @@ const StepResultSchema = Type.Object({
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
 });
 
-function presentAutomation(automation: Automation | AutomationDetail) {
+function presentAutomation(automation: AutomationWithLastRun | AutomationDetail) {
   return {
     id: automation.id,
     tenantId: automation.tenantId,
@@ -156,6 +170,14 @@ function presentAutomation(automation: Automation | AutomationDetail) {
     createdBy: automation.createdBy,
     createdAt: iso(automation.createdAtMs),
     updatedAt: iso(automation.updatedAtMs),
+    lastRun:
+      automation.lastRun === null
+        ? null
+        : {
+            id: automation.lastRun.id,
+            at: iso(automation.lastRun.atMs),
+            outcome: automation.lastRun.outcome,
+          },
     ...('schedule' in automation
       ? {
           schedule: automation.schedule.map((row) => ({
@@ -213,7 +235,7 @@ export const automationRoutes: ApiPlugin = async (app, { services }) => {
       onRequest: caller,
       schema: {
         tags,
-        summary: "The home's automations (anyone who may read the home)",
+        summary: "The home's automations, each with its newest run (anyone who may read the home)",
         security,
         params: HomeParams,
         response: { 200: Type.Object({ items: Type.Array(AutomationSchema) }), ...errorResponses },
@@ -234,7 +256,7 @@ export const automationRoutes: ApiPlugin = async (app, { services }) => {
         tags,
         summary: 'Add an automation (home members and owners)',
         description:
-          "Any trigger fires it; then all conditions must hold; then the actions run in order. Devices and scenes must be the home's own; sun triggers and conditions need the home's location. Refused with HESTIA_AUTOMATION_INVALID naming the field, or HESTIA_AUTOMATION_LIMIT beyond automations.maxRulesPerHome.",
+          "Any trigger fires it; then all conditions must hold; then the actions run in order. Devices and scenes must be the home's own; sun triggers and conditions need the home's location. Refused with HESTIA_AUTOMATION_INVALID naming the field (details.field; details.errors lists every problem as {field, message}), or HESTIA_AUTOMATION_LIMIT beyond automations.maxRulesPerHome.",
         security,
         params: HomeParams,
         body: AutomationBody,

@@ -24,6 +24,7 @@ import { nextTimedFire, type HomePlace } from './schedule.ts';
 import {
   alarmTriggerFires,
   describeDeviceTrigger,
+  deviceDisplayName,
   deviceTriggerFires,
   modeTriggerFires,
   type ChannelValue,
@@ -41,6 +42,8 @@ const SCHEDULER_BATCH = 100;
 const ABANDONED_RUN_MS = 10 * 60_000; // 10 minutes
 /** Homes (timezone, location) are re-read this often for schedules and conditions. */
 const PLACE_TTL_MS = 60_000; // 1 minute
+/** Device names (for run descriptions) are re-read this often: a renamed device shows soon after. */
+const DEVICE_NAME_TTL_MS = 60_000; // 1 minute
 const RUN_RETENTION_EVERY_MS = 60 * 60_000; // 1 hour
 /** setTimeout holds at most 2^31-1 ms; the periodic check comes sooner anyway. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -98,9 +101,15 @@ class TriggerIndex {
   }
 }
 
+/** A description that names a device: written once the device's display name is known. */
+interface DeviceDescription {
+  deviceId: string;
+  describe: (deviceName: string) => string;
+}
+
 /** How a run came about: what fired it, the automations that caused it, whether a person asked. */
 interface RunRequest {
-  trigger: RunTrigger;
+  trigger: Omit<RunTrigger, 'description'> & { description: string | DeviceDescription };
   causes: string[];
   /** When the event happened (reading committed, alarm raised…), for the reaction metric. */
   eventAtMs: number;
@@ -122,6 +131,8 @@ export class AutomationEngine {
   private readonly seeding = new Map<string, ReadingWrite[]>();
   private readonly lastRunStart = new Map<string, number>();
   private readonly places = new Map<string, { place: HomePlace; loadedAtMs: number }>();
+  /** The lookup (not its result) is kept, so that runs of one reading wait for one query, in order. */
+  private readonly deviceNames = new Map<string, { name: Promise<string>; loadedAtMs: number }>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly unsubscribers: Array<() => void> = [];
   private tickTimer: NodeJS.Timeout | null = null;
@@ -208,6 +219,8 @@ export class AutomationEngine {
     this.guard.prune(now);
     for (const [homeId, entry] of this.places)
       if (now - entry.loadedAtMs > PLACE_TTL_MS) this.places.delete(homeId);
+    for (const [deviceId, entry] of this.deviceNames)
+      if (now - entry.loadedAtMs > DEVICE_NAME_TTL_MS) this.deviceNames.delete(deviceId);
     if (now - this.lastRetentionAtMs > RUN_RETENTION_EVERY_MS) {
       this.lastRetentionAtMs = now;
       const days = this.ctx.config.automations.runRetentionDays;
@@ -236,6 +249,29 @@ export class AutomationEngine {
     const place = placeOf(home);
     this.places.set(homeId, { place, loadedAtMs: now });
     return place;
+  }
+
+  /**
+   * How runs name a device (deviceDisplayName), cached for a minute. A failed lookup is logged
+   * and the run names the device by its id: the run matters more than its wording.
+   */
+  private deviceName(deviceId: string): Promise<string> {
+    const now = this.ctx.clock.now();
+    const cached = this.deviceNames.get(deviceId);
+    if (cached && now - cached.loadedAtMs <= DEVICE_NAME_TTL_MS) return cached.name;
+    const entry = {
+      name: this.ctx.store.findDevice(deviceId).then(
+        (device) => deviceDisplayName(device, deviceId),
+        (error: unknown) => {
+          this.ctx.logger.warn({ err: error, deviceId }, 'device name lookup for an automation run failed');
+          if (this.deviceNames.get(deviceId) === entry) this.deviceNames.delete(deviceId);
+          return deviceDisplayName(undefined, deviceId);
+        },
+      ),
+      loadedAtMs: now,
+    };
+    this.deviceNames.set(deviceId, entry);
+    return entry.name;
   }
 
   // ---- events ----
@@ -304,7 +340,10 @@ export class AutomationEngine {
           trigger: {
             type: 'device',
             index,
-            description: describeDeviceTrigger(trigger, next),
+            description: {
+              deviceId: reading.deviceId,
+              describe: (deviceName) => describeDeviceTrigger(trigger, next, deviceName),
+            },
             deviceId: reading.deviceId,
             label: reading.label,
             value: next.value ?? next.text,
@@ -330,7 +369,10 @@ export class AutomationEngine {
           trigger: {
             type: 'alarm',
             index,
-            description: `${alarm.severity} ${alarm.cause} alarm raised by device ${alarm.deviceId}`,
+            description: {
+              deviceId: alarm.deviceId,
+              describe: (deviceName) => `${alarm.severity} ${alarm.cause} alarm raised by ${deviceName}`,
+            },
             alarmId: alarm.id,
             deviceId: alarm.deviceId,
           },
@@ -377,6 +419,15 @@ export class AutomationEngine {
   }
 
   private async trigger(automation: Automation, request: RunRequest): Promise<AutomationRun | null> {
+    // Named before the cooldown check, so that the check and the start it records stay together.
+    const { description } = request.trigger;
+    const trigger: RunTrigger = {
+      ...request.trigger,
+      description:
+        typeof description === 'string'
+          ? description
+          : description.describe(await this.deviceName(description.deviceId)),
+    };
     const now = this.ctx.clock.now();
     if (!request.manual) {
       const last = this.lastRunStart.get(automation.id);
@@ -385,7 +436,7 @@ export class AutomationEngine {
         return null;
       }
     }
-    const run = newRun(automation, request.trigger, request.causes, now);
+    const run = newRun(automation, trigger, request.causes, now);
     if (!request.manual?.force && automation.conditions.length > 0) {
       const verdict = await evaluateConditions(automation.conditions, await this.conditionEnv(automation));
       if (!verdict.holds) {

@@ -108,6 +108,19 @@ export interface Automation extends AutomationInput {
   updatedAtMs: number;
 }
 
+/** The newest run of a rule (by start), as lists show it beside the rule. */
+export interface LastRun {
+  id: string;
+  /** When the run started (a waiting run has not finished). */
+  atMs: number;
+  outcome: RunOutcome;
+}
+
+/** A rule as the API lists it: with its newest run, or null when it never ran. */
+export interface AutomationWithLastRun extends Automation {
+  lastRun: LastRun | null;
+}
+
 export interface SceneInput {
   name: string;
   actions: SceneStep[];
@@ -134,7 +147,10 @@ export type RunOutcome =
 /** What started a run, as recorded with it. */
 export interface RunTrigger {
   type: Trigger['type'] | 'manual';
-  /** Readable, e.g. "Motion of 3f2a… became active (1)". */
+  /**
+   * Readable, naming a device by its name (else its type and short id), e.g. "Motion of Hall
+   * sensor became active (1)".
+   */
   description: string;
   /** Which of the rule's triggers fired (absent for manual runs). */
   index?: number;

@@ -1,6 +1,6 @@
 import { COMMAND_ACTIONS, MAX_RECORDING_SECONDS } from '../../core/capabilities.ts';
 import { ALARM_CAUSES, ALARM_SEVERITIES, HOME_MODES, type HomeMode } from '../../core/domain.ts';
-import { HestiaError } from '../../core/errors.ts';
+import { HestiaError, isHestiaError } from '../../core/errors.ts';
 import {
   DEVICE_CONDITION_OPS,
   DEVICE_TRIGGER_OPS,
@@ -42,6 +42,68 @@ export interface RuleLimits {
 
 export function invalid(field: string, message: string): HestiaError {
   return new HestiaError('HESTIA_AUTOMATION_INVALID', `${field}: ${message}`, { field });
+}
+
+/** One problem of a rule or scene, as `details.errors` lists it. */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/**
+ * Gathers the problems of a rule's parts checked one by one (the name, each trigger, condition
+ * and action): within a part, checking stops at its first problem. `done()` throws them as one
+ * HESTIA_AUTOMATION_INVALID whose message and `details.field` are those of the first (as when
+ * checking stopped there) and whose `details.errors` lists every one.
+ */
+export class RuleProblems {
+  private readonly problems: FieldProblem[] = [];
+
+  check<T>(work: () => T): T | undefined {
+    try {
+      return work();
+    } catch (error) {
+      this.note(error);
+      return undefined;
+    }
+  }
+
+  async checkAsync<T>(work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
+    } catch (error) {
+      this.note(error);
+      return undefined;
+    }
+  }
+
+  get empty(): boolean {
+    return this.problems.length === 0;
+  }
+
+  done(): void {
+    const [first] = this.problems;
+    if (!first) return;
+    throw new HestiaError('HESTIA_AUTOMATION_INVALID', `${first.field}: ${first.message}`, {
+      field: first.field,
+      errors: this.problems,
+    });
+  }
+
+  /** Rule problems are kept; anything else (a store failure) is not the rule's fault and goes on up. */
+  private note(error: unknown): void {
+    if (!isHestiaError(error) || error.code !== 'HESTIA_AUTOMATION_INVALID') throw error;
+    const { field, errors } = error.details as { field: string; errors?: FieldProblem[] };
+    if (errors) {
+      this.problems.push(...errors);
+      return;
+    }
+    const prefix = `${field}: `;
+    this.problems.push({
+      field,
+      message: error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message,
+    });
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -280,45 +342,96 @@ export function validateAction(value: unknown, field: string, limits: RuleLimits
   }
 }
 
-/** A whole automation as the API takes it (POST, PUT); defaults: enabled, no conditions, no cooldown. */
+/** Checks each entry of a list on its own, gathering the problems; null when the list itself is wrong. */
+function entries<T>(
+  problems: RuleProblems,
+  value: unknown,
+  field: string,
+  min: number,
+  max: number,
+  validate: (entry: unknown, field: string) => T,
+): T[] | null {
+  const all = problems.check(() => list(value, field, min, max));
+  if (!all) return null;
+  const checked = all.map((entry, index) => problems.check(() => validate(entry, `${field}[${index}]`)));
+  return checked.every((entry): entry is T => entry !== undefined) ? checked : null;
+}
+
+/**
+ * A whole automation as the API takes it (POST, PUT); defaults: enabled, no conditions, no
+ * cooldown. Every part is checked; the problems are thrown together (RuleProblems), the first in
+ * the order enabled, actions, name, triggers, conditions, cooldownSeconds.
+ */
 export function validateAutomation(value: unknown, limits: RuleLimits): AutomationInput {
   const input = object(value, 'automation');
   onlyKeys(input, 'automation', ['name', 'enabled', 'triggers', 'conditions', 'actions', 'cooldownSeconds']);
-  if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
-    throw invalid('enabled', 'expected true or false');
-  const actions = list(input.actions, 'actions', 1, MAX_ACTIONS).map((action, index) =>
-    validateAction(action, `actions[${index}]`, limits),
+  const problems = new RuleProblems();
+  problems.check(() => {
+    if (input.enabled !== undefined && typeof input.enabled !== 'boolean')
+      throw invalid('enabled', 'expected true or false');
+  });
+  const actions = entries(problems, input.actions, 'actions', 1, MAX_ACTIONS, (action, field) =>
+    validateAction(action, field, limits),
   );
-  if (actions.every((action) => action.type === 'delay'))
-    throw invalid('actions', 'at least one action other than a delay');
+  if (actions?.every((action) => action.type === 'delay'))
+    problems.check(() => {
+      throw invalid('actions', 'at least one action other than a delay');
+    });
+  const name = problems.check(() => text(input.name, 'name', 100));
+  const triggers = entries(problems, input.triggers, 'triggers', 1, MAX_TRIGGERS, validateTrigger);
+  const conditions = entries(
+    problems,
+    input.conditions ?? [],
+    'conditions',
+    0,
+    MAX_CONDITIONS,
+    validateCondition,
+  );
+  const cooldownSeconds = problems.check(() =>
+    input.cooldownSeconds === undefined
+      ? 0
+      : whole(input.cooldownSeconds, 'cooldownSeconds', 0, MAX_COOLDOWN_SECONDS),
+  );
+  problems.done();
   return {
-    name: text(input.name, 'name', 100),
-    enabled: input.enabled ?? true,
-    triggers: list(input.triggers, 'triggers', 1, MAX_TRIGGERS).map((trigger, index) =>
-      validateTrigger(trigger, `triggers[${index}]`),
-    ),
-    conditions: list(input.conditions ?? [], 'conditions', 0, MAX_CONDITIONS).map((condition, index) =>
-      validateCondition(condition, `conditions[${index}]`),
-    ),
-    actions,
-    cooldownSeconds:
-      input.cooldownSeconds === undefined
-        ? 0
-        : whole(input.cooldownSeconds, 'cooldownSeconds', 0, MAX_COOLDOWN_SECONDS),
+    name: name!,
+    enabled: input.enabled !== false,
+    triggers: triggers!,
+    conditions: conditions!,
+    actions: actions!,
+    cooldownSeconds: cooldownSeconds!,
   };
 }
 
-/** A scene: a name and the commands it sends (command or record steps). */
+/** A scene: a name and the commands it sends (command or record steps); problems as for rules. */
 export function validateScene(value: unknown): SceneInput {
   const input = object(value, 'scene');
   onlyKeys(input, 'scene', ['name', 'actions']);
-  const actions = list(input.actions, 'actions', 1, MAX_SCENE_ACTIONS).map((action, index) => {
-    const field = `actions[${index}]`;
+  const problems = new RuleProblems();
+  const actions = entries(problems, input.actions, 'actions', 1, MAX_SCENE_ACTIONS, (action, field) => {
     const step = validateStep(object(action, field), field);
     if (!step) throw invalid(`${field}.type`, 'a scene holds command and record actions');
     return step;
   });
-  return { name: text(input.name, 'name', 100), actions };
+  const name = problems.check(() => text(input.name, 'name', 100));
+  problems.done();
+  return { name: name!, actions: actions! };
+}
+
+/**
+ * Splits a parameter error of validateCommand ("params.level: expected a number") into the
+ * parameter's path and the rest, so that the rule's error names the full field
+ * (`actions[0].params.level`). The name is matched against the parameters given and those the
+ * action takes, longest first, rather than cut at the first colon: a given name may hold one.
+ */
+export function paramProblem(message: string, names: readonly string[]): { path: string; message: string } {
+  const candidates = [...new Set(names.map((name) => name.slice(0, 64)))].sort((a, b) => b.length - a.length);
+  for (const name of candidates) {
+    const prefix = `params.${name}: `;
+    if (message.startsWith(prefix)) return { path: `params.${name}`, message: message.slice(prefix.length) };
+  }
+  if (message.startsWith('params: ')) return { path: 'params', message: message.slice('params: '.length) };
+  return { path: 'params', message };
 }
 
 /** Every device an automation names, with the field that names it (for the home check). */

@@ -51,9 +51,26 @@ export function deviceTriggerFires(
   return previous === null || !inBand(trigger, previous.value);
 }
 
-export function describeDeviceTrigger(trigger: DeviceTrigger, next: ChannelValue): string {
+/**
+ * How a run names a device: its name, else its type and the start of its id ("sensor 3f2a1b2c"),
+ * as people see it listed; a device no longer stored keeps its id.
+ */
+export function deviceDisplayName(
+  device: { id: string; type: string; name: string | null } | undefined,
+  deviceId: string,
+): string {
+  if (!device) return `device ${deviceId}`;
+  return device.name ?? `${device.type} ${device.id.slice(0, 8)}`;
+}
+
+/** E.g. "Temperature of Living room thermometer rose above 25 (26)"; `deviceName` from deviceDisplayName. */
+export function describeDeviceTrigger(
+  trigger: DeviceTrigger,
+  next: ChannelValue,
+  deviceName: string,
+): string {
   const value = next.value ?? next.text;
-  const device = `${trigger.label} of device ${trigger.deviceId}`;
+  const device = `${trigger.label} of ${deviceName}`;
   switch (trigger.op) {
     case 'changes':
       return `${device} changed to ${String(value)}`;

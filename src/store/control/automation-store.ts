@@ -5,7 +5,9 @@ import type {
   Automation,
   AutomationInput,
   AutomationRun,
+  AutomationWithLastRun,
   FlagReason,
+  LastRun,
   RunOutcome,
   Scene,
   SceneInput,
@@ -102,6 +104,29 @@ function toAutomation(row: Row): Automation {
     updatedAtMs: row.updated_at_ms as number,
   };
 }
+
+/** The `last_run_*` columns of a rule joined with its newest run (NULL when it never ran). */
+function toLastRun(row: Row): LastRun | null {
+  if (row.last_run_id === null || row.last_run_id === undefined) return null;
+  return {
+    id: row.last_run_id as string,
+    atMs: Number(row.last_run_at_ms),
+    outcome: row.last_run_outcome as RunOutcome,
+  };
+}
+
+/**
+ * A rule with its newest run, in one statement for any number of rules: the correlated
+ * subquery reads one entry of `automation_runs_by_automation` (automation_id, started_at_ms, id)
+ * per rule, newest first, on both engines.
+ */
+const AUTOMATION_WITH_LAST_RUN = `
+  SELECT a.*, r.id AS last_run_id, r.started_at_ms AS last_run_at_ms, r.outcome AS last_run_outcome
+  FROM automations a
+  LEFT JOIN automation_runs r ON r.id = (
+    SELECT newest.id FROM automation_runs newest WHERE newest.automation_id = a.id
+    ORDER BY newest.started_at_ms DESC, newest.id DESC LIMIT 1
+  )`;
 
 function toScene(row: Row): Scene {
   return {
@@ -236,11 +261,22 @@ export class AutomationStore {
     return row ? toAutomation(row) : undefined;
   }
 
-  async listHomeAutomations(homeId: string, tx: SqlRunner = this.sql): Promise<Automation[]> {
-    const rows = await tx.all('SELECT * FROM automations WHERE home_id = ? ORDER BY created_at_ms, id', [
-      homeId,
-    ]);
-    return rows.map(toAutomation);
+  /** A home's rules, oldest first, each with its newest run (one statement for the page). */
+  async listHomeAutomations(homeId: string, tx: SqlRunner = this.sql): Promise<AutomationWithLastRun[]> {
+    const rows = await tx.all(
+      `${AUTOMATION_WITH_LAST_RUN} WHERE a.home_id = ? ORDER BY a.created_at_ms, a.id`,
+      [homeId],
+    );
+    return rows.map((row) => ({ ...toAutomation(row), lastRun: toLastRun(row) }));
+  }
+
+  /** One rule with its newest run. */
+  async findAutomationWithLastRun(
+    id: string,
+    tx: SqlRunner = this.sql,
+  ): Promise<AutomationWithLastRun | undefined> {
+    const row = await tx.get(`${AUTOMATION_WITH_LAST_RUN} WHERE a.id = ?`, [id]);
+    return row ? { ...toAutomation(row), lastRun: toLastRun(row) } : undefined;
   }
 
   async countHomeAutomations(homeId: string, tx: SqlRunner = this.sql): Promise<number> {
