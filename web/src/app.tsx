@@ -3,7 +3,8 @@ import { useEffect } from 'preact/hooks';
 import { ErrorBoundary, lazy, LocationProvider, Route, Router, useLocation } from 'preact-iso';
 import { api, session, type User } from './api.ts';
 import { loadTenant, tenant } from './branding.ts';
-import { LANGUAGES, setLanguage, useI18n, type Language, type MessageKey } from './i18n.ts';
+import { useI18n, type MessageKey } from './i18n.ts';
+import { LanguageSelect } from './components/card.tsx';
 import { NotFound } from './components/status.tsx';
 import { HomePanel } from './pages/home-panel.tsx';
 import { HomesPage } from './pages/homes.tsx';
@@ -137,7 +138,7 @@ function ConsoleRoute({ section }: { section: string }) {
 }
 
 function Layout({ user, children }: { user: User; children: ComponentChildren }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { path, route } = useLocation();
   const homeId = useStore(currentHomeId);
   const provider = useStore(tenant);
@@ -188,17 +189,7 @@ function Layout({ user, children }: { user: User; children: ComponentChildren })
           {homeId && <LiveIndicator />}
           <label class="field-inline">
             <span class="field-label">{t('header.language')}</span>
-            <select
-              data-testid="language"
-              value={lang}
-              onChange={(event) => setLanguage(event.currentTarget.value as Language)}
-            >
-              {LANGUAGES.map((l) => (
-                <option key={l.code} value={l.code} lang={l.locale}>
-                  {l.name}
-                </option>
-              ))}
-            </select>
+            <LanguageSelect />
           </label>
           <button
             type="button"

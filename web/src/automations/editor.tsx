@@ -28,7 +28,7 @@ import {
   newTrigger,
   type AutomationDraft,
 } from './draft.ts';
-import { FieldErrors, field, numberInput, textInput } from './fields.tsx';
+import { FieldErrors, numberField, textField } from './fields.tsx';
 import { ActionItem, ConditionItem, TriggerItem, type ItemContext } from './items.tsx';
 import { RunHistory } from './runs.tsx';
 import { ConfirmButton } from './shared.tsx';
@@ -172,30 +172,21 @@ function Editor({ data }: { data: EditorData }) {
     change((shown) => ({ ...shown, [key]: shown[key].filter((_, at) => at !== index) }));
 
   // Inputs first (they claim their paths), then what no input showed.
-  const nameField = field({
+  const scope = { errors, t };
+  const nameField = textField(scope, {
     path: 'name',
     label: t('automations.name'),
-    errors,
-    t,
-    input: (attributes) =>
-      textInput(attributes, draft.name, (name) => change((shown) => ({ ...shown, name })), {
-        maxLength: 100,
-        required: true,
-      }),
+    value: draft.name,
+    onChange: (name) => change((shown) => ({ ...shown, name })),
+    extra: { maxLength: 100, required: true },
   });
-  const cooldownField = field({
+  const cooldownField = numberField(scope, {
     path: 'cooldownSeconds',
     label: t('automations.cooldown'),
-    errors,
-    t,
     hint: t('automations.cooldownHint'),
-    input: (attributes) =>
-      numberInput(
-        attributes,
-        draft.cooldownSeconds,
-        (cooldownSeconds) => change((shown) => ({ ...shown, cooldownSeconds })),
-        { inputMode: 'numeric' },
-      ),
+    value: draft.cooldownSeconds,
+    onChange: (cooldownSeconds) => change((shown) => ({ ...shown, cooldownSeconds })),
+    whole: true,
   });
   const enabledMessage = errors.at('enabled');
   const triggers = draft.triggers.map((trigger, index) => (

@@ -69,6 +69,65 @@ export function field(options: {
   );
 }
 
+/** The errors and texts the fields of one form share. */
+export interface FieldScope {
+  errors: FieldErrors;
+  t: Translate;
+}
+
+/** Where a field stands in the request (its error's path), its label, and an optional hint. */
+interface FieldOptions {
+  path: string;
+  label: string;
+  hint?: ComponentChildren;
+  class?: string;
+}
+
+/** A labelled select (see `select`). */
+export function selectField<T extends string>(
+  scope: FieldScope,
+  options: FieldOptions & {
+    value: T | '';
+    choices: ReadonlyArray<{ value: T; text: string }>;
+    onChange: (value: T | '') => void;
+    empty?: string;
+  },
+): JSX.Element {
+  const { value, choices, onChange, empty, ...place } = options;
+  return field({
+    ...place,
+    ...scope,
+    input: (attributes) => select(attributes, value, choices, onChange, empty),
+  });
+}
+
+/** A labelled number (see `numberInput`); `whole` for whole numbers only (seconds, minutes). */
+export function numberField(
+  scope: FieldScope,
+  options: FieldOptions & { value: string; onChange: (value: string) => void; whole?: boolean },
+): JSX.Element {
+  const { value, onChange, whole, ...place } = options;
+  return field({
+    ...place,
+    ...scope,
+    input: (attributes) => numberInput(attributes, value, onChange, whole ? { inputMode: 'numeric' } : {}),
+  });
+}
+
+/** A labelled line of text (see `textInput`). */
+export function textField(
+  scope: FieldScope,
+  options: FieldOptions & { value: string; onChange: (value: string) => void; extra?: InputHTMLAttributes },
+): JSX.Element {
+  const { value, onChange, extra, ...place } = options;
+  return field({ ...place, ...scope, input: (attributes) => textInput(attributes, value, onChange, extra) });
+}
+
+/** Choices for a select: each value with its text. */
+export function choicesOf<T extends string>(values: readonly T[], text: (value: T) => string) {
+  return values.map((value) => ({ value, text: text(value) }));
+}
+
 export function FieldMessage({ id, path, message }: { id?: string; path: string; message: string }) {
   const { t } = useI18n();
   return (

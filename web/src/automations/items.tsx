@@ -29,13 +29,17 @@ import {
   FieldMessage,
   channelChoices,
   channelUnit,
+  choicesOf,
   deviceChoices,
   field,
   firstChannel,
-  numberInput,
+  numberField,
   select,
-  textInput,
+  numberInput,
+  selectField,
+  textField,
   type FieldErrors,
+  type FieldScope,
 } from './fields.tsx';
 
 /** What every item editor needs from the page. */
@@ -121,25 +125,39 @@ interface ItemProps<D> {
 
 // ---- triggers ----
 
+/** The select of an item's kind (trigger, condition or action type); the first kind by default. */
+export function kindField<T extends string>(
+  scope: FieldScope,
+  path: string,
+  value: T,
+  types: readonly T[],
+  text: (type: T) => string,
+  onChange: (type: T) => void,
+): JSX.Element {
+  return selectField(scope, {
+    path: `${path}.type`,
+    label: scope.t('automations.kind'),
+    value,
+    choices: choicesOf(types, text),
+    onChange: (type) => onChange(type || types[0]!),
+  });
+}
+
 export function TriggerItem(props: ItemProps<TriggerDraft>) {
   const { t } = useI18n();
   const { draft, context, onChange } = props;
   const { errors } = context;
+  const scope = { errors, t };
   const path = `triggers[${props.index}]`;
   const title = t('automations.triggerN', { n: props.index + 1 });
-  const typeField = field({
-    path: `${path}.type`,
-    label: t('automations.kind'),
-    errors,
-    t,
-    input: (attributes) =>
-      select(
-        attributes,
-        draft.type,
-        TRIGGER_TYPES.map((type) => ({ value: type, text: t(`automations.triggerType.${type}`) })),
-        (type) => onChange({ type: type || 'device' }),
-      ),
-  });
+  const typeField = kindField(
+    scope,
+    path,
+    draft.type,
+    TRIGGER_TYPES,
+    (type) => t(`automations.triggerType.${type}`),
+    (type) => onChange({ type }),
+  );
   let fields: JSX.Element[] = [];
   switch (draft.type) {
     case 'device':
@@ -147,33 +165,16 @@ export function TriggerItem(props: ItemProps<TriggerDraft>) {
       break;
     case 'alarm':
       fields = [
-        field({
+        selectField(scope, {
           path: `${path}.cause`,
           label: t('automations.cause'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.cause,
-              ALARM_CAUSES.map((cause) => ({ value: cause, text: t(`alarms.cause.${cause}`) })),
-              (cause) => onChange({ cause }),
-              t('automations.anyCause'),
-            ),
+          value: draft.cause,
+          choices: choicesOf(ALARM_CAUSES, (cause) => t(`alarms.cause.${cause}`)),
+          onChange: (cause) => onChange({ cause }),
+          empty: t('automations.anyCause'),
         }),
-        field({
-          path: `${path}.severity`,
-          label: t('automations.severity'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.severity,
-              SEVERITIES.map((severity) => ({ value: severity, text: t(`alarms.severity.${severity}`) })),
-              (severity) => onChange({ severity }),
-              t('automations.anySeverity'),
-            ),
+        severityField(scope, `${path}.severity`, draft.severity, (severity) => onChange({ severity }), {
+          empty: t('automations.anySeverity'),
         }),
       ];
       break;
@@ -193,65 +194,36 @@ export function TriggerItem(props: ItemProps<TriggerDraft>) {
             }}
           />
         </div>,
-        field({
+        textField(scope, {
           path: `${path}.cron`,
           label: t('automations.cron'),
-          errors,
-          t,
           hint: t('automations.cronHint', { timezone: context.home.timezone }),
-          input: (attributes) =>
-            textInput(attributes, draft.cron, (cron) => onChange({ cron }), {
-              class: 'mono auto-cron',
-              spellcheck: false,
-              autocomplete: 'off',
-            }),
+          value: draft.cron,
+          onChange: (cron) => onChange({ cron }),
+          extra: { class: 'mono auto-cron', spellcheck: false, autocomplete: 'off' },
         }),
       ];
       break;
     }
     case 'sun':
       fields = [
-        field({
-          path: `${path}.event`,
-          label: t('automations.event'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.event,
-              SUN_EVENTS.map((event) => ({ value: event, text: t(`automations.event.${event}`) })),
-              (event) => onChange({ event: event || 'sunset' }),
-            ),
-        }),
-        field({
+        sunEventField(scope, `${path}.event`, t('automations.event'), draft.event, (event) =>
+          onChange({ event: event || 'sunset' }),
+        ),
+        numberField(scope, {
           path: `${path}.offsetMinutes`,
           label: t('automations.offset'),
-          errors,
-          t,
           hint: t('automations.offsetHint'),
-          input: (attributes) =>
-            numberInput(attributes, draft.offsetMinutes, (offsetMinutes) => onChange({ offsetMinutes }), {
-              inputMode: 'numeric',
-            }),
+          value: draft.offsetMinutes,
+          onChange: (offsetMinutes) => onChange({ offsetMinutes }),
+          whole: true,
         }),
       ];
       break;
     case 'mode':
       fields = [
-        field({
-          path: `${path}.mode`,
-          label: t('automations.modeTo'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.mode,
-              HOME_MODES.map((mode) => ({ value: mode, text: t(`mode.${mode}`) })),
-              (mode) => onChange({ mode }),
-              t('automations.anyMode'),
-            ),
+        modeField(scope, `${path}.mode`, t('automations.modeTo'), draft.mode, (mode) => onChange({ mode }), {
+          empty: t('automations.anyMode'),
         }),
       ];
       break;
@@ -274,6 +246,65 @@ export function TriggerItem(props: ItemProps<TriggerDraft>) {
   );
 }
 
+/** A select of alarm severities (`empty`: the text of "any"). */
+function severityField(
+  scope: FieldScope,
+  path: string,
+  value: (typeof SEVERITIES)[number] | '',
+  onChange: (severity: (typeof SEVERITIES)[number] | '') => void,
+  options: { empty?: string; hint?: string } = {},
+): JSX.Element {
+  const { t } = scope;
+  return selectField(scope, {
+    path,
+    label: t('automations.severity'),
+    value,
+    choices: choicesOf(SEVERITIES, (severity) => t(`alarms.severity.${severity}`)),
+    onChange,
+    ...options,
+  });
+}
+
+/** A select of sunrise and sunset (`empty`: the text of "not set"). */
+function sunEventField(
+  scope: FieldScope,
+  path: string,
+  label: string,
+  value: (typeof SUN_EVENTS)[number] | '',
+  onChange: (event: (typeof SUN_EVENTS)[number] | '') => void,
+  empty?: string,
+): JSX.Element {
+  const { t } = scope;
+  return selectField(scope, {
+    path,
+    label,
+    value,
+    choices: choicesOf(SUN_EVENTS, (event) => t(`automations.event.${event}`)),
+    onChange,
+    empty,
+  });
+}
+
+/** A select of the home's modes (`empty`: the text of "any"). */
+function modeField(
+  scope: FieldScope,
+  path: string,
+  label: string,
+  value: (typeof HOME_MODES)[number] | '',
+  onChange: (mode: (typeof HOME_MODES)[number] | '') => void,
+  options: { empty?: string } = {},
+): JSX.Element {
+  const { t } = scope;
+  return selectField(scope, {
+    path,
+    label,
+    value,
+    choices: choicesOf(HOME_MODES, (mode) => t(`mode.${mode}`)),
+    onChange,
+    ...options,
+  });
+}
+
 /** Device, channel, operator and threshold (with its unit): a device trigger or condition. */
 function deviceReadingFields(
   path: string,
@@ -284,62 +315,47 @@ function deviceReadingFields(
   kind: 'trigger' | 'condition',
 ): JSX.Element[] {
   const { errors, devices } = context;
+  const scope = { errors, t };
   const device = devices.find((candidate) => candidate.id === draft.deviceId);
   const unit = channelUnit(devices, draft.deviceId, draft.label);
   const ops =
     kind === 'trigger'
-      ? DEVICE_TRIGGER_OPS.map((op) => ({ value: op, text: t(`automations.op.${op}`) }))
-      : DEVICE_CONDITION_OPS.map((op) => ({ value: op, text: t(`automations.condOp.${op}`) }));
+      ? choicesOf(DEVICE_TRIGGER_OPS, (op) => t(`automations.op.${op}`))
+      : choicesOf(DEVICE_CONDITION_OPS, (op) => t(`automations.condOp.${op}`));
   const change = onChange as (patch: Record<string, string>) => void;
   const fields = [
-    field({
+    selectField(scope, {
       path: `${path}.deviceId`,
       label: t('automations.device'),
-      errors,
-      t,
-      input: (attributes) =>
-        select(
-          attributes,
-          draft.deviceId,
-          deviceChoices(devices, (candidate) => candidate.channels.length > 0),
-          (deviceId) =>
-            change({
-              deviceId,
-              label: firstChannel(devices.find((candidate) => candidate.id === deviceId)),
-            }),
-          t('automations.chooseDevice'),
-        ),
+      value: draft.deviceId,
+      choices: deviceChoices(devices, (candidate) => candidate.channels.length > 0),
+      onChange: (deviceId) =>
+        change({ deviceId, label: firstChannel(devices.find((candidate) => candidate.id === deviceId)) }),
+      empty: t('automations.chooseDevice'),
     }),
-    field({
+    selectField(scope, {
       path: `${path}.label`,
       label: t('automations.channel'),
-      errors,
-      t,
-      input: (attributes) =>
-        select(
-          attributes,
-          draft.label,
-          channelChoices(device, t),
-          (label) => change({ label }),
-          t('automations.chooseChannel'),
-        ),
+      value: draft.label,
+      choices: channelChoices(device, t),
+      onChange: (label) => change({ label }),
+      empty: t('automations.chooseChannel'),
     }),
-    field({
+    selectField<string>(scope, {
       path: `${path}.op`,
       label: kind === 'trigger' ? t('automations.opLabel') : t('automations.condOpLabel'),
-      errors,
-      t,
-      input: (attributes) => select(attributes, draft.op, ops, (op) => change({ op })),
+      value: draft.op,
+      choices: ops,
+      onChange: (op) => change({ op }),
     }),
   ];
   if (THRESHOLD_OPS.has(draft.op))
     fields.push(
-      field({
+      numberField(scope, {
         path: `${path}.value`,
         label: unit ? t('automations.thresholdUnit', { unit }) : t('automations.threshold'),
-        errors,
-        t,
-        input: (attributes) => numberInput(attributes, draft.value, (value) => change({ value })),
+        value: draft.value,
+        onChange: (value) => change({ value }),
       }),
     );
   return fields;
@@ -351,21 +367,17 @@ export function ConditionItem(props: ItemProps<ConditionDraft>) {
   const { t } = useI18n();
   const { draft, context, onChange } = props;
   const { errors } = context;
+  const scope = { errors, t };
   const path = `conditions[${props.index}]`;
   const title = t('automations.conditionN', { n: props.index + 1 });
-  const typeField = field({
-    path: `${path}.type`,
-    label: t('automations.kind'),
-    errors,
-    t,
-    input: (attributes) =>
-      select(
-        attributes,
-        draft.type,
-        CONDITION_TYPES.map((type) => ({ value: type, text: t(`automations.conditionType.${type}`) })),
-        (type) => onChange({ type: type || 'time' }),
-      ),
-  });
+  const typeField = kindField(
+    scope,
+    path,
+    draft.type,
+    CONDITION_TYPES,
+    (type) => t(`automations.conditionType.${type}`),
+    (type) => onChange({ type }),
+  );
   let fields: JSX.Element[] = [];
   let hint: string | null = null;
   switch (draft.type) {
@@ -374,8 +386,7 @@ export function ConditionItem(props: ItemProps<ConditionDraft>) {
         field({
           path: `${path}.${bound}`,
           label: t(bound === 'after' ? 'automations.timeAfter' : 'automations.timeBefore'),
-          errors,
-          t,
+          ...scope,
           input: (attributes) => (
             <input
               type="time"
@@ -390,34 +401,22 @@ export function ConditionItem(props: ItemProps<ConditionDraft>) {
       break;
     case 'sun':
       fields = [
-        field({
-          path: `${path}.after`,
-          label: t('automations.sunAfter'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.sunAfter,
-              SUN_EVENTS.map((event) => ({ value: event, text: t(`automations.event.${event}`) })),
-              (sunAfter) => onChange({ sunAfter }),
-              t('automations.notSet'),
-            ),
-        }),
-        field({
-          path: `${path}.before`,
-          label: t('automations.sunBefore'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.sunBefore,
-              SUN_EVENTS.map((event) => ({ value: event, text: t(`automations.event.${event}`) })),
-              (sunBefore) => onChange({ sunBefore }),
-              t('automations.notSet'),
-            ),
-        }),
+        sunEventField(
+          scope,
+          `${path}.after`,
+          t('automations.sunAfter'),
+          draft.sunAfter,
+          (sunAfter) => onChange({ sunAfter }),
+          t('automations.notSet'),
+        ),
+        sunEventField(
+          scope,
+          `${path}.before`,
+          t('automations.sunBefore'),
+          draft.sunBefore,
+          (sunBefore) => onChange({ sunBefore }),
+          t('automations.notSet'),
+        ),
       ];
       hint = t('automations.sunHint');
       break;
@@ -426,19 +425,9 @@ export function ConditionItem(props: ItemProps<ConditionDraft>) {
       break;
     case 'mode':
       fields = [
-        field({
-          path: `${path}.mode`,
-          label: t('automations.modeIs'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.mode,
-              HOME_MODES.map((mode) => ({ value: mode, text: t(`mode.${mode}`) })),
-              (mode) => onChange({ mode: mode || 'home' }),
-            ),
-        }),
+        modeField(scope, `${path}.mode`, t('automations.modeIs'), draft.mode, (mode) =>
+          onChange({ mode: mode || 'home' }),
+        ),
       ];
       break;
   }
@@ -482,50 +471,40 @@ export function commandFields(
   onChange: (patch: Partial<ActionDraft>) => void,
 ): JSX.Element[] {
   const { errors, devices } = context;
+  const scope = { errors, t };
   const device = devices.find((candidate) => candidate.id === draft.deviceId);
   const commands = commandsOf(device);
   const spec = commands.find((candidate) => candidate.action === draft.action);
+  const shownCommands =
+    commands.some((command) => command.action === draft.action) || !draft.action
+      ? commands
+      : [...commands, { action: draft.action }];
   const fields = [
-    field({
+    selectField(scope, {
       path: `${path}.deviceId`,
       label: t('automations.device'),
-      errors,
-      t,
-      input: (attributes) =>
-        select(
-          attributes,
-          draft.deviceId,
-          deviceChoices(
-            devices,
-            (candidate) => commandsOf(candidate).length > 0 || candidate.id === draft.deviceId,
-          ),
-          (deviceId) => {
-            const first = commandsOf(devices.find((candidate) => candidate.id === deviceId))[0];
-            onChange({ deviceId, action: first?.action ?? '', params: defaultParams(first) });
-          },
-          t('automations.chooseDevice'),
-        ),
+      value: draft.deviceId,
+      choices: deviceChoices(
+        devices,
+        (candidate) => commandsOf(candidate).length > 0 || candidate.id === draft.deviceId,
+      ),
+      onChange: (deviceId) => {
+        const first = commandsOf(devices.find((candidate) => candidate.id === deviceId))[0];
+        onChange({ deviceId, action: first?.action ?? '', params: defaultParams(first) });
+      },
+      empty: t('automations.chooseDevice'),
     }),
-    field({
+    selectField(scope, {
       path: `${path}.action`,
       label: t('automations.command'),
-      errors,
-      t,
-      input: (attributes) =>
-        select(
-          attributes,
-          draft.action,
-          (commands.some((command) => command.action === draft.action) || !draft.action
-            ? commands
-            : [...commands, { action: draft.action }]
-          ).map((command) => ({ value: command.action, text: commandName(command.action, t) })),
-          (action) =>
-            onChange({
-              action,
-              params: defaultParams(commands.find((command) => command.action === action)),
-            }),
-          t('automations.chooseCommand'),
-        ),
+      value: draft.action,
+      choices: shownCommands.map((command) => ({
+        value: command.action,
+        text: commandName(command.action, t),
+      })),
+      onChange: (action) =>
+        onChange({ action, params: defaultParams(commands.find((command) => command.action === action)) }),
+      empty: t('automations.chooseCommand'),
     }),
   ];
   for (const [name, param] of Object.entries(spec?.params ?? {})) {
@@ -533,8 +512,7 @@ export function commandFields(
       field({
         path: `${path}.params.${name}`,
         label: paramLabel(name, t),
-        errors,
-        t,
+        ...scope,
         hint:
           param.kind === 'number'
             ? t('automations.range', { min: param.min, max: param.max, unit: param.unit ?? '' })
@@ -544,12 +522,11 @@ export function commandFields(
             ? select(
                 attributes,
                 draft.params[name] ?? '',
-                param.values.map((value) => ({
-                  value,
-                  text: hasMessage(`automations.paramValue.${value}`)
+                choicesOf(param.values, (value) =>
+                  hasMessage(`automations.paramValue.${value}`)
                     ? t(`automations.paramValue.${value}` as never)
                     : value,
-                })),
+                ),
                 (value) => onChange({ params: { ...draft.params, [name]: value } }),
                 param.required ? undefined : t('automations.notSet'),
               )
@@ -570,32 +547,24 @@ export function recordFields(
   onChange: (patch: Partial<ActionDraft>) => void,
 ): JSX.Element[] {
   const { errors, devices } = context;
+  const scope = { errors, t };
   return [
-    field({
+    selectField(scope, {
       path: `${path}.deviceId`,
       label: t('automations.camera'),
-      errors,
-      t,
       hint: devices.some((device) => device.type === 'camera') ? undefined : t('automations.noCameras'),
-      input: (attributes) =>
-        select(
-          attributes,
-          draft.deviceId,
-          deviceChoices(devices, (device) => device.type === 'camera'),
-          (deviceId) => onChange({ deviceId }),
-          t('automations.chooseCamera'),
-        ),
+      value: draft.deviceId,
+      choices: deviceChoices(devices, (device) => device.type === 'camera'),
+      onChange: (deviceId) => onChange({ deviceId }),
+      empty: t('automations.chooseCamera'),
     }),
-    field({
+    numberField(scope, {
       path: `${path}.durationSeconds`,
       label: t('automations.duration'),
-      errors,
-      t,
       hint: t('automations.range', { min: 1, max: 3600, unit: 's' }),
-      input: (attributes) =>
-        numberInput(attributes, draft.durationSeconds, (durationSeconds) => onChange({ durationSeconds }), {
-          inputMode: 'numeric',
-        }),
+      value: draft.durationSeconds,
+      onChange: (durationSeconds) => onChange({ durationSeconds }),
+      whole: true,
     }),
   ];
 }
@@ -604,21 +573,17 @@ export function ActionItem(props: ItemProps<ActionDraft>) {
   const { t } = useI18n();
   const { draft, context, onChange } = props;
   const { errors } = context;
+  const scope = { errors, t };
   const path = `actions[${props.index}]`;
   const title = t('automations.actionN', { n: props.index + 1 });
-  const typeField = field({
-    path: `${path}.type`,
-    label: t('automations.kind'),
-    errors,
-    t,
-    input: (attributes) =>
-      select(
-        attributes,
-        draft.type,
-        ACTION_TYPES.map((type) => ({ value: type, text: t(`automations.actionType.${type}`) })),
-        (type) => onChange({ type: type || 'command' }),
-      ),
-  });
+  const typeField = kindField(
+    scope,
+    path,
+    draft.type,
+    ACTION_TYPES,
+    (type) => t(`automations.actionType.${type}`),
+    (type) => onChange({ type }),
+  );
   let fields: JSX.Element[] = [];
   switch (draft.type) {
     case 'command':
@@ -629,38 +594,30 @@ export function ActionItem(props: ItemProps<ActionDraft>) {
       break;
     case 'scene':
       fields = [
-        field({
+        selectField(scope, {
           path: `${path}.sceneId`,
           label: t('automations.scene'),
-          errors,
-          t,
           hint: context.scenes.length === 0 ? t('automations.noScenes') : undefined,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.sceneId,
-              context.scenes.map((scene) => ({ value: scene.id, text: scene.name })),
-              (sceneId) => onChange({ sceneId }),
-              t('automations.chooseScene'),
-            ),
+          value: draft.sceneId,
+          choices: context.scenes.map((scene) => ({ value: scene.id, text: scene.name })),
+          onChange: (sceneId) => onChange({ sceneId }),
+          empty: t('automations.chooseScene'),
         }),
       ];
       break;
     case 'notify':
       fields = [
-        field({
+        textField(scope, {
           path: `${path}.title`,
           label: t('automations.notifyTitle'),
-          errors,
-          t,
-          input: (attributes) =>
-            textInput(attributes, draft.title, (title) => onChange({ title }), { maxLength: 200 }),
+          value: draft.title,
+          onChange: (title) => onChange({ title }),
+          extra: { maxLength: 200 },
         }),
         field({
           path: `${path}.body`,
           label: t('automations.notifyBody'),
-          errors,
-          t,
+          ...scope,
           class: 'auto-wide',
           input: (attributes) => (
             <textarea
@@ -672,49 +629,34 @@ export function ActionItem(props: ItemProps<ActionDraft>) {
             />
           ),
         }),
-        field({
-          path: `${path}.severity`,
-          label: t('automations.severity'),
-          errors,
-          t,
-          hint: draft.userIds
-            ? t('automations.notifySome', { count: draft.userIds.length })
-            : t('automations.notifyAll'),
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.severity,
-              SEVERITIES.map((severity) => ({ value: severity, text: t(`alarms.severity.${severity}`) })),
-              (severity) => onChange({ severity: severity || 'info' }),
-            ),
-        }),
+        severityField(
+          scope,
+          `${path}.severity`,
+          draft.severity,
+          (severity) => onChange({ severity: severity || 'info' }),
+          {
+            hint: draft.userIds
+              ? t('automations.notifySome', { count: draft.userIds.length })
+              : t('automations.notifyAll'),
+          },
+        ),
       ];
       break;
     case 'delay':
       fields = [
-        field({
+        numberField(scope, {
           path: `${path}.seconds`,
           label: t('automations.delay'),
-          errors,
-          t,
-          input: (attributes) =>
-            numberInput(attributes, draft.delay, (delay) => onChange({ delay }), { inputMode: 'numeric' }),
+          value: draft.delay,
+          onChange: (delay) => onChange({ delay }),
+          whole: true,
         }),
-        field({
+        selectField(scope, {
           path: `${path}.unit`,
           label: t('automations.delayUnit'),
-          errors,
-          t,
-          input: (attributes) =>
-            select(
-              attributes,
-              draft.delayUnit,
-              (['seconds', 'minutes'] as const).map((unit) => ({
-                value: unit,
-                text: t(`automations.unit.${unit}`),
-              })),
-              (unit) => onChange({ delayUnit: unit || 'seconds' }),
-            ),
+          value: draft.delayUnit,
+          choices: choicesOf(['seconds', 'minutes'] as const, (unit) => t(`automations.unit.${unit}`)),
+          onChange: (unit) => onChange({ delayUnit: unit || 'seconds' }),
         }),
       ];
       break;

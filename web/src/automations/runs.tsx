@@ -1,6 +1,7 @@
-import { useState } from 'preact/hooks';
 import { api, type Device } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/status.tsx';
+import { useSubmission } from '../components/form.tsx';
+import { MoreButton } from '../components/list.tsx';
 import { channelName, formatDateTime, formatMeasure } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
@@ -89,8 +90,7 @@ export function RunHistory(props: {
       more: shown.items.length > fresh.items.length ? shown.more : fresh.more,
     }),
   );
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const more = useSubmission();
 
   useLive(
     (message) => {
@@ -101,25 +101,19 @@ export function RunHistory(props: {
 
   const loadMore = () => {
     const last = runs.state.data?.items.at(-1);
-    if (!last || loadingMore) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    api.get<{ items: AutomationRun[] }>(path, { query: { limit: PAGE_SIZE, before: last.id } }).then(
-      ({ items }) => {
-        runs.update((shown) => {
-          const known = new Set(shown.items.map((run) => run.id));
-          return {
-            items: [...shown.items, ...items.filter((run) => !known.has(run.id))],
-            more: items.length === PAGE_SIZE,
-          };
-        });
-        setLoadingMore(false);
-      },
-      (error: unknown) => {
-        setMoreError(error);
-        setLoadingMore(false);
-      },
-    );
+    if (!last || more.busy) return;
+    void more.run(async () => {
+      const { items } = await api.get<{ items: AutomationRun[] }>(path, {
+        query: { limit: PAGE_SIZE, before: last.id },
+      });
+      runs.update((shown) => {
+        const known = new Set(shown.items.map((run) => run.id));
+        return {
+          items: [...shown.items, ...items.filter((run) => !known.has(run.id))],
+          more: items.length === PAGE_SIZE,
+        };
+      });
+    });
   };
 
   const names: Names = { devices: props.devices, scenes: props.scenes, t, locale };
@@ -190,18 +184,7 @@ export function RunHistory(props: {
           </ol>
         ))}
       {data?.more && data.items.length > 0 && (
-        <div class="table-footer">
-          {moreError !== null && <ErrorMessage error={moreError} onRetry={loadMore} />}
-          <button
-            type="button"
-            class="button"
-            disabled={loadingMore}
-            onClick={loadMore}
-            data-testid="runs-more"
-          >
-            {loadingMore ? t('common.loading') : t('automations.loadMore')}
-          </button>
-        </div>
+        <MoreButton loading={more} label={t('automations.loadMore')} onMore={loadMore} testId="runs-more" />
       )}
     </section>
   );

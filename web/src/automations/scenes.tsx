@@ -13,8 +13,8 @@ import {
   type SceneStepResult,
 } from './api.ts';
 import { actionDraft, newAction, stepBody, type ActionDraft } from './draft.ts';
-import { FieldErrors, FieldMessage, field, select, textInput } from './fields.tsx';
-import { commandFields, recordFields, type ItemContext } from './items.tsx';
+import { FieldErrors, FieldMessage, textField } from './fields.tsx';
+import { commandFields, kindField, recordFields, type ItemContext } from './items.tsx';
 import { ConfirmButton, InlineError } from './shared.tsx';
 import { actionSummary } from './summary.ts';
 
@@ -211,33 +211,26 @@ function SceneForm(props: {
     }
   };
 
-  const nameField = field({
+  const scope = { errors, t };
+  const nameField = textField(scope, {
     path: 'name',
     label: t('scenes.name'),
-    errors,
-    t,
-    input: (attributes) => textInput(attributes, name, setName, { maxLength: 100 }),
+    value: name,
+    onChange: setName,
+    extra: { maxLength: 100 },
   });
   const stepItems = steps.map((step, index) => {
     const path = `actions[${index}]`;
     const patch = (change: Partial<ActionDraft>) =>
       setSteps((shown) => shown.map((item, at) => (at === index ? { ...item, ...change } : item)));
-    const kind = field({
-      path: `${path}.type`,
-      label: t('automations.kind'),
-      errors,
-      t,
-      input: (attributes) =>
-        select(
-          attributes,
-          step.type,
-          (['command', 'record'] as const).map((type) => ({
-            value: type,
-            text: t(`automations.actionType.${type}`),
-          })),
-          (type) => patch({ type: type || 'command' }),
-        ),
-    });
+    const kind = kindField(
+      scope,
+      path,
+      step.type,
+      ['command', 'record'] as const,
+      (type) => t(`automations.actionType.${type}`),
+      (type) => patch({ type }),
+    );
     const fields: JSX.Element[] =
       step.type === 'record'
         ? recordFields(path, step, context, t, patch)

@@ -2,6 +2,8 @@ import { useState } from 'preact/hooks';
 import { api, type Gateway } from '../api.ts';
 import { useI18n } from '../i18n.ts';
 import { ErrorMessage } from './status.tsx';
+import { TextField } from './form.tsx';
+import { useSubmission } from './form.tsx';
 
 /**
  * Registers a gateway to the home with the serial and claim code printed on it (owners). Its
@@ -12,15 +14,12 @@ export function AddGateway({ homeId, onAdded }: { homeId: string; onAdded: (gate
   const [open, setOpen] = useState(false);
   const [serial, setSerial] = useState('');
   const [claimCode, setClaimCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [added, setAdded] = useState<Gateway | null>(null);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const gateway = await api.post<Gateway>(`/v1/homes/${encodeURIComponent(homeId)}/gateways`, {
         gatewayId: serial.trim(),
         claimCode: claimCode.trim(),
@@ -30,11 +29,7 @@ export function AddGateway({ homeId, onAdded }: { homeId: string; onAdded: (gate
       setAdded(gateway);
       setOpen(false);
       onAdded(gateway);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -54,28 +49,24 @@ export function AddGateway({ homeId, onAdded }: { homeId: string; onAdded: (gate
       )}
       {open && (
         <form class="add-gateway-form" onSubmit={(event) => void submit(event)}>
-          <div class="field">
-            <label for="add-gateway-serial">{t('addGateway.serial')}</label>
-            <input
-              id="add-gateway-serial"
-              required
-              maxLength={64}
-              autoComplete="off"
-              value={serial}
-              onInput={(e) => setSerial(e.currentTarget.value)}
-            />
-          </div>
-          <div class="field">
-            <label for="add-gateway-code">{t('addGateway.claimCode')}</label>
-            <input
-              id="add-gateway-code"
-              required
-              maxLength={64}
-              autoComplete="off"
-              value={claimCode}
-              onInput={(e) => setClaimCode(e.currentTarget.value)}
-            />
-          </div>
+          <TextField
+            id="add-gateway-serial"
+            label={t('addGateway.serial')}
+            required
+            maxLength={64}
+            autoComplete="off"
+            value={serial}
+            onValue={setSerial}
+          />
+          <TextField
+            id="add-gateway-code"
+            label={t('addGateway.claimCode')}
+            required
+            maxLength={64}
+            autoComplete="off"
+            value={claimCode}
+            onValue={setClaimCode}
+          />
           {error !== null && <ErrorMessage error={error} />}
           <div class="row-actions">
             <button

@@ -1,8 +1,8 @@
-import { useState } from 'preact/hooks';
 import { api, type Alarm, type Device } from '../api.ts';
 import { errorText, formatDateTime } from '../format.ts';
 import { hasMessage, useI18n } from '../i18n.ts';
 import { deviceName, sortAlarms } from '../model.ts';
+import { useSubmission } from './form.tsx';
 
 /** The home's active alarms, each with "Acknowledge"; nothing at all when there is none. */
 export function AlarmsBanner(props: {
@@ -50,21 +50,14 @@ function AlarmItem(props: {
 }) {
   const { t, locale } = useI18n();
   const { alarm } = props;
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const acknowledged = alarm.acknowledgedAt !== null;
   const causeKey = `alarms.cause.${alarm.cause}`;
 
   const acknowledge = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       props.onChange(await api.post<Alarm>(`/v1/alarms/${encodeURIComponent(alarm.id)}/acknowledge`));
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

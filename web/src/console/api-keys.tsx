@@ -4,7 +4,10 @@ import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { Dialog, ListState, SecretValue, tenantIdOf } from './shared.tsx';
+import { Dialog, SecretValue } from '../components/dialog.tsx';
+import { tenantIdOf } from './shared.tsx';
+import { ListState, useRowAction, Table } from '../components/list.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 /** The scopes the API grants keys (`API_KEY_SCOPES`), in its order. */
 const SCOPES = [
@@ -39,21 +42,14 @@ export function ApiKeysPage() {
   const base = `/v1/tenants/${encodeURIComponent(tenantId)}/api-keys`;
   const list = useResource((signal) => api.get<{ items: ApiKey[] }>(base, { signal }), [base]);
   const [created, setCreated] = useState<{ apiKey: ApiKey; key: string } | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const { busyId, error: actionError, run: runRow } = useRowAction();
 
   const revoke = async (apiKey: ApiKey) => {
     if (!globalThis.confirm(t('apiKeys.revokeConfirm', { name: apiKey.name }))) return;
-    setBusyId(apiKey.id);
-    setActionError(null);
-    try {
+    await runRow(apiKey.id, async () => {
       await api.delete(`${base}/${encodeURIComponent(apiKey.id)}`);
       list.reload(true);
-    } catch (error) {
-      setActionError(error);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   return (
@@ -93,55 +89,51 @@ export function ApiKeysPage() {
 function KeyTable(props: { keys: ApiKey[]; busyId: string | null; onRevoke: (apiKey: ApiKey) => void }) {
   const { t, locale } = useI18n();
   return (
-    <div class="table-scroll">
-      <table class="table" data-testid="api-keys-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('apiKeys.name')}</th>
-            <th scope="col">{t('apiKeys.scopes')}</th>
-            <th scope="col">{t('apiKeys.created')}</th>
-            <th scope="col">{t('apiKeys.lastUsed')}</th>
-            <th scope="col">{t('apiKeys.state')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.keys.map((apiKey) => (
-            <tr
-              key={apiKey.id}
-              data-testid={`api-key-${apiKey.id}`}
-              data-revoked={apiKey.revokedAt ? 'true' : 'false'}
-            >
-              <th scope="row">{apiKey.name}</th>
-              <td>
-                <ul class="scope-list">
-                  {apiKey.scopes.map((scope) => (
-                    <li key={scope}>
-                      <code>{scope}</code>
-                    </li>
-                  ))}
-                </ul>
-              </td>
-              <td>{formatDateTime(apiKey.createdAt, locale)}</td>
-              <td>{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt, locale) : t('common.never')}</td>
-              <td>
-                {apiKey.revokedAt ? (
-                  <span class="badge badge-unavailable">{t('apiKeys.revoked')}</span>
-                ) : (
-                  <button
-                    type="button"
-                    class="button button-small"
-                    disabled={props.busyId === apiKey.id}
-                    onClick={() => props.onRevoke(apiKey)}
-                  >
-                    {t('apiKeys.revoke')}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="api-keys-table"
+      columns={[
+        t('apiKeys.name'),
+        t('apiKeys.scopes'),
+        t('apiKeys.created'),
+        t('apiKeys.lastUsed'),
+        t('apiKeys.state'),
+      ]}
+    >
+      {props.keys.map((apiKey) => (
+        <tr
+          key={apiKey.id}
+          data-testid={`api-key-${apiKey.id}`}
+          data-revoked={apiKey.revokedAt ? 'true' : 'false'}
+        >
+          <th scope="row">{apiKey.name}</th>
+          <td>
+            <ul class="scope-list">
+              {apiKey.scopes.map((scope) => (
+                <li key={scope}>
+                  <code>{scope}</code>
+                </li>
+              ))}
+            </ul>
+          </td>
+          <td>{formatDateTime(apiKey.createdAt, locale)}</td>
+          <td>{apiKey.lastUsedAt ? formatDateTime(apiKey.lastUsedAt, locale) : t('common.never')}</td>
+          <td>
+            {apiKey.revokedAt ? (
+              <span class="badge badge-unavailable">{t('apiKeys.revoked')}</span>
+            ) : (
+              <button
+                type="button"
+                class="button button-small"
+                disabled={props.busyId === apiKey.id}
+                onClick={() => props.onRevoke(apiKey)}
+              >
+                {t('apiKeys.revoke')}
+              </button>
+            )}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -152,8 +144,7 @@ function CreateKeyForm(props: {
   const { t } = useI18n();
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState<ReadonlySet<Scope>>(new Set());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
 
   const toggle = (scope: Scope, on: boolean) => {
     const next = new Set(scopes);
@@ -164,9 +155,7 @@ function CreateKeyForm(props: {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<{ apiKey: ApiKey; key: string }>(props.base, {
         name: name.trim(),
         scopes: SCOPES.filter((scope) => scopes.has(scope)),
@@ -174,11 +163,7 @@ function CreateKeyForm(props: {
       setName('');
       setScopes(new Set());
       props.onCreated(result);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -188,16 +173,14 @@ function CreateKeyForm(props: {
       data-testid="create-api-key-form"
     >
       <h2>{t('apiKeys.createTitle')}</h2>
-      <div class="field">
-        <label for="api-key-name">{t('apiKeys.name')}</label>
-        <input
-          id="api-key-name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
+      <TextField
+        id="api-key-name"
+        label={t('apiKeys.name')}
+        required
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
       <fieldset class="choice scope-choice">
         <legend>{t('apiKeys.scopes')}</legend>
         {SCOPES.map((scope) => (

@@ -3,7 +3,8 @@ import { api, type AuditEntry, type Page } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { ListState, tenantIdOf } from './shared.tsx';
+import { tenantIdOf } from './shared.tsx';
+import { ListState, Table } from '../components/list.tsx';
 
 const AUDIT_PAGE_SIZE = 50;
 
@@ -28,40 +29,36 @@ export function AuditPage() {
       <h1>{t('console.audit')}</h1>
       <ListState resource={page} isEmpty={(data) => data.items.length === 0} empty={t('audit.empty')}>
         {(data) => (
-          <div class="table-scroll">
-            <table class="table" data-testid="audit-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('audit.at')}</th>
-                  <th scope="col">{t('audit.action')}</th>
-                  <th scope="col">{t('audit.actor')}</th>
-                  <th scope="col">{t('audit.target')}</th>
-                  <th scope="col">{t('audit.outcome')}</th>
-                  <th scope="col">{t('audit.ip')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((entry) => (
-                  <tr key={entry.id} data-testid={`audit-${entry.id}`} data-action={entry.action}>
-                    <td>{formatDateTime(entry.at, locale)}</td>
-                    <td>
-                      <code>{entry.action}</code>
-                    </td>
-                    <td class="small">
-                      {entry.actorType}
-                      {entry.actorId && <div class="muted mono">{entry.actorId}</div>}
-                    </td>
-                    <td class="small">
-                      {entry.targetType ?? '—'}
-                      {entry.targetId && <div class="muted mono">{entry.targetId}</div>}
-                    </td>
-                    <td>{entry.outcome}</td>
-                    <td class="mono small">{entry.ip ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            testId="audit-table"
+            columns={[
+              t('audit.at'),
+              t('audit.action'),
+              t('audit.actor'),
+              t('audit.target'),
+              t('audit.outcome'),
+              t('audit.ip'),
+            ]}
+          >
+            {data.items.map((entry) => (
+              <tr key={entry.id} data-testid={`audit-${entry.id}`} data-action={entry.action}>
+                <td>{formatDateTime(entry.at, locale)}</td>
+                <td>
+                  <code>{entry.action}</code>
+                </td>
+                <td class="small">
+                  {entry.actorType}
+                  {entry.actorId && <div class="muted mono">{entry.actorId}</div>}
+                </td>
+                <td class="small">
+                  {entry.targetType ?? '—'}
+                  {entry.targetId && <div class="muted mono">{entry.targetId}</div>}
+                </td>
+                <td>{entry.outcome}</td>
+                <td class="mono small">{entry.ip ?? '—'}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </ListState>
       <div class="table-footer">

@@ -5,6 +5,7 @@ import { ErrorMessage, Loading } from '../components/status.tsx';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
 import { isPlatformAdmin, tenantIdOf } from './shared.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 /** The provider's name and look: what its people see in the dashboard. */
 export function BrandingPage() {
@@ -33,17 +34,14 @@ function BrandingForm({ provider }: { provider: Tenant }) {
   const [logoUrl, setLogoUrl] = useState(provider.branding.logoUrl ?? '');
   const [primaryColor, setPrimaryColor] = useState(provider.branding.primaryColor ?? '');
   const [accentColor, setAccentColor] = useState(provider.branding.accentColor ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [saved, setSaved] = useState(false);
   const badColour = (value: string) => value !== '' && !HEX_COLOUR.test(value);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const updated = await api.patch<Tenant>(`/v1/tenants/${encodeURIComponent(provider.id)}`, {
         name: name.trim(),
         // Empty fields are left out, not sent as null: the API reads a null colour or logo as
@@ -62,11 +60,7 @@ function BrandingForm({ provider }: { provider: Tenant }) {
         applyBranding(updated.branding);
       }
       setSaved(true);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -75,37 +69,31 @@ function BrandingForm({ provider }: { provider: Tenant }) {
       onSubmit={(event) => void submit(event)}
       data-testid="branding-form"
     >
-      <div class="field">
-        <label for="brand-name">{t('branding.name')}</label>
-        <input
-          id="brand-name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label for="brand-display">{t('branding.displayName')}</label>
-        <input
-          id="brand-display"
-          maxLength={100}
-          value={displayName}
-          onInput={(e) => setDisplayName(e.currentTarget.value)}
-        />
-        <span class="hint">{t('branding.displayNameHint')}</span>
-      </div>
-      <div class="field">
-        <label for="brand-logo">{t('branding.logoUrl')}</label>
-        <input
-          id="brand-logo"
-          type="url"
-          maxLength={2000}
-          placeholder="https://"
-          value={logoUrl}
-          onInput={(e) => setLogoUrl(e.currentTarget.value)}
-        />
-      </div>
+      <TextField
+        id="brand-name"
+        label={t('branding.name')}
+        required
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
+      <TextField
+        id="brand-display"
+        label={t('branding.displayName')}
+        maxLength={100}
+        value={displayName}
+        onValue={setDisplayName}
+        hint={t('branding.displayNameHint')}
+      />
+      <TextField
+        id="brand-logo"
+        label={t('branding.logoUrl')}
+        type="url"
+        maxLength={2000}
+        placeholder="https://"
+        value={logoUrl}
+        onValue={setLogoUrl}
+      />
       {(
         [
           ['brand-primary', 'branding.primaryColor', primaryColor, setPrimaryColor],

@@ -1,7 +1,8 @@
 import type { DeadLetter } from '../api.ts';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
-import { ListState, LoadMore, tenantScope, usePagedList } from './shared.tsx';
+import { LoadMore, tenantScope, usePagedList } from './shared.tsx';
+import { ListState, Table } from '../components/list.tsx';
 
 /** Characters of a rejected payload shown in the table; the API keeps up to its configured size. */
 const PAYLOAD_EXCERPT_CHARS = 160;
@@ -15,38 +16,34 @@ export function DeadLettersPage() {
       <p class="hint">{t('deadLetters.hint')}</p>
       <ListState resource={list} isEmpty={(page) => page.items.length === 0} empty={t('deadLetters.empty')}>
         {(page) => (
-          <div class="table-scroll">
-            <table class="table" data-testid="dead-letters-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('deadLetters.received')}</th>
-                  <th scope="col">{t('deadLetters.gateway')}</th>
-                  <th scope="col">{t('deadLetters.reason')}</th>
-                  <th scope="col">{t('deadLetters.detail')}</th>
-                  <th scope="col">{t('deadLetters.payload')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((letter) => (
-                  <tr key={letter.id} data-testid={`dead-letter-${letter.id}`}>
-                    <td>{formatDateTime(letter.receivedAt, locale)}</td>
-                    <td class="mono small">{letter.gatewayId ?? '—'}</td>
-                    <td>
-                      <code>{letter.reason}</code>
-                    </td>
-                    <td>{letter.detail}</td>
-                    <td>
-                      <code class="excerpt" title={t('deadLetters.bytes', { bytes: letter.payloadBytes })}>
-                        {letter.payload.length > PAYLOAD_EXCERPT_CHARS
-                          ? `${letter.payload.slice(0, PAYLOAD_EXCERPT_CHARS)}…`
-                          : letter.payload}
-                      </code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            testId="dead-letters-table"
+            columns={[
+              t('deadLetters.received'),
+              t('deadLetters.gateway'),
+              t('deadLetters.reason'),
+              t('deadLetters.detail'),
+              t('deadLetters.payload'),
+            ]}
+          >
+            {page.items.map((letter) => (
+              <tr key={letter.id} data-testid={`dead-letter-${letter.id}`}>
+                <td>{formatDateTime(letter.receivedAt, locale)}</td>
+                <td class="mono small">{letter.gatewayId ?? '—'}</td>
+                <td>
+                  <code>{letter.reason}</code>
+                </td>
+                <td>{letter.detail}</td>
+                <td>
+                  <code class="excerpt" title={t('deadLetters.bytes', { bytes: letter.payloadBytes })}>
+                    {letter.payload.length > PAYLOAD_EXCERPT_CHARS
+                      ? `${letter.payload.slice(0, PAYLOAD_EXCERPT_CHARS)}…`
+                      : letter.payload}
+                  </code>
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </ListState>
       <LoadMore list={list} />

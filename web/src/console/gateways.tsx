@@ -6,16 +6,10 @@ import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
 import { homes } from '../state.ts';
 import { useStore } from '../store.ts';
-import {
-  Dialog,
-  isPlatformAdmin,
-  ListState,
-  LoadMore,
-  SecretValue,
-  tenantScope,
-  usePagedList,
-  type PagedList,
-} from './shared.tsx';
+import { isPlatformAdmin, LoadMore, tenantScope, usePagedList, type PagedList } from './shared.tsx';
+import { ListState, Table } from '../components/list.tsx';
+import { Dialog, SecretValue } from '../components/dialog.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 /** How often the list asks for its gateways' status while the tab is visible. */
 const STATUS_REFRESH_MS = 10_000; // 10 seconds
@@ -228,63 +222,59 @@ function GatewayTable(props: {
   const homeList = providerHomes.state.data?.items ?? ownHomes.data;
   const homeName = (homeId: string) => homeList?.find((home) => home.id === homeId)?.name ?? homeId;
   return (
-    <div class="table-scroll">
-      <table class="table" data-testid="gateways-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('gateways.name')}</th>
-            <th scope="col">{t('gateways.status')}</th>
-            <th scope="col">{t('gateways.registration')}</th>
-            <th scope="col">{t('gateways.lastSeen')}</th>
-            <th scope="col">{t('gateways.firmware')}</th>
-            <th scope="col">{t('gateways.credentials')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.gateways.map((gateway) => (
-            <tr
-              key={gateway.id}
-              data-testid={`gateway-${gateway.id}`}
-              data-status={gateway.status}
-              data-registration={gateway.registration}
-            >
-              <th scope="row">
-                {gateway.name}
-                <div class="muted small mono">{gateway.id}</div>
-              </th>
-              <td>
-                <span class={`badge badge-gw-${gateway.status}`}>
-                  <span class="dot" aria-hidden="true" />
-                  {t(`gateways.status.${gateway.status}`)}
-                </span>
-              </td>
-              <td data-testid="registration">
-                {gateway.registration === 'registered' && gateway.homeId
-                  ? t('gateways.registeredTo', { home: homeName(gateway.homeId) })
-                  : t('gateways.pending')}
-              </td>
-              <td>{gateway.lastSeenAt ? formatDateTime(gateway.lastSeenAt, locale) : t('common.never')}</td>
-              <td>{gateway.firmware ?? '—'}</td>
-              <td>
-                {gateway.credentialsRevokedAt && (
-                  <span class="badge badge-unavailable">{t('gateways.revoked')}</span>
-                )}
-                <div class="row-actions">
-                  <button type="button" class="button button-small" onClick={() => props.onRotate(gateway)}>
-                    {t('gateways.rotate')}
-                  </button>
-                  {!gateway.credentialsRevokedAt && (
-                    <button type="button" class="button button-small" onClick={() => props.onRevoke(gateway)}>
-                      {t('gateways.revoke')}
-                    </button>
-                  )}
-                </div>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      testId="gateways-table"
+      columns={[
+        t('gateways.name'),
+        t('gateways.status'),
+        t('gateways.registration'),
+        t('gateways.lastSeen'),
+        t('gateways.firmware'),
+        t('gateways.credentials'),
+      ]}
+    >
+      {props.gateways.map((gateway) => (
+        <tr
+          key={gateway.id}
+          data-testid={`gateway-${gateway.id}`}
+          data-status={gateway.status}
+          data-registration={gateway.registration}
+        >
+          <th scope="row">
+            {gateway.name}
+            <div class="muted small mono">{gateway.id}</div>
+          </th>
+          <td>
+            <span class={`badge badge-gw-${gateway.status}`}>
+              <span class="dot" aria-hidden="true" />
+              {t(`gateways.status.${gateway.status}`)}
+            </span>
+          </td>
+          <td data-testid="registration">
+            {gateway.registration === 'registered' && gateway.homeId
+              ? t('gateways.registeredTo', { home: homeName(gateway.homeId) })
+              : t('gateways.pending')}
+          </td>
+          <td>{gateway.lastSeenAt ? formatDateTime(gateway.lastSeenAt, locale) : t('common.never')}</td>
+          <td>{gateway.firmware ?? '—'}</td>
+          <td>
+            {gateway.credentialsRevokedAt && (
+              <span class="badge badge-unavailable">{t('gateways.revoked')}</span>
+            )}
+            <div class="row-actions">
+              <button type="button" class="button button-small" onClick={() => props.onRotate(gateway)}>
+                {t('gateways.rotate')}
+              </button>
+              {!gateway.credentialsRevokedAt && (
+                <button type="button" class="button button-small" onClick={() => props.onRevoke(gateway)}>
+                  {t('gateways.revoke')}
+                </button>
+              )}
+            </div>
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }
 
@@ -293,14 +283,11 @@ function ProvisionForm({ onProvisioned }: { onProvisioned: (result: Provisioned)
   const [name, setName] = useState('');
   const [serial, setSerial] = useState('');
   const [claimCode, setClaimCode] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<Provisioned>('/v1/gateways', {
         name: name.trim(),
         ...(serial.trim() && { id: serial.trim() }),
@@ -311,47 +298,37 @@ function ProvisionForm({ onProvisioned }: { onProvisioned: (result: Provisioned)
       setSerial('');
       setClaimCode('');
       onProvisioned(result);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form class="card console-form" onSubmit={(event) => void submit(event)} data-testid="provision-form">
       <h2>{t('gateways.provisionTitle')}</h2>
-      <div class="field">
-        <label for="gw-name">{t('gateways.name')}</label>
-        <input
-          id="gw-name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label for="gw-serial">{t('gateways.serial')}</label>
-        <input
-          id="gw-serial"
-          maxLength={64}
-          value={serial}
-          onInput={(e) => setSerial(e.currentTarget.value)}
-        />
-        <span class="hint">{t('gateways.serialHint')}</span>
-      </div>
-      <div class="field">
-        <label for="gw-claim">{t('gateways.claimCode')}</label>
-        <input
-          id="gw-claim"
-          minLength={8}
-          maxLength={64}
-          value={claimCode}
-          onInput={(e) => setClaimCode(e.currentTarget.value)}
-        />
-        <span class="hint">{t('gateways.claimHint')}</span>
-      </div>
+      <TextField
+        id="gw-name"
+        label={t('gateways.name')}
+        required
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
+      <TextField
+        id="gw-serial"
+        label={t('gateways.serial')}
+        maxLength={64}
+        value={serial}
+        onValue={setSerial}
+        hint={t('gateways.serialHint')}
+      />
+      <TextField
+        id="gw-claim"
+        label={t('gateways.claimCode')}
+        minLength={8}
+        maxLength={64}
+        value={claimCode}
+        onValue={setClaimCode}
+        hint={t('gateways.claimHint')}
+      />
       {error !== null && <ErrorMessage error={error} />}
       <button type="submit" class="button button-primary" disabled={busy || !name.trim()}>
         {busy ? t('common.saving') : t('gateways.provision')}
@@ -363,8 +340,7 @@ function ProvisionForm({ onProvisioned }: { onProvisioned: (result: Provisioned)
 function ImportForm({ onImported }: { onImported: (count: number, csv: string) => void }) {
   const { t } = useI18n();
   const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const rowErrors =
     error instanceof ApiError && error.code === 'HESTIA_CSV_INVALID'
       ? ((error.details as { rows?: CsvRowError[] } | undefined)?.rows ?? [])
@@ -373,9 +349,7 @@ function ImportForm({ onImported }: { onImported: (count: number, csv: string) =
   const submit = async (event: Event) => {
     event.preventDefault();
     if (!file) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const { text, headers } = await api.postText('/v1/gateways/import', await file.text(), 'text/csv', {
         query: tenantScope(),
       });
@@ -383,11 +357,7 @@ function ImportForm({ onImported }: { onImported: (count: number, csv: string) =
       (event.target as HTMLFormElement).reset();
       setFile(null);
       onImported(count, text);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -1,10 +1,10 @@
-import { useState } from 'preact/hooks';
 import { api, type Home, type Tariff } from '../api.ts';
 import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { ListState, tenantScope } from './shared.tsx';
+import { tenantScope } from './shared.tsx';
+import { ListState, useRowAction, Table } from '../components/list.tsx';
 
 /** The provider's homes and the tariff each is on (its own, or the provider's default), changeable. */
 export function ConsoleHomesPage() {
@@ -17,23 +17,16 @@ export function ConsoleHomesPage() {
     ]);
     return { homes: homeList.items, tariffs: tariffs.items };
   }, []);
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busyId, error, run: runRow } = useRowAction();
 
   const changeTariff = async (home: Home, tariffId: string | null) => {
-    setBusyId(home.id);
-    setError(null);
-    try {
+    await runRow(home.id, async () => {
       await api.put(`/v1/homes/${encodeURIComponent(home.id)}/tariff`, { tariffId });
       data.update((shown) => ({
         ...shown,
         homes: shown.homes.map((item) => (item.id === home.id ? { ...item, tariffId } : item)),
       }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   return (
@@ -48,48 +41,44 @@ export function ConsoleHomesPage() {
         {({ homes, tariffs }) => {
           const fallback = tariffs.find((tariff) => tariff.isDefault);
           return (
-            <div class="table-scroll">
-              <table class="table" data-testid="homes-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t('consoleHomes.name')}</th>
-                    <th scope="col">{t('consoleHomes.timezone')}</th>
-                    <th scope="col">{t('consoleHomes.tariff')}</th>
-                    <th scope="col">{t('consoleHomes.created')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {homes.map((home) => (
-                    <tr key={home.id} data-testid={`home-${home.id}`} data-tariff={home.tariffId ?? ''}>
-                      <th scope="row">
-                        <a href={`/homes/${encodeURIComponent(home.id)}`}>{home.name}</a>
-                      </th>
-                      <td>{home.timezone}</td>
-                      <td>
-                        <select
-                          aria-label={t('consoleX.tariffOf', { home: home.name })}
-                          value={home.tariffId ?? ''}
-                          disabled={busyId === home.id}
-                          onChange={(e) => void changeTariff(home, e.currentTarget.value || null)}
-                        >
-                          <option value="">
-                            {fallback
-                              ? t('consoleHomes.defaultTariff', { name: fallback.name })
-                              : t('consoleX.followDefault')}
-                          </option>
-                          {tariffs.map((tariff) => (
-                            <option key={tariff.id} value={tariff.id}>
-                              {tariff.name}
-                            </option>
-                          ))}
-                        </select>
-                      </td>
-                      <td>{home.createdAt ? formatDateTime(home.createdAt, locale) : ''}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              testId="homes-table"
+              columns={[
+                t('consoleHomes.name'),
+                t('consoleHomes.timezone'),
+                t('consoleHomes.tariff'),
+                t('consoleHomes.created'),
+              ]}
+            >
+              {homes.map((home) => (
+                <tr key={home.id} data-testid={`home-${home.id}`} data-tariff={home.tariffId ?? ''}>
+                  <th scope="row">
+                    <a href={`/homes/${encodeURIComponent(home.id)}`}>{home.name}</a>
+                  </th>
+                  <td>{home.timezone}</td>
+                  <td>
+                    <select
+                      aria-label={t('consoleX.tariffOf', { home: home.name })}
+                      value={home.tariffId ?? ''}
+                      disabled={busyId === home.id}
+                      onChange={(e) => void changeTariff(home, e.currentTarget.value || null)}
+                    >
+                      <option value="">
+                        {fallback
+                          ? t('consoleHomes.defaultTariff', { name: fallback.name })
+                          : t('consoleX.followDefault')}
+                      </option>
+                      {tariffs.map((tariff) => (
+                        <option key={tariff.id} value={tariff.id}>
+                          {tariff.name}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                  <td>{home.createdAt ? formatDateTime(home.createdAt, locale) : ''}</td>
+                </tr>
+              ))}
+            </Table>
           );
         }}
       </ListState>

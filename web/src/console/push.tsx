@@ -5,7 +5,10 @@ import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
 import { useStore } from '../store.ts';
-import { Dialog, ListState, SecretValue, tenantIdOf } from './shared.tsx';
+import { Dialog, SecretValue } from '../components/dialog.tsx';
+import { tenantIdOf } from './shared.tsx';
+import { ListState, MoreButton, Table } from '../components/list.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 type Severity = 'critical' | 'warning' | 'info';
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -137,8 +140,7 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
   const [webhooks, setWebhooks] = useState<WebhookDraft[]>(() =>
     status.webhooks.map((hook) => ({ url: hook.url, minSeverity: hook.minSeverity, secret: '' })),
   );
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [saved, setSaved] = useState(false);
   const [shownSecrets, setShownSecrets] = useState<WebhookDraft[] | null>(null);
 
@@ -157,10 +159,8 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
     ];
     if (dropped.length > 0 && !globalThis.confirm(t('push.dropConfirm', { providers: dropped.join(', ') })))
       return;
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const body = {
         ...(keepOneSignal && { oneSignal: { appId: appId.trim(), restApiKey } }),
         ...(keepFcm && { fcm: { projectId: projectId.trim(), serviceAccountJson } }),
@@ -182,11 +182,7 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
       if (keptHooks.length > 0) setShownSecrets(keptHooks);
       setSaved(true);
       props.onSaved(next);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -199,41 +195,35 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
       <p class="hint">{t('push.writeOnly')}</p>
       <fieldset class="push-provider">
         <legend>{t('push.oneSignal')}</legend>
-        <div class="field">
-          <label for="push-onesignal-app">{t('push.appId')}</label>
-          <input
-            id="push-onesignal-app"
-            maxLength={100}
-            autocomplete="off"
-            value={appId}
-            onInput={(e) => setAppId(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="push-onesignal-key">{t('push.restApiKey')}</label>
-          <input
-            id="push-onesignal-key"
-            type="password"
-            autocomplete="off"
-            maxLength={500}
-            placeholder={status.oneSignal.configured ? t('push.secretSetPlaceholder') : ''}
-            value={restApiKey}
-            onInput={(e) => setRestApiKey(e.currentTarget.value)}
-          />
-        </div>
+        <TextField
+          id="push-onesignal-app"
+          label={t('push.appId')}
+          maxLength={100}
+          autocomplete="off"
+          value={appId}
+          onValue={setAppId}
+        />
+        <TextField
+          id="push-onesignal-key"
+          label={t('push.restApiKey')}
+          type="password"
+          autocomplete="off"
+          maxLength={500}
+          placeholder={status.oneSignal.configured ? t('push.secretSetPlaceholder') : ''}
+          value={restApiKey}
+          onValue={setRestApiKey}
+        />
       </fieldset>
       <fieldset class="push-provider">
         <legend>{t('push.fcm')}</legend>
-        <div class="field">
-          <label for="push-fcm-project">{t('push.projectId')}</label>
-          <input
-            id="push-fcm-project"
-            maxLength={100}
-            autocomplete="off"
-            value={projectId}
-            onInput={(e) => setProjectId(e.currentTarget.value)}
-          />
-        </div>
+        <TextField
+          id="push-fcm-project"
+          label={t('push.projectId')}
+          maxLength={100}
+          autocomplete="off"
+          value={projectId}
+          onValue={setProjectId}
+        />
         <div class="field">
           <label for="push-fcm-json">{t('push.serviceAccount')}</label>
           <textarea
@@ -362,8 +352,7 @@ function TestForm({ base, onSent }: { base: string; onSent: () => void }) {
   const ownTenant = me?.role !== 'platform_admin';
   const [channel, setChannel] = useState<Channel>('in_app');
   const [userId, setUserId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [sent, setSent] = useState<string | null>(null);
   const people = useResource(
     (signal) => api.get<Page<TenantUser>>(`${base}/users`, { query: { limit: 200 }, signal }),
@@ -372,21 +361,15 @@ function TestForm({ base, onSent }: { base: string; onSent: () => void }) {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSent(null);
-    try {
+    await run(async () => {
       const { requestId } = await api.post<{ requestId: string }>(`${base}/notifications/test`, {
         channel,
         ...(channel !== 'webhook' && userId && { userId }),
       });
       setSent(requestId);
       onSent();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -456,21 +439,14 @@ function DeliveryLog({ base, version }: { base: string; version: number }) {
     (signal) => api.get<Page<Delivery>>(path, { query, signal }),
     [path, statusFilter, version],
   );
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>(null);
+  const more = useSubmission();
   const next = log.state.data?.nextCursor;
-  const loadMore = async () => {
+  const loadMore = () => {
     if (!next) return;
-    setLoadingMore(true);
-    setMoreError(null);
-    try {
+    void more.run(async () => {
       const older = await api.get<Page<Delivery>>(path, { query: { ...query, before: next } });
       log.update((shown) => ({ items: [...shown.items, ...older.items], nextCursor: older.nextCursor }));
-    } catch (error) {
-      setMoreError(error);
-    } finally {
-      setLoadingMore(false);
-    }
+    });
   };
 
   return (
@@ -498,52 +474,41 @@ function DeliveryLog({ base, version }: { base: string; version: number }) {
       </div>
       <ListState resource={log} isEmpty={(page) => page.items.length === 0} empty={t('push.logEmpty')}>
         {(page) => (
-          <div class="table-scroll">
-            <table class="table" data-testid="deliveries-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('push.at')}</th>
-                  <th scope="col">{t('push.channel')}</th>
-                  <th scope="col">{t('push.notification')}</th>
-                  <th scope="col">{t('push.target')}</th>
-                  <th scope="col">{t('push.status')}</th>
-                  <th scope="col">{t('push.error')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {page.items.map((delivery) => (
-                  <tr key={delivery.id} data-testid={`delivery-${delivery.id}`} data-status={delivery.status}>
-                    <td>{formatDateTime(delivery.createdAt, locale)}</td>
-                    <td>{t(`push.channel.${delivery.channel}`)}</td>
-                    <td>
-                      {delivery.request.title}
-                      <div class="muted small">{t(`push.severity.${delivery.request.severity}`)}</div>
-                    </td>
-                    <td class="mono small">{delivery.target}</td>
-                    <td>
-                      <span class={`badge delivery-${delivery.status}`}>
-                        {t(`push.status.${delivery.status}`)}
-                      </span>
-                      {delivery.attempts > 1 && (
-                        <div class="muted small">{t('push.attempts', { count: delivery.attempts })}</div>
-                      )}
-                    </td>
-                    <td class="small">{delivery.lastError ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            testId="deliveries-table"
+            columns={[
+              t('push.at'),
+              t('push.channel'),
+              t('push.notification'),
+              t('push.target'),
+              t('push.status'),
+              t('push.error'),
+            ]}
+          >
+            {page.items.map((delivery) => (
+              <tr key={delivery.id} data-testid={`delivery-${delivery.id}`} data-status={delivery.status}>
+                <td>{formatDateTime(delivery.createdAt, locale)}</td>
+                <td>{t(`push.channel.${delivery.channel}`)}</td>
+                <td>
+                  {delivery.request.title}
+                  <div class="muted small">{t(`push.severity.${delivery.request.severity}`)}</div>
+                </td>
+                <td class="mono small">{delivery.target}</td>
+                <td>
+                  <span class={`badge delivery-${delivery.status}`}>
+                    {t(`push.status.${delivery.status}`)}
+                  </span>
+                  {delivery.attempts > 1 && (
+                    <div class="muted small">{t('push.attempts', { count: delivery.attempts })}</div>
+                  )}
+                </td>
+                <td class="small">{delivery.lastError ?? '—'}</td>
+              </tr>
+            ))}
+          </Table>
         )}
       </ListState>
-      {next && (
-        <div class="table-footer">
-          {moreError !== null && <ErrorMessage error={moreError} onRetry={() => void loadMore()} />}
-          <button type="button" class="button" disabled={loadingMore} onClick={() => void loadMore()}>
-            {loadingMore ? t('common.loading') : t('console.loadMore')}
-          </button>
-        </div>
-      )}
+      {next && <MoreButton loading={more} label={t('console.loadMore')} onMore={loadMore} />}
     </section>
   );
 }

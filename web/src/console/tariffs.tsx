@@ -3,7 +3,9 @@ import { api, type Tariff } from '../api.ts';
 import { ErrorMessage } from '../components/status.tsx';
 import { useResource } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n.ts';
-import { ListState, tenantScope } from './shared.tsx';
+import { tenantScope } from './shared.tsx';
+import { ListState, useRowAction, Table } from '../components/list.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 /** Recording modes a tariff may allow, as the API names them. */
 const RECORDING_MODES = ['off', 'motion', 'continuous'] as const;
@@ -33,37 +35,24 @@ export function TariffsPage() {
     [],
   );
   const [editing, setEditing] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const { busyId, error: actionError, run: runRow } = useRowAction();
 
   const makeDefault = async (tariff: Tariff) => {
-    setBusyId(tariff.id);
-    setActionError(null);
-    try {
+    await runRow(tariff.id, async () => {
       const updated = await api.put<Tariff>(`/v1/tariffs/${encodeURIComponent(tariff.id)}/default`, {});
       list.update((shown) => ({
         items: shown.items.map((item) => (item.id === updated.id ? updated : { ...item, isDefault: false })),
       }));
-    } catch (error) {
-      setActionError(error);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   const remove = async (tariff: Tariff) => {
     if (!globalThis.confirm(t('consoleX.tariffDeleteConfirm', { name: tariff.name }))) return;
-    setBusyId(tariff.id);
-    setActionError(null);
-    try {
+    // The API refuses the default tariff and one a home has (409): its words say which.
+    await runRow(tariff.id, async () => {
       await api.delete(`/v1/tariffs/${encodeURIComponent(tariff.id)}`);
       list.update((shown) => ({ items: shown.items.filter((item) => item.id !== tariff.id) }));
-    } catch (error) {
-      // The API refuses the default tariff and one a home has (409): its words say which.
-      setActionError(error);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   return (
@@ -72,90 +61,80 @@ export function TariffsPage() {
       {actionError !== null && <ErrorMessage error={actionError} />}
       <ListState resource={list} isEmpty={(data) => data.items.length === 0} empty={t('tariffs.empty')}>
         {(data) => (
-          <div class="table-scroll">
-            <table class="table" data-testid="tariffs-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('tariffs.name')}</th>
-                  {TERMS.map((term) => (
-                    <th key={term.field} scope="col">
-                      {t(term.text)}
-                    </th>
-                  ))}
-                  <th scope="col">{t('tariffs.modes')}</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{t('tariffs.edit')}</span>
+          <Table
+            testId="tariffs-table"
+            columns={[
+              t('tariffs.name'),
+              ...TERMS.map((term) => t(term.text)),
+              t('tariffs.modes'),
+              { label: t('tariffs.edit'), hidden: true },
+            ]}
+          >
+            {data.items.map((tariff) =>
+              editing === tariff.id ? (
+                <TariffEditor
+                  key={tariff.id}
+                  tariff={tariff}
+                  onDone={(saved) => {
+                    if (saved)
+                      list.update((shown) => ({
+                        items: shown.items.map((item) => (item.id === saved.id ? saved : item)),
+                      }));
+                    setEditing(null);
+                  }}
+                />
+              ) : (
+                <tr
+                  key={tariff.id}
+                  data-testid={`tariff-${tariff.id}`}
+                  data-default={tariff.isDefault ? 'true' : 'false'}
+                >
+                  <th scope="row">
+                    {tariff.name}
+                    {tariff.isDefault && <span class="badge badge-ack">{t('tariffs.default')}</span>}
                   </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((tariff) =>
-                  editing === tariff.id ? (
-                    <TariffEditor
-                      key={tariff.id}
-                      tariff={tariff}
-                      onDone={(saved) => {
-                        if (saved)
-                          list.update((shown) => ({
-                            items: shown.items.map((item) => (item.id === saved.id ? saved : item)),
-                          }));
-                        setEditing(null);
-                      }}
-                    />
-                  ) : (
-                    <tr
-                      key={tariff.id}
-                      data-testid={`tariff-${tariff.id}`}
-                      data-default={tariff.isDefault ? 'true' : 'false'}
-                    >
-                      <th scope="row">
-                        {tariff.name}
-                        {tariff.isDefault && <span class="badge badge-ack">{t('tariffs.default')}</span>}
-                      </th>
-                      {TERMS.map((term) => (
-                        <td key={term.field} class="num">
-                          {tariff[term.field]}
-                        </td>
-                      ))}
-                      <td>{tariff.recordingModes.join(', ')}</td>
-                      <td>
-                        <div class="row-actions">
+                  {TERMS.map((term) => (
+                    <td key={term.field} class="num">
+                      {tariff[term.field]}
+                    </td>
+                  ))}
+                  <td>{tariff.recordingModes.join(', ')}</td>
+                  <td>
+                    <div class="row-actions">
+                      <button
+                        type="button"
+                        class="button button-small"
+                        disabled={busyId === tariff.id}
+                        onClick={() => setEditing(tariff.id)}
+                      >
+                        {t('tariffs.edit')}
+                      </button>
+                      {!tariff.isDefault && (
+                        <>
                           <button
                             type="button"
                             class="button button-small"
                             disabled={busyId === tariff.id}
-                            onClick={() => setEditing(tariff.id)}
+                            onClick={() => void makeDefault(tariff)}
                           >
-                            {t('tariffs.edit')}
+                            {t('consoleX.makeDefault')}
                           </button>
-                          {!tariff.isDefault && (
-                            <>
-                              <button
-                                type="button"
-                                class="button button-small"
-                                disabled={busyId === tariff.id}
-                                onClick={() => void makeDefault(tariff)}
-                              >
-                                {t('consoleX.makeDefault')}
-                              </button>
-                              <button
-                                type="button"
-                                class="button button-small"
-                                disabled={busyId === tariff.id}
-                                onClick={() => void remove(tariff)}
-                              >
-                                {t('consoleX.delete')}
-                              </button>
-                            </>
-                          )}
-                        </div>
-                      </td>
-                    </tr>
-                  ),
-                )}
-              </tbody>
-            </table>
-          </div>
+                          <button
+                            type="button"
+                            class="button button-small"
+                            disabled={busyId === tariff.id}
+                            onClick={() => void remove(tariff)}
+                          >
+                            {t('consoleX.delete')}
+                          </button>
+                        </>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              ),
+            )}
+          </Table>
         )}
       </ListState>
       <div class="console-forms">
@@ -179,8 +158,7 @@ function CreateTariffForm({ onCreated }: { onCreated: (tariff: Tariff) => void }
   const [name, setName] = useState('');
   const [values, setValues] = useState(blank);
   const [modes, setModes] = useState<ReadonlySet<RecordingMode>>(new Set(['off', 'motion']));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
 
   const toggle = (mode: RecordingMode, on: boolean) => {
     const next = new Set(modes);
@@ -191,9 +169,7 @@ function CreateTariffForm({ onCreated }: { onCreated: (tariff: Tariff) => void }
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const created = await api.post<Tariff>('/v1/tariffs', {
         name: name.trim(),
         ...Object.fromEntries(TERMS.map((term) => [term.field, Number(values[term.field])])),
@@ -203,26 +179,20 @@ function CreateTariffForm({ onCreated }: { onCreated: (tariff: Tariff) => void }
       setName('');
       setValues(blank());
       onCreated(created);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form class="card console-form" onSubmit={(event) => void submit(event)} data-testid="create-tariff-form">
       <h2>{t('consoleX.tariffCreateTitle')}</h2>
-      <div class="field">
-        <label for="tariff-new-name">{t('tariffs.name')}</label>
-        <input
-          id="tariff-new-name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
+      <TextField
+        id="tariff-new-name"
+        label={t('tariffs.name')}
+        required
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
       <div class="term-grid">
         {TERMS.map((term) => (
           <div class="field" key={term.field}>

@@ -4,7 +4,9 @@ import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { consoleHref, ListState, tenantsChanged } from './shared.tsx';
+import { consoleHref, tenantsChanged } from './shared.tsx';
+import { ListState, useRowAction, Table } from '../components/list.tsx';
+import { TextField, useSubmission } from '../components/form.tsx';
 
 /** What `POST /v1/tenants` answers: the provider, and its admin or the admin's invitation. */
 interface CreatedTenant {
@@ -21,8 +23,7 @@ export function TenantsPage() {
   const { t } = useI18n();
   const list = useResource((signal) => api.get<{ items: Tenant[] }>('/v1/tenants', { signal }), []);
   const [editing, setEditing] = useState<string | null>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [actionError, setActionError] = useState<unknown>(null);
+  const { busyId, error: actionError, run: runRow } = useRowAction();
   const [created, setCreated] = useState<CreatedTenant | null>(null);
 
   const replace = (updated: Tenant) => {
@@ -35,19 +36,13 @@ export function TenantsPage() {
   const setSuspended = async (tenant: Tenant, suspend: boolean) => {
     const question = suspend ? 'tenants.suspendConfirm' : 'tenants.resumeConfirm';
     if (!globalThis.confirm(t(question, { name: tenant.name }))) return;
-    setBusyId(tenant.id);
-    setActionError(null);
-    try {
+    await runRow(tenant.id, async () => {
       replace(
         await api.post<Tenant>(
           `/v1/tenants/${encodeURIComponent(tenant.id)}/${suspend ? 'suspend' : 'resume'}`,
         ),
       );
-    } catch (error) {
-      setActionError(error);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   return (
@@ -63,44 +58,38 @@ export function TenantsPage() {
       )}
       <ListState resource={list} isEmpty={(data) => data.items.length === 0} empty={t('tenants.empty')}>
         {(data) => (
-          <div class="table-scroll">
-            <table class="table" data-testid="tenants-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('tenants.name')}</th>
-                  <th scope="col">{t('tenants.slug')}</th>
-                  <th scope="col">{t('tenants.status')}</th>
-                  <th scope="col">{t('tenants.signup')}</th>
-                  <th scope="col">{t('tenants.created')}</th>
-                  <th scope="col">
-                    <span class="visually-hidden">{t('tenants.actions')}</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.items.map((tenant) =>
-                  editing === tenant.id ? (
-                    <TenantEditor
-                      key={tenant.id}
-                      tenant={tenant}
-                      onDone={(saved) => {
-                        if (saved) replace(saved);
-                        setEditing(null);
-                      }}
-                    />
-                  ) : (
-                    <TenantRow
-                      key={tenant.id}
-                      tenant={tenant}
-                      busy={busyId === tenant.id}
-                      onEdit={() => setEditing(tenant.id)}
-                      onSuspend={(suspend) => void setSuspended(tenant, suspend)}
-                    />
-                  ),
-                )}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            testId="tenants-table"
+            columns={[
+              t('tenants.name'),
+              t('tenants.slug'),
+              t('tenants.status'),
+              t('tenants.signup'),
+              t('tenants.created'),
+              { label: t('tenants.actions'), hidden: true },
+            ]}
+          >
+            {data.items.map((tenant) =>
+              editing === tenant.id ? (
+                <TenantEditor
+                  key={tenant.id}
+                  tenant={tenant}
+                  onDone={(saved) => {
+                    if (saved) replace(saved);
+                    setEditing(null);
+                  }}
+                />
+              ) : (
+                <TenantRow
+                  key={tenant.id}
+                  tenant={tenant}
+                  busy={busyId === tenant.id}
+                  onEdit={() => setEditing(tenant.id)}
+                  onSuspend={(suspend) => void setSuspended(tenant, suspend)}
+                />
+              ),
+            )}
+          </Table>
         )}
       </ListState>
       <div class="console-forms">
@@ -240,14 +229,11 @@ function CreateTenantForm({ onCreated }: { onCreated: (result: CreatedTenant) =>
   const [adminEmail, setAdminEmail] = useState('');
   const [how, setHow] = useState<'invite' | 'password'>('invite');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const result = await api.post<CreatedTenant>('/v1/tenants', {
         name: name.trim(),
         ...(slug.trim() && { slug: slug.trim() }),
@@ -259,11 +245,7 @@ function CreateTenantForm({ onCreated }: { onCreated: (result: CreatedTenant) =>
       setAdminEmail('');
       setPassword('');
       onCreated(result);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -273,41 +255,32 @@ function CreateTenantForm({ onCreated }: { onCreated: (result: CreatedTenant) =>
       data-testid="create-tenant-form"
     >
       <h2>{t('tenants.createTitle')}</h2>
-      <div class="field">
-        <label for="tenant-name">{t('tenants.name')}</label>
-        <input
-          id="tenant-name"
-          required
-          maxLength={100}
-          value={name}
-          onInput={(e) => setName(e.currentTarget.value)}
-        />
-      </div>
-      <div class="field">
-        <label for="tenant-slug">{t('tenants.slug')}</label>
-        <input
-          id="tenant-slug"
-          maxLength={40}
-          pattern={SLUG_PATTERN}
-          aria-describedby="tenant-slug-hint"
-          value={slug}
-          onInput={(e) => setSlug(e.currentTarget.value)}
-        />
-        <span class="hint" id="tenant-slug-hint">
-          {t('tenants.slugHint')}
-        </span>
-      </div>
-      <div class="field">
-        <label for="tenant-admin">{t('tenants.adminEmail')}</label>
-        <input
-          id="tenant-admin"
-          type="email"
-          required
-          maxLength={320}
-          value={adminEmail}
-          onInput={(e) => setAdminEmail(e.currentTarget.value)}
-        />
-      </div>
+      <TextField
+        id="tenant-name"
+        label={t('tenants.name')}
+        required
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
+      <TextField
+        id="tenant-slug"
+        label={t('tenants.slug')}
+        maxLength={40}
+        pattern={SLUG_PATTERN}
+        value={slug}
+        onValue={setSlug}
+        hint={t('tenants.slugHint')}
+      />
+      <TextField
+        id="tenant-admin"
+        label={t('tenants.adminEmail')}
+        type="email"
+        required
+        maxLength={320}
+        value={adminEmail}
+        onValue={setAdminEmail}
+      />
       <fieldset class="choice">
         <legend>{t('tenants.adminAccess')}</legend>
         <label class="check">
@@ -330,23 +303,18 @@ function CreateTenantForm({ onCreated }: { onCreated: (result: CreatedTenant) =>
         </label>
       </fieldset>
       {how === 'password' && (
-        <div class="field">
-          <label for="tenant-password">{t('tenants.password')}</label>
-          <input
-            id="tenant-password"
-            type="password"
-            autocomplete="new-password"
-            required
-            minLength={10}
-            maxLength={1024}
-            aria-describedby="tenant-password-hint"
-            value={password}
-            onInput={(e) => setPassword(e.currentTarget.value)}
-          />
-          <span class="hint" id="tenant-password-hint">
-            {t('tenants.passwordHint')}
-          </span>
-        </div>
+        <TextField
+          id="tenant-password"
+          label={t('tenants.password')}
+          type="password"
+          autocomplete="new-password"
+          required
+          minLength={10}
+          maxLength={1024}
+          value={password}
+          onValue={setPassword}
+          hint={t('tenants.passwordHint')}
+        />
       )}
       {error !== null && <ErrorMessage error={error} />}
       <button

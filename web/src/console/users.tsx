@@ -1,22 +1,19 @@
-import { useState } from 'preact/hooks';
 import { api, session, type TenantUser } from '../api.ts';
 import { ErrorMessage } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import { useStore } from '../store.ts';
-import { ListState, LoadMore, tenantIdOf, usePagedList } from './shared.tsx';
+import { LoadMore, tenantIdOf, usePagedList } from './shared.tsx';
+import { ListState, useRowAction, Table } from '../components/list.tsx';
 
 export function UsersPage() {
   const { t } = useI18n();
   const tenantId = tenantIdOf();
   const list = usePagedList<TenantUser>(`/v1/tenants/${encodeURIComponent(tenantId)}/users`);
-  const [error, setError] = useState<unknown>(null);
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const { busyId, error, run: runRow } = useRowAction();
 
   const change = async (user: TenantUser, patch: { role?: 'tenant_admin' | 'user'; disabled?: boolean }) => {
-    setBusyId(user.id);
-    setError(null);
-    try {
+    await runRow(user.id, async () => {
       const updated = await api.patch<TenantUser>(
         `/v1/tenants/${encodeURIComponent(tenantId)}/users/${encodeURIComponent(user.id)}`,
         patch,
@@ -25,11 +22,7 @@ export function UsersPage() {
         ...page,
         items: page.items.map((item) => (item.id === updated.id ? updated : item)),
       }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   return (
@@ -58,71 +51,62 @@ function UserTable(props: {
   const { t, locale } = useI18n();
   const me = useStore(session)?.user.id;
   return (
-    <div class="table-scroll">
-      <table class="table" data-testid="users-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('users.email')}</th>
-            <th scope="col">{t('users.role')}</th>
-            <th scope="col">{t('users.since')}</th>
-            <th scope="col">{t('users.state')}</th>
+    <Table
+      testId="users-table"
+      columns={[t('users.email'), t('users.role'), t('users.since'), t('users.state')]}
+    >
+      {props.users.map((user) => {
+        const busy = props.busyId === user.id;
+        // An admin does not lock themselves out from here.
+        const self = user.id === me;
+        return (
+          <tr
+            key={user.id}
+            data-testid={`user-${user.id}`}
+            data-disabled={user.disabledAt ? 'true' : 'false'}
+          >
+            <th scope="row">
+              {user.email}
+              {user.name && <div class="muted small">{user.name}</div>}
+            </th>
+            <td>
+              {user.role === 'platform_admin' ? (
+                t('users.role.platform_admin')
+              ) : (
+                <select
+                  aria-label={t('users.roleOf', { email: user.email })}
+                  value={user.role}
+                  disabled={busy || self}
+                  onChange={(e) =>
+                    props.onChange(user, { role: e.currentTarget.value as 'tenant_admin' | 'user' })
+                  }
+                >
+                  <option value="user">{t('users.role.user')}</option>
+                  <option value="tenant_admin">{t('users.role.tenant_admin')}</option>
+                </select>
+              )}
+            </td>
+            <td>{formatDateTime(user.createdAt, locale)}</td>
+            <td>
+              {user.disabledAt ? (
+                <span class="badge badge-unavailable">{t('users.disabled')}</span>
+              ) : (
+                <span class="badge badge-online">{t('users.active')}</span>
+              )}{' '}
+              {!self && (
+                <button
+                  type="button"
+                  class="button button-small"
+                  disabled={busy}
+                  onClick={() => props.onChange(user, { disabled: !user.disabledAt })}
+                >
+                  {user.disabledAt ? t('users.enable') : t('users.disable')}
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {props.users.map((user) => {
-            const busy = props.busyId === user.id;
-            // An admin does not lock themselves out from here.
-            const self = user.id === me;
-            return (
-              <tr
-                key={user.id}
-                data-testid={`user-${user.id}`}
-                data-disabled={user.disabledAt ? 'true' : 'false'}
-              >
-                <th scope="row">
-                  {user.email}
-                  {user.name && <div class="muted small">{user.name}</div>}
-                </th>
-                <td>
-                  {user.role === 'platform_admin' ? (
-                    t('users.role.platform_admin')
-                  ) : (
-                    <select
-                      aria-label={t('users.roleOf', { email: user.email })}
-                      value={user.role}
-                      disabled={busy || self}
-                      onChange={(e) =>
-                        props.onChange(user, { role: e.currentTarget.value as 'tenant_admin' | 'user' })
-                      }
-                    >
-                      <option value="user">{t('users.role.user')}</option>
-                      <option value="tenant_admin">{t('users.role.tenant_admin')}</option>
-                    </select>
-                  )}
-                </td>
-                <td>{formatDateTime(user.createdAt, locale)}</td>
-                <td>
-                  {user.disabledAt ? (
-                    <span class="badge badge-unavailable">{t('users.disabled')}</span>
-                  ) : (
-                    <span class="badge badge-online">{t('users.active')}</span>
-                  )}{' '}
-                  {!self && (
-                    <button
-                      type="button"
-                      class="button button-small"
-                      disabled={busy}
-                      onClick={() => props.onChange(user, { disabled: !user.disabledAt })}
-                    >
-                      {user.disabledAt ? t('users.enable') : t('users.disable')}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+        );
+      })}
+    </Table>
   );
 }

@@ -4,7 +4,6 @@
  * passwords, notification preferences, and what these pages share (`people.`).
  */
 const en = {
-  'people.cancel': 'Cancel',
   'people.working': 'Working…',
   'people.toApp': 'Go to the app',
   'people.error.linkInvalid':
@@ -65,10 +64,8 @@ const en = {
   'invite.accept.switchAccount': 'Log in with another account',
 
   'password.forgotLink': 'Forgot your password?',
-  'password.provider': 'Provider',
   'password.providerHint':
     "Your service provider's short name, as on the login page (empty for the platform administrator)",
-  'password.email': 'Email',
   'password.new': 'New password',
   'password.repeat': 'Repeat the password',
   'password.hint': 'At least {count} characters.',
@@ -129,7 +126,6 @@ const en = {
 } as const;
 
 const zh: Record<keyof typeof en, string> = {
-  'people.cancel': '取消',
   'people.working': '处理中…',
   'people.toApp': '进入应用',
   'people.error.linkInvalid': '此链接已失效：可能已过期、已被使用或已被撤回。请重新索取。',
@@ -187,9 +183,7 @@ const zh: Record<keyof typeof en, string> = {
   'invite.accept.switchAccount': '用其他账户登录',
 
   'password.forgotLink': '忘记密码？',
-  'password.provider': '服务商',
   'password.providerHint': '服务商的简称，与登录页相同（平台管理员留空）',
-  'password.email': '邮箱',
   'password.new': '新密码',
   'password.repeat': '再次输入密码',
   'password.hint': '至少 {count} 个字符。',

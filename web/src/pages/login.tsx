@@ -2,9 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, session } from '../api.ts';
 import { errorText } from '../format.ts';
-import { LANGUAGES, setLanguage, useI18n, type Language } from '../i18n.ts';
+import { useI18n } from '../i18n.ts';
+import { AccountFields, LoginCard } from '../components/card.tsx';
 import { arrival } from './homes.tsx';
 import { storage, useStore } from '../store.ts';
+import { TextField } from '../components/form.tsx';
 
 const TENANT_KEY = 'hestia.tenant';
 
@@ -14,7 +16,7 @@ function safeNext(next: string | undefined): string {
 }
 
 export function LoginPage() {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const { query, route } = useLocation();
   const current = useStore(session);
   const [tenant, setTenant] = useState(() => query.tenant ?? storage.read(TENANT_KEY) ?? '');
@@ -45,91 +47,51 @@ export function LoginPage() {
   };
 
   return (
-    <main class="login" id="main">
-      <form
-        class="card login-card"
-        data-testid="login-form"
-        onSubmit={(event) => void submit(event)}
-        noValidate
-      >
-        <div class="login-head">
-          <h1>{t('login.title')}</h1>
-          <select
-            aria-label={t('header.language')}
-            data-testid="language"
-            value={lang}
-            onChange={(event) => setLanguage(event.currentTarget.value as Language)}
-          >
-            {LANGUAGES.map((l) => (
-              <option key={l.code} value={l.code} lang={l.locale}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        {query.expired && !error && (
-          <p class="notice" role="status">
-            {t('login.expired')}
-          </p>
-        )}
-        <div class="field">
-          <label for="login-tenant">{t('login.provider')}</label>
-          <input
-            id="login-tenant"
-            name="tenant"
-            autocomplete="organization"
-            autocapitalize="none"
-            spellcheck={false}
-            value={tenant}
-            onInput={(event) => setTenant(event.currentTarget.value)}
-            aria-describedby="login-tenant-hint"
-          />
-          <small id="login-tenant-hint" class="hint">
-            {t('login.providerHint')}
-          </small>
-        </div>
-        <div class="field">
-          <label for="login-email">{t('login.email')}</label>
-          <input
-            id="login-email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            autocapitalize="none"
-            required
-            value={email}
-            onInput={(event) => setEmail(event.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="login-password">{t('login.password')}</label>
-          <input
-            id="login-password"
-            name="password"
-            type="password"
-            autocomplete="current-password"
-            required
-            value={password}
-            onInput={(event) => setPassword(event.currentTarget.value)}
-          />
-        </div>
-        {error !== null && (
-          <p class="notice notice-error" role="alert">
-            {errorText(error, t)}
-          </p>
-        )}
-        <button type="submit" class="button button-primary" disabled={busy}>
-          {busy ? t('login.submitting') : t('login.submit')}
-        </button>
-        <p class="small">
-          <a
-            href={`/forgot-password${tenant.trim() ? `?tenant=${encodeURIComponent(tenant.trim())}` : ''}`}
-            data-testid="forgot-password-link"
-          >
-            {t('password.forgotLink')}
-          </a>
+    <LoginCard
+      title={t('login.title')}
+      testId="login-form"
+      onSubmit={(event) => void submit(event)}
+      noValidate
+    >
+      {query.expired && !error && (
+        <p class="notice" role="status">
+          {t('login.expired')}
         </p>
-      </form>
-    </main>
+      )}
+      <AccountFields
+        idPrefix="login"
+        tenant={tenant}
+        email={email}
+        onTenant={setTenant}
+        onEmail={setEmail}
+        providerHint={t('login.providerHint')}
+      />
+      <TextField
+        id="login-password"
+        label={t('login.password')}
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+        value={password}
+        onValue={setPassword}
+      />
+      {error !== null && (
+        <p class="notice notice-error" role="alert">
+          {errorText(error, t)}
+        </p>
+      )}
+      <button type="submit" class="button button-primary" disabled={busy}>
+        {busy ? t('login.submitting') : t('login.submit')}
+      </button>
+      <p class="small">
+        <a
+          href={`/forgot-password${tenant.trim() ? `?tenant=${encodeURIComponent(tenant.trim())}` : ''}`}
+          data-testid="forgot-password-link"
+        >
+          {t('password.forgotLink')}
+        </a>
+      </p>
+    </LoginCard>
   );
 }

@@ -5,12 +5,14 @@ import { HomeTabs } from '../components/home-tabs.tsx';
 import { ErrorMessage, Loading, PageError, Section } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
-import { useI18n } from '../i18n.ts';
+import { useI18n, type Translate } from '../i18n.ts';
 import { loadHomes, showHome } from '../state.ts';
 import { useStore } from '../store.ts';
 import { peopleErrorText, type Invitation, type Member } from './api.ts';
 import { ConfirmDialog, FormError } from './shared.tsx';
 import './people.css';
+import { TextField, useSubmission } from '../components/form.tsx';
+import { useRowAction, Table } from '../components/list.tsx';
 
 type InvitedRole = Exclude<HomeRole, 'owner'>;
 const INVITED_ROLES: readonly InvitedRole[] = ['member', 'guest'];
@@ -82,23 +84,16 @@ function MembersBody({ home, onHomeChanged }: { home: Home; onHomeChanged: () =>
         : Promise.resolve([]),
     [home.id, rights.manage],
   );
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [rowError, setRowError] = useState<unknown>(null);
+  const { busyId, error: rowError, run: runRow } = useRowAction();
   const [pending, setPending] = useState<Pending | null>(null);
   const [pendingBusy, setPendingBusy] = useState(false);
   const [pendingError, setPendingError] = useState<unknown>(null);
 
   const changeRole = async (member: Member, role: InvitedRole) => {
-    setBusyId(member.userId);
-    setRowError(null);
-    try {
+    await runRow(member.userId, async () => {
       await api.patch(`${base}/members/${encodeURIComponent(member.userId)}`, { role });
       members.update((list) => list.map((m) => (m.userId === member.userId ? { ...m, role } : m)));
-    } catch (failure) {
-      setRowError(failure);
-    } finally {
-      setBusyId(null);
-    }
+    });
   };
 
   const ask = (question: Pending) => {
@@ -229,90 +224,85 @@ function MemberTable(props: {
   const { t, locale } = useI18n();
   if (props.members.length === 0) return <p class="empty">{t('members.empty')}</p>;
   return (
-    <div class="table-scroll">
-      <table class="table people-table" data-testid="members-table">
-        <thead>
-          <tr>
-            <th scope="col">{t('members.person')}</th>
-            <th scope="col">{t('members.role')}</th>
-            <th scope="col" class="people-wide-only">
-              {t('members.joined')}
+    <Table
+      testId="members-table"
+      class="people-table"
+      columns={[
+        t('members.person'),
+        t('members.role'),
+        { label: t('members.joined'), class: 'people-wide-only' },
+        props.manage && t('members.actions'),
+      ]}
+    >
+      {props.members.map((member) => {
+        const busy = props.busyId === member.userId;
+        const editable = props.manage && member.role !== 'owner';
+        return (
+          <tr
+            key={member.userId}
+            data-testid={`member-${member.email}`}
+            data-role={member.role}
+            data-user-id={member.userId}
+          >
+            <th scope="row">
+              {member.name ?? member.email}
+              {member.userId === props.me && <span class="muted"> {t('members.you')}</span>}
+              {member.name && <div class="muted small people-email">{member.email}</div>}
             </th>
-            {props.manage && <th scope="col">{t('members.actions')}</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {props.members.map((member) => {
-            const busy = props.busyId === member.userId;
-            const editable = props.manage && member.role !== 'owner';
-            return (
-              <tr
-                key={member.userId}
-                data-testid={`member-${member.email}`}
-                data-role={member.role}
-                data-user-id={member.userId}
-              >
-                <th scope="row">
-                  {member.name ?? member.email}
-                  {member.userId === props.me && <span class="muted"> {t('members.you')}</span>}
-                  {member.name && <div class="muted small people-email">{member.email}</div>}
-                </th>
-                <td>
-                  {editable ? (
-                    <select
-                      aria-label={t('members.roleOf', { name: memberName(member) })}
-                      data-testid="member-role"
-                      value={member.role}
+            <td>
+              {editable ? (
+                <select
+                  aria-label={t('members.roleOf', { name: memberName(member) })}
+                  data-testid="member-role"
+                  value={member.role}
+                  disabled={busy}
+                  onChange={(event) => props.onRole(member, event.currentTarget.value as InvitedRole)}
+                >
+                  {INVITED_ROLES.map((role) => (
+                    <option key={role} value={role}>
+                      {t(`homes.role.${role}`)}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <span class={`badge people-role people-role-${member.role}`}>
+                  {t(`homes.role.${member.role}`)}
+                </span>
+              )}
+            </td>
+            <td class="people-wide-only">{formatDateTime(member.joinedAt, locale)}</td>
+            {props.manage && (
+              <td>
+                {editable && (
+                  <div class="row-actions">
+                    <button
+                      type="button"
+                      class="button button-small"
                       disabled={busy}
-                      onChange={(event) => props.onRole(member, event.currentTarget.value as InvitedRole)}
+                      data-testid="member-transfer"
+                      onClick={() => props.onTransfer(member)}
+                      aria-label={t('members.transferTo', { name: memberName(member) })}
                     >
-                      {INVITED_ROLES.map((role) => (
-                        <option key={role} value={role}>
-                          {t(`homes.role.${role}`)}
-                        </option>
-                      ))}
-                    </select>
-                  ) : (
-                    <span class={`badge people-role people-role-${member.role}`}>
-                      {t(`homes.role.${member.role}`)}
-                    </span>
-                  )}
-                </td>
-                <td class="people-wide-only">{formatDateTime(member.joinedAt, locale)}</td>
-                {props.manage && (
-                  <td>
-                    {editable && (
-                      <div class="row-actions">
-                        <button
-                          type="button"
-                          class="button button-small"
-                          disabled={busy}
-                          data-testid="member-transfer"
-                          onClick={() => props.onTransfer(member)}
-                          aria-label={t('members.transferTo', { name: memberName(member) })}
-                        >
-                          {t('members.transfer')}
-                        </button>
-                        <button
-                          type="button"
-                          class="button button-small"
-                          disabled={busy}
-                          data-testid="member-remove"
-                          onClick={() => props.onRemove(member)}
-                          aria-label={t('members.removeWho', { name: memberName(member) })}
-                        >
-                          {t('members.remove')}
-                        </button>
-                      </div>
-                    )}
-                  </td>
+                      {t('members.transfer')}
+                    </button>
+                    <button
+                      type="button"
+                      class="button button-small"
+                      disabled={busy}
+                      data-testid="member-remove"
+                      onClick={() => props.onRemove(member)}
+                      aria-label={t('members.removeWho', { name: memberName(member) })}
+                    >
+                      {t('members.remove')}
+                    </button>
+                  </div>
                 )}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+              </td>
+            )}
+          </tr>
+        );
+      })}
+    </Table>
   );
 }
 
@@ -320,16 +310,13 @@ function InviteForm(props: { homeId: string; onInvited: (invitation: Invitation)
   const { t } = useI18n();
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<InvitedRole>('member');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [sentTo, setSentTo] = useState<string | null>(null);
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    setBusy(true);
-    setError(null);
     setSentTo(null);
-    try {
+    await run(async () => {
       const invitation = await api.post<Invitation>(
         `/v1/homes/${encodeURIComponent(props.homeId)}/invitations`,
         { email: email.trim(), role },
@@ -337,31 +324,25 @@ function InviteForm(props: { homeId: string; onInvited: (invitation: Invitation)
       props.onInvited(invitation);
       setSentTo(invitation.email);
       setEmail('');
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
     <form class="card people-invite" data-testid="invite-form" onSubmit={(event) => void submit(event)}>
       <div class="people-invite-fields">
-        <div class="field">
-          <label for="invite-email">{t('invite.email')}</label>
-          <input
-            id="invite-email"
-            name="email"
-            type="email"
-            autocomplete="off"
-            autocapitalize="none"
-            spellcheck={false}
-            required
-            maxLength={320}
-            value={email}
-            onInput={(event) => setEmail(event.currentTarget.value)}
-          />
-        </div>
+        <TextField
+          id="invite-email"
+          label={t('invite.email')}
+          name="email"
+          type="email"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck={false}
+          required
+          maxLength={320}
+          value={email}
+          onValue={setEmail}
+        />
         <div class="field">
           <label for="invite-role">{t('invite.role')}</label>
           <select
@@ -406,51 +387,85 @@ function InvitationList(props: {
           {t('invite.none')}
         </p>
       ) : (
-        <div class="table-scroll">
-          <table class="table people-table" data-testid="invitations-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('invite.email')}</th>
-                <th scope="col">{t('invite.role')}</th>
-                <th scope="col">{t('invite.expires')}</th>
-                <th scope="col">{t('members.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.invitations.map((invitation) => (
-                <tr key={invitation.id} data-testid={`invitation-${invitation.email}`}>
-                  <th scope="row" class="people-email">
-                    {invitation.email}
-                  </th>
-                  <td>
-                    {invitation.role === 'member' || invitation.role === 'guest'
-                      ? t(`homes.role.${invitation.role}`)
-                      : invitation.role}
-                  </td>
-                  <td>
-                    <time dateTime={invitation.expiresAt}>
-                      {formatDateTime(invitation.expiresAt, locale, props.timezone)}
-                    </time>
-                  </td>
-                  <td>
-                    <button
-                      type="button"
-                      class="button button-small"
-                      data-testid="invitation-revoke"
-                      aria-label={t('invite.revokeFor', { email: invitation.email })}
-                      onClick={() => props.onRevoke(invitation)}
-                    >
-                      {t('invite.revoke')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          testId="invitations-table"
+          class="people-table"
+          columns={[t('invite.email'), t('invite.role'), t('invite.expires'), t('members.actions')]}
+        >
+          {props.invitations.map((invitation) => (
+            <tr key={invitation.id} data-testid={`invitation-${invitation.email}`}>
+              <th scope="row" class="people-email">
+                {invitation.email}
+              </th>
+              <td>
+                {invitation.role === 'member' || invitation.role === 'guest'
+                  ? t(`homes.role.${invitation.role}`)
+                  : invitation.role}
+              </td>
+              <td>
+                <time dateTime={invitation.expiresAt}>
+                  {formatDateTime(invitation.expiresAt, locale, props.timezone)}
+                </time>
+              </td>
+              <td>
+                <button
+                  type="button"
+                  class="button button-small"
+                  data-testid="invitation-revoke"
+                  aria-label={t('invite.revokeFor', { email: invitation.email })}
+                  onClick={() => props.onRevoke(invitation)}
+                >
+                  {t('invite.revoke')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </Table>
       )}
     </>
   );
+}
+
+/** What the confirmation of a pending action asks: its test id, title, button and text. */
+function questionOf(
+  pending: Pending,
+  homeName: string,
+  t: Translate,
+): { testId: string; title: string; confirmText: string; text: string } {
+  switch (pending.kind) {
+    case 'remove': {
+      const name = memberName(pending.member);
+      return {
+        testId: 'confirm-remove',
+        title: t('members.remove.title', { name }),
+        confirmText: t('members.remove'),
+        text: t('members.remove.text', { name, home: homeName }),
+      };
+    }
+    case 'transfer': {
+      const name = memberName(pending.member);
+      return {
+        testId: 'confirm-transfer',
+        title: t('members.transfer.title', { name }),
+        confirmText: t('members.transfer.confirm'),
+        text: t('members.transfer.text', { name, home: homeName }),
+      };
+    }
+    case 'leave':
+      return {
+        testId: 'confirm-leave',
+        title: t('members.leave.title', { home: homeName }),
+        confirmText: t('members.leave'),
+        text: t('members.leave.text', { home: homeName }),
+      };
+    case 'revoke':
+      return {
+        testId: 'confirm-revoke',
+        title: t('invite.revoke.title'),
+        confirmText: t('invite.revoke'),
+        text: t('invite.revoke.text', { email: pending.invitation.email }),
+      };
+  }
 }
 
 function PendingDialog(props: {
@@ -462,57 +477,16 @@ function PendingDialog(props: {
   onCancel: () => void;
 }) {
   const { t } = useI18n();
-  const { pending } = props;
-  const common = {
-    busy: props.busy,
-    error: props.error,
-    onConfirm: props.onConfirm,
-    onCancel: props.onCancel,
-  };
-  switch (pending.kind) {
-    case 'remove':
-      return (
-        <ConfirmDialog
-          {...common}
-          testId="confirm-remove"
-          title={t('members.remove.title', { name: memberName(pending.member) })}
-          confirmText={t('members.remove')}
-        >
-          <p>{t('members.remove.text', { name: memberName(pending.member), home: props.homeName })}</p>
-        </ConfirmDialog>
-      );
-    case 'transfer':
-      return (
-        <ConfirmDialog
-          {...common}
-          testId="confirm-transfer"
-          title={t('members.transfer.title', { name: memberName(pending.member) })}
-          confirmText={t('members.transfer.confirm')}
-        >
-          <p>{t('members.transfer.text', { name: memberName(pending.member), home: props.homeName })}</p>
-        </ConfirmDialog>
-      );
-    case 'leave':
-      return (
-        <ConfirmDialog
-          {...common}
-          testId="confirm-leave"
-          title={t('members.leave.title', { home: props.homeName })}
-          confirmText={t('members.leave')}
-        >
-          <p>{t('members.leave.text', { home: props.homeName })}</p>
-        </ConfirmDialog>
-      );
-    case 'revoke':
-      return (
-        <ConfirmDialog
-          {...common}
-          testId="confirm-revoke"
-          title={t('invite.revoke.title')}
-          confirmText={t('invite.revoke')}
-        >
-          <p>{t('invite.revoke.text', { email: pending.invitation.email })}</p>
-        </ConfirmDialog>
-      );
-  }
+  const { text, ...question } = questionOf(props.pending, props.homeName, t);
+  return (
+    <ConfirmDialog
+      {...question}
+      busy={props.busy}
+      error={props.error}
+      onConfirm={props.onConfirm}
+      onCancel={props.onCancel}
+    >
+      <p>{text}</p>
+    </ConfirmDialog>
+  );
 }

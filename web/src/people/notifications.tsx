@@ -17,6 +17,7 @@ import {
 } from './api.ts';
 import { ConfirmDialog, FormError } from './shared.tsx';
 import './people.css';
+import { useSubmission } from '../components/form.tsx';
 
 const PREFERENCES_PATH = '/v1/me/notification-preferences';
 /** How many in-app notifications the page shows. */
@@ -70,8 +71,7 @@ function PreferencesSection() {
   const { t, locale } = useI18n();
   const preferences = useResource((signal) => api.get<Preferences>(PREFERENCES_PATH, { signal }), []);
   const [draft, setDraft] = useState<Draft | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useSubmission();
   const [saved, setSaved] = useState(false);
   const loaded = preferences.state.data;
   useEffect(() => {
@@ -92,10 +92,8 @@ function PreferencesSection() {
   const save = async (event: Event) => {
     event.preventDefault();
     if (!draft) return;
-    setBusy(true);
-    setError(null);
     setSaved(false);
-    try {
+    await run(async () => {
       const answer = await api.put<Preferences>(PREFERENCES_PATH, {
         channels: draft.channels,
         quietHours: draft.quiet
@@ -104,11 +102,7 @@ function PreferencesSection() {
       });
       preferences.update(() => answer);
       setSaved(true);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

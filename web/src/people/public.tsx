@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { AccountFields } from '../components/card.tsx';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, session } from '../api.ts';
 import { useTitle } from '../hooks.ts';
@@ -8,6 +9,7 @@ import { storage, useStore } from '../store.ts';
 import { FormProblem, MIN_PASSWORD_LENGTH, rememberedTenant, type AcceptAnswer } from './api.ts';
 import { FormError, PublicCard } from './shared.tsx';
 import './people.css';
+import { TextField } from '../components/form.tsx';
 
 /** A new password, typed twice; the reason it cannot be sent, or null. */
 function passwordProblem(password: string, repeated: string, t: Translate): FormProblem | null {
@@ -141,23 +143,14 @@ export function AcceptInvitationPage() {
           }}
         >
           <p>{t('invite.accept.signedInAs', { email: current.user.email })}</p>
-          {otherAccount ? (
-            <p class="notice notice-error" role="alert" data-testid="form-error">
-              {t('invite.accept.otherAccount', { message: error.message })}
-            </p>
-          ) : (
-            <FormError error={error} />
-          )}
-          {!spent && (
-            <button
-              type="submit"
-              class="button button-primary"
-              disabled={busy}
-              data-testid="accept-invitation-submit"
-            >
-              {busy ? t('invite.accept.accepting') : t('invite.accept.accept')}
-            </button>
-          )}
+          <AcceptSubmit
+            error={error}
+            otherAccount={otherAccount ? t('invite.accept.otherAccount', { message: error.message }) : null}
+            spent={spent}
+            busy={busy}
+            busyText={t('invite.accept.accepting')}
+            text={t('invite.accept.accept')}
+          />
           <p class="people-public-links">
             <button type="button" class="button button-quiet" onClick={() => void switchAccount()}>
               {t('invite.accept.switchAccount')}
@@ -168,17 +161,15 @@ export function AcceptInvitationPage() {
       ) : (
         <form onSubmit={createAccount} noValidate data-testid="accept-invitation-form">
           <p class="muted">{t('invite.accept.newAccount')}</p>
-          <div class="field">
-            <label for="accept-name">{t('invite.accept.name')}</label>
-            <input
-              id="accept-name"
-              name="name"
-              autocomplete="name"
-              maxLength={100}
-              value={name}
-              onInput={(event) => setName(event.currentTarget.value)}
-            />
-          </div>
+          <TextField
+            id="accept-name"
+            label={t('invite.accept.name')}
+            name="name"
+            autocomplete="name"
+            maxLength={100}
+            value={name}
+            onValue={setName}
+          />
           <NewPasswordFields
             idPrefix="accept"
             password={password}
@@ -186,23 +177,14 @@ export function AcceptInvitationPage() {
             onPassword={setPassword}
             onRepeated={setRepeated}
           />
-          {otherAccount ? (
-            <p class="notice notice-error" role="alert" data-testid="form-error">
-              {t('invite.accept.hasAccount')}
-            </p>
-          ) : (
-            <FormError error={error} />
-          )}
-          {!spent && (
-            <button
-              type="submit"
-              class="button button-primary"
-              disabled={busy}
-              data-testid="accept-invitation-submit"
-            >
-              {busy ? t('invite.accept.creating') : t('invite.accept.create')}
-            </button>
-          )}
+          <AcceptSubmit
+            error={error}
+            otherAccount={otherAccount ? t('invite.accept.hasAccount') : null}
+            spent={spent}
+            busy={busy}
+            busyText={t('invite.accept.creating')}
+            text={t('invite.accept.create')}
+          />
           <p class="people-public-links">
             <a href={loginUrl} data-testid="accept-login">
               {t('invite.accept.login')}
@@ -211,6 +193,38 @@ export function AcceptInvitationPage() {
         </form>
       )}
     </PublicCard>
+  );
+}
+
+/** The end of the invitation's forms: the error (in the words for a wrong account) and the button. */
+function AcceptSubmit(props: {
+  error: unknown;
+  otherAccount: string | null;
+  spent: boolean;
+  busy: boolean;
+  busyText: string;
+  text: string;
+}) {
+  return (
+    <>
+      {props.otherAccount !== null ? (
+        <p class="notice notice-error" role="alert" data-testid="form-error">
+          {props.otherAccount}
+        </p>
+      ) : (
+        <FormError error={props.error} />
+      )}
+      {!props.spent && (
+        <button
+          type="submit"
+          class="button button-primary"
+          disabled={props.busy}
+          data-testid="accept-invitation-submit"
+        >
+          {props.busy ? props.busyText : props.text}
+        </button>
+      )}
+    </>
   );
 }
 
@@ -268,35 +282,14 @@ export function ForgotPasswordPage() {
     <PublicCard title={t('password.forgot.title')} testId="forgot-password">
       <form onSubmit={(event) => void submit(event)} noValidate data-testid="forgot-password-form">
         <p>{t('password.forgot.intro')}</p>
-        <div class="field">
-          <label for="forgot-tenant">{t('password.provider')}</label>
-          <input
-            id="forgot-tenant"
-            name="tenant"
-            autocomplete="organization"
-            autocapitalize="none"
-            spellcheck={false}
-            value={tenant}
-            onInput={(event) => setTenant(event.currentTarget.value)}
-            aria-describedby="forgot-tenant-hint"
-          />
-          <small id="forgot-tenant-hint" class="hint">
-            {t('password.providerHint')}
-          </small>
-        </div>
-        <div class="field">
-          <label for="forgot-email">{t('password.email')}</label>
-          <input
-            id="forgot-email"
-            name="email"
-            type="email"
-            autocomplete="username"
-            autocapitalize="none"
-            required
-            value={email}
-            onInput={(event) => setEmail(event.currentTarget.value)}
-          />
-        </div>
+        <AccountFields
+          idPrefix="forgot"
+          tenant={tenant}
+          email={email}
+          onTenant={setTenant}
+          onEmail={setEmail}
+          providerHint={t('password.providerHint')}
+        />
         <FormError error={error} />
         <button type="submit" class="button button-primary" disabled={busy}>
           {busy ? t('password.forgot.sending') : t('password.forgot.submit')}
