@@ -192,6 +192,9 @@ const coreEn = {
   'error.HESTIA_ALARM_CLEARED': 'The alarm was cleared already.',
   'error.HESTIA_VALIDATION_FAILED': 'Please check the values: {message}',
   'error.HESTIA_CONFLICT': 'This clashes with how things are now: {message}',
+  'error.HESTIA_INVITATION_OTHER_ACCOUNT':
+    'This invitation is for another account. Log out and sign in as the invited person.',
+  'error.HESTIA_TOKEN_INVALID': 'This link is unknown, used or expired.',
   'error.HESTIA_AUTOMATION_INVALID': 'The automation is not valid: {message}',
   'error.HESTIA_AUTOMATION_LIMIT': 'The home has as many automations as it may: {message}',
   'error.HESTIA_PROVIDER_NOT_CONFIGURED': 'This channel has no credentials yet: set them first.',
@@ -493,6 +496,8 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'error.HESTIA_ALARM_CLEARED': '该警报已被解除。',
   'error.HESTIA_VALIDATION_FAILED': '请检查输入：{message}',
   'error.HESTIA_CONFLICT': '与当前状态冲突：{message}',
+  'error.HESTIA_INVITATION_OTHER_ACCOUNT': '此邀请属于另一个账户。请退出登录，并以受邀者身份登录。',
+  'error.HESTIA_TOKEN_INVALID': '此链接无效、已使用或已过期。',
   'error.HESTIA_AUTOMATION_INVALID': '自动化无效：{message}',
   'error.HESTIA_AUTOMATION_LIMIT': '此家庭的自动化数量已达上限：{message}',
   'error.HESTIA_PROVIDER_NOT_CONFIGURED': '该渠道尚未设置凭据，请先设置。',
