@@ -333,8 +333,28 @@ describe('the web dashboard in Chromium', { timeout: 300_000 }, () => {
     await page.getByTestId(`device-${world.thermometerId}`).waitFor();
     assert.equal(await logOutControl(page).count(), 0, 'still in Chinese after a reload');
     await screenshot(page, 'home-zh');
+    // The choice is the account's too: Hestia writes this person's notifications in it, and
+    // another browser signing in shows the dashboard in it.
+    const accountLanguage = async () =>
+      ((await ownerApi('GET', '/v1/me')).user as { language: string }).language;
+    await eventually(
+      'the account language zh',
+      async () => ((await accountLanguage()) === 'zh' ? true : undefined),
+      UI_TIMEOUT_MS,
+    );
+    const elsewhere = await world.newPage();
+    await submitLogin(elsewhere, OWNER);
+    await elsewhere.getByRole('button', { name: '退出登录' }).waitFor();
+    assert.deepEqual(elsewhere.problems, []);
+    await elsewhere.context().close();
+
     await choose(page.getByTestId('language'), { label: 'English' });
     await logOutControl(page).waitFor();
+    await eventually(
+      'the account language en',
+      async () => ((await accountLanguage()) === 'en' ? true : undefined),
+      UI_TIMEOUT_MS,
+    );
   });
 
   it('fits a 1024×600 wall panel and a phone, with every control named and a keyboard path to the content', async () => {

@@ -18,6 +18,8 @@ export interface User {
   email: string;
   name: string | null;
   role: 'platform_admin' | 'tenant_admin' | 'user';
+  /** The language Hestia writes to this person in (notifications, mails); null: not chosen. */
+  language?: 'en' | 'zh' | null;
 }
 
 export interface Session {
