@@ -240,6 +240,7 @@ export function presentInvitationPreview(preview: InvitationPreview) {
     email: preview.email,
     kind: preview.kind,
     tenantName: preview.tenantName,
+    tenantSlug: preview.tenantSlug,
     homeName: preview.homeName,
     role: preview.role,
     invitedBy: preview.invitedBy,

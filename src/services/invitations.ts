@@ -27,6 +27,8 @@ export interface InvitationPreview {
   kind: 'home' | 'tenant';
   /** The provider's branding display name, else its name. */
   tenantName: string;
+  /** The provider's short name, which its people log in with. */
+  tenantSlug: string;
   homeName: string | null;
   role: Role | HomeRole;
   /** Null when an API key or the system invited, or the inviter's account is gone. */
@@ -170,6 +172,7 @@ export class InvitationService {
       email: invitation.email,
       kind: invitation.homeId ? 'home' : 'tenant',
       tenantName: tenant.branding.displayName ?? tenant.name,
+      tenantSlug: tenant.slug,
       homeName: home?.name ?? null,
       role: invitation.role,
       invitedBy: inviter ? { name: inviter.name, email: inviter.email } : null,

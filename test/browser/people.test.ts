@@ -105,14 +105,20 @@ describe('members, invitations and notification settings in Chromium', { timeout
     const row = owner.getByTestId(`invitation-${INVITEE}`);
     await row.waitFor();
     assert.match((await row.textContent()) ?? '', /Member/);
+    // Who invited: the owner has no name, so the address, marked as the viewer's own.
+    assert.equal(
+      (await row.getByTestId('invitation-invited-by').textContent())?.trim(),
+      `${OWNER_EMAIL} (you)`,
+    );
 
     const open = (await ownerApi('GET', `/v1/homes/${world.app.homeId}/invitations`)).items as Array<{
       email: string;
       role: string;
+      invitedBy: { id: string; email: string } | null;
     }>;
     assert.deepEqual(
-      open.map((i) => [i.email, i.role]),
-      [[INVITEE, 'member']],
+      open.map((i) => [i.email, i.role, i.invitedBy?.id, i.invitedBy?.email]),
+      [[INVITEE, 'member', world.app.ownerId, OWNER_EMAIL]],
     );
     await assertUsable(owner, 'members');
     await screenshot(owner, 'members');
@@ -125,6 +131,17 @@ describe('members, invitations and notification settings in Chromium', { timeout
     const card = invitee.getByTestId('accept-invitation');
     await card.getByRole('heading', { name: 'Accept an invitation' }).waitFor();
     assert.equal(await invitee.locator('.topbar').count(), 0, 'no app frame around the page');
+    // Before anything is accepted: who invited whom to what, until when.
+    await card.getByTestId('invitation-preview').waitFor();
+    assert.equal(
+      await card.getByTestId('invitation-offer').textContent(),
+      `${OWNER_EMAIL} invited you to ${HOME_NAME} (Acme) as Member.`,
+    );
+    assert.equal(await card.getByTestId('invitation-email').textContent(), INVITEE);
+    const expires = await card.getByTestId('invitation-expires').getAttribute('datetime');
+    assert.ok(expires && Date.parse(expires) > Date.now(), `a future expiry, not ${expires}`);
+    // No account yet: the form is the only way on.
+    assert.equal(await card.getByTestId('accept-login').count(), 0);
     await assertUsable(invitee, 'accept invitation');
     await screenshot(invitee, 'accept-invitation');
 
@@ -145,11 +162,13 @@ describe('members, invitations and notification settings in Chromium', { timeout
       email: string;
       name: string | null;
       role: string;
+      language: string | null;
     }>;
     const joined = members.find((m) => m.email === INVITEE);
     assert.ok(joined, 'the API lists the new member');
     assert.equal(joined.role, 'member');
     assert.equal(joined.name, 'Nadia New');
+    assert.equal(joined.language, 'en', 'the account speaks the language of the page');
     inviteeId = joined.userId;
     const still = (await ownerApi('GET', `/v1/homes/${world.app.homeId}/invitations`)).items as unknown[];
     assert.equal(still.length, 0, 'the accepted invitation is no longer open');
@@ -224,13 +243,11 @@ describe('members, invitations and notification settings in Chromium', { timeout
     const stranger = await newPage();
     await stranger.goto(`/accept-invitation?token=${encodeURIComponent(token)}`);
     const card = stranger.getByTestId('accept-invitation');
-    await card.getByLabel('New password').fill(INVITEE_PASSWORD);
-    await card.getByLabel('Repeat the password').fill(INVITEE_PASSWORD);
-    await card.getByRole('button', { name: 'Create account and join' }).click();
-    const error = card.getByTestId('form-error');
+    const error = card.getByTestId('invitation-invalid');
     await error.waitFor();
     assert.match((await error.textContent()) ?? '', /no longer works/);
-    assert.equal(new URL(stranger.url()).pathname, '/accept-invitation');
+    assert.equal(await card.locator('form, input').count(), 0, 'no form for a dead link');
+    assert.equal(await card.getByTestId('invitation-preview').count(), 0);
     const login = await world.app.request(
       'POST',
       '/v1/auth/login',
@@ -246,15 +263,29 @@ describe('members, invitations and notification settings in Chromium', { timeout
     await ownerApi('POST', `/v1/homes/${world.app.homeId}/invitations`, { email, role: 'guest' });
     const token = await waitForMail(world, email, 'accept-invitation');
 
-    const page = await newPage();
+    const page = await newPage({ width: 390, height: 844 });
     const link = `/accept-invitation?token=${encodeURIComponent(token)}`;
     await page.goto(link);
-    await page.getByRole('link', { name: 'I already have an account: log in' }).click();
+    const step = page.getByTestId('accept-login-step');
+    await step.waitFor();
+    assert.equal(
+      await page.getByTestId('invitation-offer').textContent(),
+      `${OWNER_EMAIL} invited you to ${HOME_NAME} (Acme) as Guest.`,
+    );
+    const said = (await step.textContent()) ?? '';
+    assert.ok(said.includes(`account for ${email}`), said);
+    // The account exists: logging in is the way on; no password form to make another one.
+    assert.equal(await page.locator('input[type=password]').count(), 0);
+    assert.equal(await page.getByTestId('accept-invitation-form').count(), 0);
+    await assertUsable(page, 'accept invitation, login step, on a phone');
+    await screenshot(page, 'accept-invitation-login-phone');
+    await step.getByRole('link', { name: 'Log in to accept' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
     // The login page keeps where to go next (submitLogin would open a fresh one).
     const login = page.getByTestId('login-form');
-    await login.getByLabel('Provider').fill(TENANT_SLUG);
-    await login.getByLabel('Email').fill(email);
+    // The provider and the invited address come filled in from the invitation.
+    assert.equal(await login.getByLabel('Provider').inputValue(), TENANT_SLUG);
+    assert.equal(await login.getByLabel('Email').inputValue(), email);
     await login.getByLabel('Password').fill(ADMIN_PASSWORD);
     await login.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL((url) => url.pathname === '/accept-invitation');
@@ -269,6 +300,72 @@ describe('members, invitations and notification settings in Chromium', { timeout
     }>;
     assert.equal(members.find((m) => m.userId === existing.userId)?.role, 'guest');
     await ownerApi('DELETE', `/v1/homes/${world.app.homeId}/members/${existing.userId}`);
+  });
+
+  it('signed in as someone else, the page says so; logging out continues, and the account takes the page language', async () => {
+    const email = 'li.hua@example.com';
+    const bystander = 'bystander@example.com';
+    await world.app.signUp(bystander);
+    // The mail goes out in English: the new account must still take the language of the page.
+    const invitation = (await ownerApi('POST', `/v1/homes/${world.app.homeId}/invitations`, {
+      email,
+      role: 'member',
+      language: 'en',
+    })) as { language: string | null };
+    assert.equal(invitation.language, 'en');
+    const token = await waitForMail(world, email, 'accept-invitation');
+
+    const page = await newPage({ locale: 'zh-CN' });
+    await page.goto('/login');
+    const login = page.getByTestId('login-form');
+    await login.getByLabel('服务商').fill(TENANT_SLUG);
+    await login.getByLabel('邮箱').fill(bystander);
+    await login.getByLabel('密码').fill(ADMIN_PASSWORD);
+    await login.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL((url) => url.pathname !== '/login');
+
+    await page.goto(`/accept-invitation?token=${encodeURIComponent(token)}`);
+    const card = page.getByTestId('accept-invitation');
+    const other = card.getByTestId('accept-other-account');
+    await other.waitFor();
+    assert.equal(
+      await card.getByTestId('invitation-offer').textContent(),
+      `${OWNER_EMAIL} 邀请你以成员身份加入「${HOME_NAME}」（Acme）。`,
+    );
+    const explanation = (await other.textContent()) ?? '';
+    assert.ok(explanation.includes(email) && explanation.includes(bystander), explanation);
+    assert.equal(await card.locator('input').count(), 0, 'nothing to accept as the wrong person');
+    await assertUsable(page, 'accept invitation, other account');
+    await screenshot(page, 'accept-invitation-other-account-zh');
+
+    await other.getByRole('button', { name: '退出登录并继续' }).click();
+    const form = card.getByTestId('accept-invitation-form');
+    await form.waitFor();
+    assert.equal(new URL(page.url()).pathname, '/accept-invitation', 'the page stays');
+    assert.equal(await page.evaluate("localStorage.getItem('hestia.session')"), null, 'logged out');
+    await form.getByLabel('你的姓名').fill('李华');
+    await form.getByLabel('新密码').fill(INVITEE_PASSWORD);
+    await form.getByLabel('再次输入密码').fill(INVITEE_PASSWORD);
+    await form.getByRole('button', { name: '创建账户并加入' }).click();
+    await page.waitForURL((url) => url.pathname === `/homes/${world.app.homeId}`);
+    await page.getByRole('heading', { level: 1, name: HOME_NAME }).waitFor();
+
+    const members = (await ownerApi('GET', `/v1/homes/${world.app.homeId}/members`)).items as Array<{
+      userId: string;
+      email: string;
+      name: string | null;
+      language: string | null;
+    }>;
+    const joined = members.find((m) => m.email === email);
+    assert.ok(joined, 'the API lists the new member');
+    assert.equal(joined.name, '李华');
+    assert.equal(joined.language, 'zh', 'the account speaks the language of the page, not of the mail');
+    assert.equal(
+      members.find((m) => m.email === bystander),
+      undefined,
+      'the other account did not join',
+    );
+    await ownerApi('DELETE', `/v1/homes/${world.app.homeId}/members/${joined.userId}`);
   });
 
   it('members page fits a phone', async () => {

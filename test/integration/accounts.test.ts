@@ -649,6 +649,7 @@ function accountsSuite(backend: Backend): void {
           email: invitee,
           kind: 'tenant',
           tenantName: face.branding.displayName ?? face.name,
+          tenantSlug: TENANT_SLUG,
           homeName: null,
           role: 'user',
           invitedBy: { name: admin.name, email: admin.email },

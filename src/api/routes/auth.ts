@@ -29,6 +29,7 @@ const InvitationPreviewSchema = Type.Object({
     description: "'home': to join a home; 'tenant': to become a person (or administrator) of the provider",
   }),
   tenantName: Type.String({ description: "The provider's branding display name, else its name" }),
+  tenantSlug: Type.String({ description: "The provider's short name, which its people log in with" }),
   homeName: Type.Union([Type.String(), Type.Null()]),
   role: Type.Union([...HomeRoleSchema.anyOf, ...RoleSchema.anyOf], {
     description: "For a home 'member' or 'guest'; for the provider 'user' or 'tenant_admin'",

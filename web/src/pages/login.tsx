@@ -20,7 +20,7 @@ export function LoginPage() {
   const { query, route } = useLocation();
   const current = useStore(session);
   const [tenant, setTenant] = useState(() => query.tenant ?? storage.read(TENANT_KEY) ?? '');
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(() => query.email ?? '');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);

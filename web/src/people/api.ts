@@ -1,6 +1,6 @@
-import { ApiError, type HomeRole, type Session } from '../api.ts';
+import { ApiError, type HomeRole, type Session, type User } from '../api.ts';
 import { errorText } from '../format.ts';
-import type { MessageKey, Translate } from '../i18n.ts';
+import type { Language, MessageKey, Translate } from '../i18n.ts';
 import { storage } from '../store.ts';
 
 // ---- the API's objects for members, invitations and a person's notifications ----
@@ -11,6 +11,8 @@ export interface Member {
   email: string;
   name: string | null;
   role: HomeRole;
+  /** The language Hestia writes to the person in; null: not chosen. */
+  language: Language | null;
   joinedAt: string;
 }
 
@@ -19,9 +21,30 @@ export interface Invitation {
   id: string;
   homeId: string | null;
   email: string;
-  role: string;
+  role: HomeRole | User['role'];
+  /** Null when an API key or the system invited, or the inviter's account is gone. */
+  invitedBy: { id: string; name: string | null; email: string } | null;
+  language: Language | null;
   createdAt: string;
   expiresAt: string;
+}
+
+/** What a mailed invitation offers (`POST /v1/invitations/preview`, public). */
+export interface InvitationPreview {
+  /** The invited address. */
+  email: string;
+  /** `home`: to join a home; `tenant`: to become a person of the provider. */
+  kind: 'home' | 'tenant';
+  tenantName: string;
+  /** The provider's short name, which its people log in with. */
+  tenantSlug: string;
+  homeName: string | null;
+  role: HomeRole | User['role'];
+  invitedBy: { name: string | null; email: string } | null;
+  expiresAt: string;
+  /** The invited address has an account with the provider: it accepts signed in. */
+  accountExists: boolean;
+  language: Language | null;
 }
 
 /** The answer of `POST /v1/invitations/accept`: a session when the account was created. */
@@ -88,10 +111,7 @@ export function rememberedTenant(fromQuery: string | undefined): string {
   return fromQuery ?? storage.read('hestia.tenant') ?? '';
 }
 
-/**
- * API errors whose general text would mislead on these pages (a "token" is a mailed link here;
- * a 401 while accepting means another account, not an ended session).
- */
+/** API errors whose general text would mislead on these pages (a "token" is a mailed link here). */
 const PAGE_ERRORS: Readonly<Record<string, MessageKey>> = {
   HESTIA_TOKEN_INVALID: 'people.error.linkInvalid',
   HESTIA_CONFLICT: 'people.error.conflict',

@@ -191,6 +191,7 @@ function MembersBody({ home, onHomeChanged }: { home: Home; onHomeChanged: () =>
           ) : (
             <InvitationList
               invitations={invitations.state.data}
+              me={me}
               timezone={home.timezone}
               onRevoke={(invitation) => ask({ kind: 'revoke', invitation })}
             />
@@ -373,8 +374,22 @@ function InviteForm(props: { homeId: string; onInvited: (invitation: Invitation)
   );
 }
 
+/** Who sent an invitation: their name (or address), "(you)" for the caller. */
+function InvitedBy({ invitation, me }: { invitation: Invitation; me: string | undefined }) {
+  const { t } = useI18n();
+  const inviter = invitation.invitedBy;
+  if (!inviter) return <span class="muted">{t('invite.invitedBy.unknown')}</span>;
+  return (
+    <>
+      {inviter.name ?? inviter.email}
+      {inviter.id === me && <span class="muted"> {t('members.you')}</span>}
+    </>
+  );
+}
+
 function InvitationList(props: {
   invitations: Invitation[];
+  me: string | undefined;
   timezone: string;
   onRevoke: (invitation: Invitation) => void;
 }) {
@@ -390,7 +405,13 @@ function InvitationList(props: {
         <Table
           testId="invitations-table"
           class="people-table"
-          columns={[t('invite.email'), t('invite.role'), t('invite.expires'), t('members.actions')]}
+          columns={[
+            t('invite.email'),
+            t('invite.role'),
+            t('invite.invitedBy'),
+            t('invite.expires'),
+            t('members.actions'),
+          ]}
         >
           {props.invitations.map((invitation) => (
             <tr key={invitation.id} data-testid={`invitation-${invitation.email}`}>
@@ -401,6 +422,9 @@ function InvitationList(props: {
                 {invitation.role === 'member' || invitation.role === 'guest'
                   ? t(`homes.role.${invitation.role}`)
                   : invitation.role}
+              </td>
+              <td class="people-email" data-testid="invitation-invited-by">
+                <InvitedBy invitation={invitation} me={props.me} />
               </td>
               <td>
                 <time dateTime={invitation.expiresAt}>

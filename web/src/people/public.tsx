@@ -1,15 +1,23 @@
 import { useEffect, useState } from 'preact/hooks';
-import { AccountFields } from '../components/card.tsx';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, session } from '../api.ts';
-import { useTitle } from '../hooks.ts';
-import { useI18n, type Translate } from '../i18n.ts';
+import { AccountFields } from '../components/card.tsx';
+import { TextField } from '../components/form.tsx';
+import { ErrorMessage, Loading } from '../components/status.tsx';
+import { errorText } from '../format.ts';
+import { useResource, useTitle } from '../hooks.ts';
+import { useI18n, type Language, type Translate } from '../i18n.ts';
 import { loadHomes } from '../state.ts';
 import { storage, useStore } from '../store.ts';
-import { FormProblem, MIN_PASSWORD_LENGTH, rememberedTenant, type AcceptAnswer } from './api.ts';
+import {
+  FormProblem,
+  MIN_PASSWORD_LENGTH,
+  rememberedTenant,
+  type AcceptAnswer,
+  type InvitationPreview,
+} from './api.ts';
 import { FormError, PublicCard } from './shared.tsx';
 import './people.css';
-import { TextField } from '../components/form.tsx';
 
 /** A new password, typed twice; the reason it cannot be sent, or null. */
 function passwordProblem(password: string, repeated: string, t: Translate): FormProblem | null {
@@ -67,26 +75,136 @@ function afterAccepting(homeId: string | null): string {
   return homeId ? `/homes/${encodeURIComponent(homeId)}` : '/';
 }
 
+/** An invitation's role in words: a home's roles, or the provider's for a provider invitation. */
+function roleText(preview: InvitationPreview, t: Translate): string {
+  switch (preview.role) {
+    case 'owner':
+    case 'member':
+    case 'guest':
+      return t(`homes.role.${preview.role}`);
+    case 'user':
+    case 'tenant_admin':
+    case 'platform_admin':
+      return t(`users.role.${preview.role}`);
+  }
+}
+
+/** "<inviter> invited you to <home> (<provider>) as <role>", or without the inviter when unknown. */
+function offerText(preview: InvitationPreview, t: Translate): string {
+  const params = {
+    inviter: preview.invitedBy ? (preview.invitedBy.name ?? preview.invitedBy.email) : '',
+    home: preview.homeName ?? '',
+    provider: preview.tenantName,
+    role: roleText(preview, t),
+  };
+  if (preview.kind === 'home' && preview.homeName !== null)
+    return t(preview.invitedBy ? 'invite.accept.offerHome' : 'invite.accept.offerHomeUnsigned', params);
+  return t(preview.invitedBy ? 'invite.accept.offerProvider' : 'invite.accept.offerProviderUnsigned', params);
+}
+
+function formatExpiry(iso: string, locale: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date);
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
 /**
- * `/accept-invitation?token=…`: a new person chooses a name and password (the account is made
- * and signed in); a person with an account logs in and accepts. The API does not tell about an
- * invitation before it is accepted, so the page speaks of it in general words.
+ * `/accept-invitation?token=…`: what the invitation offers (read before anything is accepted),
+ * then the one way on for this visitor: an invited person without an account chooses a name and
+ * password (the account is made in the dashboard's language and signed in); one with an account
+ * logs in and accepts; anyone signed in as someone else logs out first.
  */
 export function AcceptInvitationPage() {
   const { t } = useI18n();
-  const { query, url, route } = useLocation();
-  const current = useStore(session);
+  const { query } = useLocation();
   const token = query.token ?? '';
+  const preview = useResource(
+    (signal) =>
+      token
+        ? api.post<InvitationPreview>('/v1/invitations/preview', { token }, { signal })
+        : Promise.reject(new FormProblem(t('people.error.linkMissing'))),
+    [token],
+  );
+  useTitle(t('invite.accept.title'));
+
+  const loaded = preview.state.data;
+  const failure = preview.state.status === 'error' ? preview.state.error : null;
+  const broken = !token || (failure instanceof ApiError && failure.code === 'HESTIA_TOKEN_INVALID');
+
+  return (
+    <PublicCard title={t('invite.accept.title')} testId="accept-invitation">
+      {broken ? (
+        <>
+          <p class="notice notice-error" role="alert" data-testid="invitation-invalid">
+            {token ? t('people.error.linkInvalid') : t('people.error.linkMissing')}
+          </p>
+          <a class="button" href="/">
+            {t('people.toApp')}
+          </a>
+        </>
+      ) : loaded === undefined ? (
+        failure !== null ? (
+          <ErrorMessage error={failure} onRetry={() => preview.reload()} />
+        ) : (
+          <Loading label={t('invite.accept.loading')} />
+        )
+      ) : (
+        <>
+          <InvitationOffer preview={loaded} />
+          <AcceptStep preview={loaded} token={token} />
+        </>
+      )}
+    </PublicCard>
+  );
+}
+
+/** What the invitation offers: who invited whom to what, until when. */
+function InvitationOffer({ preview }: { preview: InvitationPreview }) {
+  const { t, locale } = useI18n();
+  return (
+    <div class="people-offer" data-testid="invitation-preview">
+      <p class="people-offer-text" data-testid="invitation-offer">
+        {offerText(preview, t)}
+      </p>
+      <dl class="people-facts">
+        <div>
+          <dt>{t('invite.accept.for')}</dt>
+          <dd class="people-email" data-testid="invitation-email">
+            {preview.email}
+          </dd>
+        </div>
+        <div>
+          <dt>{t('invite.accept.validUntil')}</dt>
+          <dd>
+            <time dateTime={preview.expiresAt} data-testid="invitation-expires">
+              {formatExpiry(preview.expiresAt, locale)}
+            </time>
+          </dd>
+        </div>
+      </dl>
+    </div>
+  );
+}
+
+/** The way on for this visitor, decided by the session and whether the invited account exists. */
+function AcceptStep({ preview, token }: { preview: InvitationPreview; token: string }) {
+  const { t, lang } = useI18n();
+  const { url, route } = useLocation();
+  const current = useStore(session);
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [repeated, setRepeated] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  useTitle(t('invite.accept.title'));
 
-  const loginUrl = `/login?next=${encodeURIComponent(url)}`;
+  // The login page opens with the provider and the invited address filled in.
+  const loginUrl = `/login?${new URLSearchParams({ tenant: preview.tenantSlug, email: preview.email, next: url })}`;
 
-  const accept = async (body: { token: string; password?: string; name?: string }) => {
+  const accept = async (body: { token: string; password?: string; name?: string; language?: Language }) => {
     setBusy(true);
     setError(null);
     try {
@@ -108,123 +226,109 @@ export function AcceptInvitationPage() {
       return;
     }
     const trimmed = name.trim();
-    void accept({ token, password, ...(trimmed ? { name: trimmed } : {}) });
+    void accept({ token, password, language: lang, ...(trimmed ? { name: trimmed } : {}) });
   };
 
-  const switchAccount = async () => {
+  // The page stays: the same invitation, now for a visitor without a session.
+  const logOut = async () => {
+    setBusy(true);
     await api.logout();
-    route(loginUrl);
+    setError(null);
+    setBusy(false);
   };
 
-  if (!token)
+  const refusedOther = error instanceof ApiError && error.code === 'HESTIA_INVITATION_OTHER_ACCOUNT';
+  if (current && (refusedOther || !sameAddress(current.user.email, preview.email)))
     return (
-      <PublicCard title={t('invite.accept.title')} testId="accept-invitation">
-        <p class="notice notice-error" role="alert">
-          {t('people.error.linkMissing')}
+      <div data-testid="accept-other-account">
+        <p class="notice notice-warning" role="alert">
+          {refusedOther
+            ? errorText(error, t)
+            : t('invite.accept.otherAccount', { email: preview.email, current: current.user.email })}
         </p>
-        <a class="button" href="/">
-          {t('people.toApp')}
-        </a>
-      </PublicCard>
+        <button
+          type="button"
+          class="button button-primary people-block"
+          disabled={busy}
+          data-testid="accept-logout"
+          onClick={() => void logOut()}
+        >
+          {busy ? t('invite.accept.loggingOut') : t('invite.accept.logOutContinue')}
+        </button>
+        <p class="people-public-links">
+          <a href="/">{t('people.toApp')}</a>
+        </p>
+      </div>
     );
 
-  // Signed in: the invitation is for this account, or the API says it is for another one.
-  const otherAccount = error instanceof ApiError && error.status === 401;
-  const spent = error instanceof ApiError && error.code === 'HESTIA_TOKEN_INVALID';
-
-  return (
-    <PublicCard title={t('invite.accept.title')} testId="accept-invitation">
-      <p>{t('invite.accept.intro')}</p>
-      {current ? (
-        <form
-          onSubmit={(event) => {
-            event.preventDefault();
-            void accept({ token });
-          }}
-        >
-          <p>{t('invite.accept.signedInAs', { email: current.user.email })}</p>
-          <AcceptSubmit
-            error={error}
-            otherAccount={otherAccount ? t('invite.accept.otherAccount', { message: error.message }) : null}
-            spent={spent}
-            busy={busy}
-            busyText={t('invite.accept.accepting')}
-            text={t('invite.accept.accept')}
-          />
-          <p class="people-public-links">
-            <button type="button" class="button button-quiet" onClick={() => void switchAccount()}>
-              {t('invite.accept.switchAccount')}
-            </button>
-            <a href="/">{t('people.toApp')}</a>
-          </p>
-        </form>
-      ) : (
-        <form onSubmit={createAccount} noValidate data-testid="accept-invitation-form">
-          <p class="muted">{t('invite.accept.newAccount')}</p>
-          <TextField
-            id="accept-name"
-            label={t('invite.accept.name')}
-            name="name"
-            autocomplete="name"
-            maxLength={100}
-            value={name}
-            onValue={setName}
-          />
-          <NewPasswordFields
-            idPrefix="accept"
-            password={password}
-            repeated={repeated}
-            onPassword={setPassword}
-            onRepeated={setRepeated}
-          />
-          <AcceptSubmit
-            error={error}
-            otherAccount={otherAccount ? t('invite.accept.hasAccount') : null}
-            spent={spent}
-            busy={busy}
-            busyText={t('invite.accept.creating')}
-            text={t('invite.accept.create')}
-          />
-          <p class="people-public-links">
-            <a href={loginUrl} data-testid="accept-login">
-              {t('invite.accept.login')}
-            </a>
-          </p>
-        </form>
-      )}
-    </PublicCard>
-  );
-}
-
-/** The end of the invitation's forms: the error (in the words for a wrong account) and the button. */
-function AcceptSubmit(props: {
-  error: unknown;
-  otherAccount: string | null;
-  spent: boolean;
-  busy: boolean;
-  busyText: string;
-  text: string;
-}) {
-  return (
-    <>
-      {props.otherAccount !== null ? (
-        <p class="notice notice-error" role="alert" data-testid="form-error">
-          {props.otherAccount}
-        </p>
-      ) : (
-        <FormError error={props.error} />
-      )}
-      {!props.spent && (
+  // Signed in as the invited person: one button. (An address without an account here, e.g. one of
+  // another provider, goes on to the form below: the invitation makes its account.)
+  if (current && preview.accountExists)
+    return (
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          void accept({ token });
+        }}
+      >
+        <p>{t('invite.accept.signedInAs', { email: current.user.email })}</p>
+        <FormError error={error} />
         <button
           type="submit"
-          class="button button-primary"
-          disabled={props.busy}
+          class="button button-primary people-block"
+          disabled={busy}
           data-testid="accept-invitation-submit"
         >
-          {props.busy ? props.busyText : props.text}
+          {busy ? t('invite.accept.accepting') : t('invite.accept.accept')}
         </button>
-      )}
-    </>
+      </form>
+    );
+
+  // The account exists (or the API says so, having been made since the page loaded): log in first.
+  const needsLogin =
+    !current && (preview.accountExists || (error instanceof ApiError && error.status === 401));
+  if (needsLogin)
+    return (
+      <div data-testid="accept-login-step">
+        <p>{t('invite.accept.hasAccount', { email: preview.email })}</p>
+        <a class="button button-primary people-block" href={loginUrl} data-testid="accept-login">
+          {t('invite.accept.login')}
+        </a>
+        <p class="people-public-links">
+          <a href="/forgot-password">{t('password.forgotLink')}</a>
+        </p>
+      </div>
+    );
+
+  return (
+    <form onSubmit={createAccount} noValidate data-testid="accept-invitation-form">
+      <p class="muted">{t('invite.accept.newAccount', { email: preview.email })}</p>
+      <TextField
+        id="accept-name"
+        label={t('invite.accept.name')}
+        name="name"
+        autocomplete="name"
+        maxLength={100}
+        value={name}
+        onValue={setName}
+      />
+      <NewPasswordFields
+        idPrefix="accept"
+        password={password}
+        repeated={repeated}
+        onPassword={setPassword}
+        onRepeated={setRepeated}
+      />
+      <FormError error={error} />
+      <button
+        type="submit"
+        class="button button-primary people-block"
+        disabled={busy}
+        data-testid="accept-invitation-submit"
+      >
+        {busy ? t('invite.accept.creating') : t('invite.accept.create')}
+      </button>
+    </form>
   );
 }
 
