@@ -160,9 +160,22 @@ describe('the automations pages in Chromium', { timeout: 300_000 }, () => {
       UI_TIMEOUT_MS,
     );
 
-    // The list shows the last run too.
-    await page.getByTestId('automation-cancel').click();
-    await item(page).locator('[data-testid="run-outcome"][data-outcome="succeeded"]').waitFor();
+    // The list shows the last run too, from the listing itself: no request per rule.
+    const list = await world.newPage();
+    pages.push(list);
+    await logIn(list);
+    const runRequests: string[] = [];
+    list.on('request', (request) => {
+      if (/\/runs(\?|$)/.test(new URL(request.url()).pathname)) runRequests.push(request.url());
+    });
+    await list.goto(listUrl());
+    const lastRun = item(list).getByTestId('automation-last-run');
+    await lastRun.locator('[data-testid="run-outcome"][data-outcome="succeeded"]').waitFor();
+    assert.match(await lastRun.innerText(), /Last run/);
+    assert.deepEqual(runRequests, [], 'the list asks for no runs');
+    const listed = (await automations()) as Array<AutomationBody & { lastRun: { outcome: string } | null }>;
+    assert.equal(listed[0]!.lastRun?.outcome, 'succeeded');
+    await list.close();
   });
 
   it('disables it in the editor; the change persists after a reload', async () => {
@@ -191,7 +204,7 @@ describe('the automations pages in Chromium', { timeout: 300_000 }, () => {
     await screenshot(page, 'automations');
   });
 
-  it('shows a refused field next to it and saves nothing', async () => {
+  it('shows every refused field of a save next to it, lists them at the top, and saves nothing', async () => {
     await page.goto(`${listUrl()}/${automationId}`);
     const name = page.getByLabel('Name', { exact: true });
     await name.fill('   ');
@@ -205,21 +218,74 @@ describe('the automations pages in Chromium', { timeout: 300_000 }, () => {
       describedBy.includes((await nameError.getAttribute('id')) ?? '-'),
       'the error describes the input',
     );
-    assert.match(await page.getByTestId('automation-errors').innerText(), /name/);
+    const summary = page.getByTestId('automation-errors');
+    assert.match(await summary.innerText(), /Name: 1 to 100 characters/);
 
+    // Two refused fields in one save: a threshold that is no number, a delay that is none.
     await name.fill('Cool down');
     const threshold = page.getByTestId('trigger-0').getByLabel('Threshold (°C)');
     await threshold.fill('warm');
+    await page.getByRole('button', { name: 'Add an action' }).click();
+    const delay = page.getByTestId('action-1');
+    await delay.getByLabel('Kind', { exact: true }).selectOption('delay');
+    const wait = delay.getByLabel('Wait for', { exact: true });
+    await wait.fill('soon');
     await page.getByTestId('automation-save').click();
     const thresholdError = page.getByTestId('field-error-triggers[0].value');
+    const waitError = page.getByTestId('field-error-actions[1].seconds');
     await thresholdError.waitFor();
+    await waitError.waitFor();
     assert.match(await thresholdError.innerText(), /expected a number/);
     assert.equal(await threshold.getAttribute('aria-invalid'), 'true');
+    assert.equal(await wait.getAttribute('aria-invalid'), 'true');
+    const listed = summary.locator('li');
+    assert.equal(await listed.count(), 2, 'the summary lists both');
+    assert.match(await summary.innerText(), /Trigger 1 · Threshold \(°C\): expected a number/);
+    assert.match(await summary.innerText(), /Action 2 · Wait for: /);
+    // Focus is on the first field the API named (actions come first).
+    const first = await listed.first().getAttribute('data-field');
+    assert.equal(first, 'actions[1].seconds');
+    assert.ok(await isFocused(wait), 'focus on the first refused field');
+    // A link of the summary leads to its field.
+    await listed.nth(1).getByRole('link').click();
+    assert.ok(await isFocused(threshold), 'the link focuses its field');
     assert.equal(page.url().endsWith(`/automations/${automationId}`), true, 'still in the editor');
+
+    // Two refused command parameters, each shown at its own input: set-points of 500 and 1 °C.
+    await threshold.fill('25');
+    await page.getByRole('button', { name: 'Remove Action 2' }).click();
+    const setPoint = async (index: number, celsius: string) => {
+      const action = page.getByTestId(`action-${index}`);
+      await action.getByLabel('Kind', { exact: true }).selectOption('command');
+      await action.getByLabel('Device', { exact: true }).selectOption(world.thermostatId);
+      await action.getByLabel('Command', { exact: true }).selectOption('setTemperature');
+      await action.getByLabel('Set-point (°C)').fill(celsius);
+      return action.getByLabel('Set-point (°C)');
+    };
+    const high = await setPoint(0, '500');
+    await page.getByRole('button', { name: 'Add an action' }).click();
+    const low = await setPoint(1, '1');
+    await page.getByTestId('automation-save').click();
+    const highError = page.getByTestId('field-error-actions[0].params.temperature');
+    const lowError = page.getByTestId('field-error-actions[1].params.temperature');
+    await highError.waitFor();
+    await lowError.waitFor();
+    assert.match(await highError.innerText(), /500/);
+    assert.match(await lowError.innerText(), /outside/);
+    assert.equal(await high.getAttribute('aria-invalid'), 'true');
+    assert.equal(await low.getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.getByTestId('field-error-triggers[0].value').count(), 0, 'the fixed one is gone');
+    assert.equal(await listed.count(), 2);
+    assert.match(await summary.innerText(), /Action 1 · Set-point \(°C\): /);
+    assert.ok(await isFocused(high), 'focus on the first refused parameter');
+    await screenshot(page, 'automation-errors');
 
     const [rule] = await automations();
     assert.equal(rule!.name, 'Cool down');
     assert.equal(rule!.triggers[0]!.value, 25, 'nothing was saved');
+    assert.deepEqual(rule!.actions, [
+      { type: 'command', deviceId: world.plugId, action: 'turnOn', params: {} },
+    ]);
     await page.getByTestId('automation-cancel').click();
     await page.waitForURL((url) => url.pathname === listUrl());
   });

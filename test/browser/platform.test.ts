@@ -273,6 +273,81 @@ describe('the platform console and the provider settings in Chromium', { timeout
     assert.equal(status.body.oneSignal.configured, true);
     assert.ok(!JSON.stringify(status.body).includes(ONESIGNAL_KEY), 'nor in the API answer');
 
+    // Adding a webhook keeps the stored OneSignal key without typing it again, and asks nothing;
+    // the new webhook's secret, made in the browser, is shown once.
+    const stored = async () =>
+      JSON.parse(
+        (await world.app.hestia.ctx.store.directory.findTenantPushCredentials(world.app.tenantId)) ?? '{}',
+      ) as {
+        oneSignal?: { appId: string; restApiKey: string };
+        webhooks?: Array<{ url: string; secret: string; minSeverity: string }>;
+      };
+    const questions: string[] = [];
+    const noteDialog = (dialog: { message: () => string; dismiss: () => Promise<void> }) => {
+      questions.push(dialog.message());
+      void dialog.dismiss();
+    };
+    page.on('dialog', noteDialog);
+    const pushForm = page.getByTestId('push-form');
+    assert.equal(await pushForm.getByLabel('REST API key').inputValue(), '');
+    await pushForm.getByText('Stored — leave empty to keep').first().waitFor();
+    await pushForm.getByRole('button', { name: 'Add a webhook' }).click();
+    await pushForm.getByLabel('Webhook URL').fill('https://pager.example.com/in');
+    await pushForm.getByLabel('Lowest severity sent').selectOption('critical');
+    await pushForm.getByRole('button', { name: 'Save credentials' }).click();
+    const secrets = page.getByTestId('webhook-secrets');
+    await secrets.waitFor();
+    const webhookSecret = (await secrets.getByTestId('webhook-secret-0').innerText()).trim();
+    assert.match(webhookSecret, /^[0-9a-f]{64}$/);
+    await secrets.getByRole('button', { name: 'Close', exact: true }).click();
+    await secrets.waitFor({ state: 'detached' });
+    const webhooks = page.getByTestId('push-status-webhooks');
+    await webhooks.getByText('https://pager.example.com/in · Critical').waitFor();
+    let kept = await stored();
+    assert.equal(kept.oneSignal?.restApiKey, ONESIGNAL_KEY, 'the OneSignal key is kept');
+    assert.equal(kept.oneSignal?.appId, 'app-1234');
+    assert.deepEqual(kept.webhooks, [
+      { url: 'https://pager.example.com/in', secret: webhookSecret, minSeverity: 'critical' },
+    ]);
+
+    // Changing only the webhook's severity keeps both secrets; no secret is shown this time.
+    const row = pushForm.getByTestId('webhook-0');
+    assert.equal(await row.getAttribute('data-stored'), 'true');
+    await row.getByText('Stored — leave empty to keep').waitFor();
+    await row.getByLabel('Lowest severity sent').selectOption('warning');
+    await pushForm.getByRole('button', { name: 'Save credentials' }).click();
+    await webhooks.getByText('https://pager.example.com/in · Warning').waitFor();
+    assert.equal(await page.getByTestId('webhook-secrets').count(), 0, 'no secret to show');
+    kept = await stored();
+    assert.equal(kept.oneSignal?.restApiKey, ONESIGNAL_KEY);
+    assert.deepEqual(kept.webhooks, [
+      { url: 'https://pager.example.com/in', secret: webhookSecret, minSeverity: 'warning' },
+    ]);
+    const again = await api(
+      'GET',
+      `/v1/tenants/${world.app.tenantId}/push-credentials`,
+      world.app.adminToken,
+    );
+    assert.equal(again.body.oneSignal.configured, true, 'OneSignal is still configured');
+    await row.scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-push-credentials');
+
+    // Removing a provider asks first; cancelled, nothing changes.
+    const appIdField = pushForm.getByLabel('OneSignal app id');
+    await appIdField.fill('');
+    await pushForm.getByRole('button', { name: 'Save credentials' }).click();
+    const question = page.getByTestId('push-drop');
+    await question.waitFor();
+    assert.match(await question.innerText(), /OneSignal/);
+    await screenshot(page, 'console-push-remove');
+    await question.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await question.waitFor({ state: 'detached' });
+    assert.equal((await stored()).oneSignal?.restApiKey, ONESIGNAL_KEY, 'nothing removed');
+    await appIdField.fill('app-1234');
+    page.off('dialog', noteDialog);
+    assert.deepEqual(questions, [], 'no browser confirmation');
+    assert.ok(!(await page.content()).includes(ONESIGNAL_KEY), 'the key never reached the page');
+
     // A test notification in the app, to the admin: it shows in the delivery log.
     const test = page.getByTestId('push-test-form');
     await test.getByLabel('Channel').selectOption('in_app');

@@ -3,7 +3,8 @@ import { ApiError, type Home, type HomeMode } from '../api.ts';
 /**
  * Automations and scenes as the API reads and writes them (src/services/automations/model.ts,
  * docs/automations.md). Bodies are checked by the API field by field; a refused one answers
- * `400 HESTIA_AUTOMATION_INVALID` with `details.field` naming the field (`triggers[0].value`).
+ * `400 HESTIA_AUTOMATION_INVALID` with `details.errors` listing every refused field
+ * (`triggers[0].value`, `actions[1].params.level`) and `details.field` naming the first.
  */
 
 export type DeviceTriggerOp =
@@ -74,6 +75,13 @@ export type SceneStep = Extract<Action, { type: 'command' | 'record' }>;
 
 export type FlagReason = 'loop' | 'rate';
 
+/** The newest run of an automation, as listings carry it (`at`: when it started). */
+export interface LastRun {
+  id: string;
+  at: string;
+  outcome: RunOutcome;
+}
+
 export interface Automation {
   id: string;
   homeId: string;
@@ -87,6 +95,8 @@ export interface Automation {
   flagReason: FlagReason | null;
   createdAt: string;
   updatedAt: string;
+  /** Its newest run, or null when it never ran. */
+  lastRun: LastRun | null;
   schedule?: Array<{ triggerIndex: number; nextFireAt: string | null }>;
 }
 
@@ -166,24 +176,26 @@ export interface FieldProblem {
 }
 
 /**
- * The field an API error names, if it names one. A command's parameter is named in the message
- * (`actions[0]: params.level: expected a number`): it is moved into the path so that the
- * message shows beside the parameter's input.
+ * Every field an API error names (`details.errors`, the first being `details.field`); empty
+ * when it names none (the error is then shown as a whole).
  */
-export function fieldProblem(error: unknown): FieldProblem | null {
-  if (!(error instanceof ApiError) || error.code !== 'HESTIA_AUTOMATION_INVALID') return null;
-  const details = error.details as { field?: unknown } | undefined;
-  if (typeof details?.field !== 'string') return null;
-  let field = details.field;
-  let message = error.message.startsWith(`${field}: `)
+export function fieldProblems(error: unknown): FieldProblem[] {
+  if (!(error instanceof ApiError) || error.code !== 'HESTIA_AUTOMATION_INVALID') return [];
+  const details = error.details as { field?: unknown; errors?: unknown } | undefined;
+  if (Array.isArray(details?.errors)) {
+    const problems = details.errors.filter(
+      (item): item is FieldProblem =>
+        typeof (item as FieldProblem | null)?.field === 'string' &&
+        typeof (item as FieldProblem).message === 'string',
+    );
+    if (problems.length > 0) return problems;
+  }
+  if (typeof details?.field !== 'string') return [];
+  const field = details.field;
+  const message = error.message.startsWith(`${field}: `)
     ? error.message.slice(field.length + 2)
     : error.message;
-  const param = /^params\.(\w+): (.*)$/s.exec(message);
-  if (param) {
-    field = `${field}.params.${param[1]}`;
-    message = param[2]!;
-  }
-  return { field, message };
+  return [{ field, message }];
 }
 
 /** The DOM id of the input of a field path (`triggers[0].value` → `auto-triggers-0-value`). */

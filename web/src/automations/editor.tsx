@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useLocation } from 'preact-iso';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Device } from '../api.ts';
 import { HomeTabs } from '../components/home-tabs.tsx';
 import { Loading, PageError } from '../components/status.tsx';
@@ -12,7 +12,7 @@ import { showHome } from '../state.ts';
 import {
   automationPath,
   fieldId,
-  fieldProblem,
+  fieldProblems,
   homePath,
   type Automation,
   type FieldProblem,
@@ -28,10 +28,17 @@ import {
   newTrigger,
   type AutomationDraft,
 } from './draft.ts';
-import { FieldErrors, numberField, textField } from './fields.tsx';
+import { FieldErrors, ProblemSummary, numberField, textField, useRefusal } from './fields.tsx';
 import { ActionItem, ConditionItem, TriggerItem, type ItemContext } from './items.tsx';
 import { RunHistory } from './runs.tsx';
 import { ConfirmButton } from './shared.tsx';
+
+/** The title of an item of each list, in the summary of a refused save. */
+const ITEM_TITLES = {
+  triggers: 'automations.triggerN',
+  conditions: 'automations.conditionN',
+  actions: 'automations.actionN',
+} as const;
 
 interface EditorData {
   home: HomeWithPlace;
@@ -90,8 +97,7 @@ function Editor({ data }: { data: EditorData }) {
   const [saving, setSaving] = useState(false);
   const [deleting, setDeleting] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
-  const [problem, setProblem] = useState<FieldProblem | null>(null);
-  const summaryRef = useRef<HTMLDivElement>(null);
+  const [problems, setProblems] = useState<readonly FieldProblem[]>([]);
   const listUrl = `/homes/${encodeURIComponent(home.id)}/automations`;
 
   // Leaving with unsaved changes (closing the tab, reloading) asks first.
@@ -105,14 +111,6 @@ function Editor({ data }: { data: EditorData }) {
     return () => globalThis.removeEventListener('beforeunload', guard);
   }, [dirty]);
 
-  // After a refused save: to the field it names, else to the summary.
-  useEffect(() => {
-    if (!failure) return;
-    const input = problem ? document.getElementById(fieldId(problem.field)) : null;
-    if (input) input.focus();
-    else summaryRef.current?.focus();
-  }, [failure, problem]);
-
   const change = (next: (shown: AutomationDraft) => AutomationDraft) => {
     setDraft(next);
     setDirty(true);
@@ -121,7 +119,7 @@ function Editor({ data }: { data: EditorData }) {
   const save = async () => {
     setSaving(true);
     setFailure(null);
-    setProblem(null);
+    setProblems([]);
     try {
       const body = automationBody(draft);
       if (automation) await api.put<Automation>(automationPath(automation.id), body);
@@ -130,7 +128,7 @@ function Editor({ data }: { data: EditorData }) {
       route(listUrl);
     } catch (error) {
       setFailure(error);
-      setProblem(fieldProblem(error));
+      setProblems(fieldProblems(error));
     } finally {
       setSaving(false);
     }
@@ -150,7 +148,8 @@ function Editor({ data }: { data: EditorData }) {
     }
   };
 
-  const errors = new FieldErrors(problem);
+  const errors = new FieldErrors(problems);
+  const { labels, summaryRef } = useRefusal(failure, problems, errors);
   const context: ItemContext = { home, devices: data.devices, scenes: data.scenes, errors };
   const move = <K extends 'triggers' | 'conditions' | 'actions'>(key: K, from: number, to: number) =>
     change((shown) => {
@@ -226,7 +225,7 @@ function Editor({ data }: { data: EditorData }) {
     />
   ));
   // List-level problems ("actions: at least one action other than a delay").
-  const listProblem = (key: string) => (problem?.field === key ? problem.message : null);
+  const listProblem = (key: string, label: string) => errors.at(key, label);
   const title = automation ? automation.name : t('automations.newTitle');
 
   return (
@@ -251,36 +250,26 @@ function Editor({ data }: { data: EditorData }) {
         }}
       >
         <h2 id="automation-title">{title}</h2>
-        {failure !== null && (
-          <div
-            class="notice notice-error auto-summary-error"
-            role="alert"
-            tabIndex={-1}
-            ref={summaryRef}
-            data-testid="automation-errors"
-          >
-            {problem ? (
-              <span>
-                {t('automations.notSaved')}{' '}
-                <a
-                  href={`#${fieldId(problem.field)}`}
-                  onClick={(event) => {
-                    const input = document.getElementById(fieldId(problem.field));
-                    if (input) {
-                      event.preventDefault();
-                      input.focus();
-                    }
-                  }}
-                >
-                  {problem.field}
-                </a>
-                : {problem.message}
-              </span>
-            ) : (
-              <span>{errorText(failure, t)}</span>
-            )}
-          </div>
-        )}
+        {failure !== null &&
+          (problems.length > 0 ? (
+            <ProblemSummary
+              problems={problems}
+              labels={labels}
+              itemTitle={(list, n) => t(ITEM_TITLES[list as keyof typeof ITEM_TITLES], { n })}
+              summaryRef={summaryRef}
+              testId="automation-errors"
+            />
+          ) : (
+            <div
+              class="notice notice-error auto-summary-error"
+              role="alert"
+              tabIndex={-1}
+              ref={summaryRef}
+              data-testid="automation-errors"
+            >
+              {errorText(failure, t)}
+            </div>
+          ))}
         {!control && <p class="notice">{t('automations.readOnly')}</p>}
         <fieldset class="auto-fieldset" disabled={!control || saving || deleting}>
           <legend class="visually-hidden">{title}</legend>
@@ -314,7 +303,7 @@ function Editor({ data }: { data: EditorData }) {
             id="triggers"
             title={t('automations.triggers')}
             hint={t('automations.triggersHint')}
-            problem={listProblem('triggers')}
+            problem={listProblem('triggers', t('automations.triggers'))}
             addLabel={t('automations.addTrigger')}
             onAdd={() => change((shown) => ({ ...shown, triggers: [...shown.triggers, newTrigger()] }))}
           >
@@ -324,7 +313,7 @@ function Editor({ data }: { data: EditorData }) {
             id="conditions"
             title={t('automations.conditions')}
             hint={t('automations.conditionsHint')}
-            problem={listProblem('conditions')}
+            problem={listProblem('conditions', t('automations.conditions'))}
             addLabel={t('automations.addCondition')}
             onAdd={() => change((shown) => ({ ...shown, conditions: [...shown.conditions, newCondition()] }))}
           >
@@ -334,14 +323,13 @@ function Editor({ data }: { data: EditorData }) {
             id="actions"
             title={t('automations.actions')}
             hint={t('automations.actionsHint')}
-            problem={listProblem('actions')}
+            problem={listProblem('actions', t('automations.actions'))}
             addLabel={t('automations.addAction')}
             onAdd={() => change((shown) => ({ ...shown, actions: [...shown.actions, newAction()] }))}
           >
             {actions}
           </ItemList>
         </fieldset>
-        {errors.rest('automation') && <p class="auto-field-error">{errors.rest('automation')}</p>}
         <div class="auto-form-actions">
           {control && (
             <button
@@ -386,7 +374,13 @@ function ItemList(props: {
 }) {
   const headingId = `auto-${props.id}-heading`;
   return (
-    <section class="auto-editor-list" aria-labelledby={headingId} data-testid={`automation-${props.id}`}>
+    <section
+      id={fieldId(props.id)}
+      tabIndex={-1}
+      class="auto-editor-list"
+      aria-labelledby={headingId}
+      data-testid={`automation-${props.id}`}
+    >
       <h2 id={headingId}>{props.title}</h2>
       <p class="hint" id={`${headingId}-hint`}>
         {props.hint}

@@ -1,33 +1,44 @@
-import type { ComponentChildren, InputHTMLAttributes, JSX } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes, JSX, Ref } from 'preact';
 import type { Device } from '../api.ts';
 import { channelName, unitOf } from '../format.ts';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useI18n, type Translate } from '../i18n.ts';
 import { deviceName } from '../model.ts';
 import { fieldId, type FieldProblem } from './api.ts';
 
 /**
- * The refused field of the last save, shown beside its input. Inputs are rendered by plain
- * functions (not components) so that an item knows, while it renders, which paths its inputs
- * claimed: a problem with a path no input shows (`actions[0]`, an unknown field) is shown at
- * the item instead.
+ * The refused fields of the last save, each shown beside its input. Inputs are rendered by
+ * plain functions (not components) so that an item knows, while it renders, which paths its
+ * inputs claimed: a problem with a path no input shows (`actions[0]`, an unknown field) is
+ * shown at the item instead. The labels of the claimed paths are kept for the page's summary.
  */
 export class FieldErrors {
-  private readonly claimed = new Set<string>();
+  private readonly claimed = new Map<string, string>();
 
-  constructor(readonly problem: FieldProblem | null) {}
+  constructor(readonly problems: readonly FieldProblem[]) {}
 
-  /** The message for exactly this path (and the path is claimed). */
-  at(path: string): string | null {
-    this.claimed.add(path);
-    return this.problem?.field === path ? this.problem.message : null;
+  /** The message for exactly this path (and the path is claimed, with its input's label). */
+  at(path: string, label = ''): string | null {
+    this.claimed.set(path, label);
+    const messages = this.problems
+      .filter((problem) => problem.field === path)
+      .map((problem) => problem.message);
+    return messages.length > 0 ? messages.join('; ') : null;
   }
 
-  /** The message of a problem under `prefix` that no input claimed. */
-  rest(prefix: string): string | null {
-    const field = this.problem?.field;
-    if (field === undefined || this.claimed.has(field)) return null;
-    const under = field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`);
-    return under ? this.problem!.message : null;
+  /** The messages of the problems under `prefix` that no input claimed. */
+  rest(prefix: string): string[] {
+    return this.problems
+      .filter(({ field }) => !this.claimed.has(field))
+      .filter(
+        ({ field }) => field === prefix || field.startsWith(`${prefix}.`) || field.startsWith(`${prefix}[`),
+      )
+      .map((problem) => problem.message);
+  }
+
+  /** The label of the input that showed this path, if one did. */
+  labelOf(path: string): string | undefined {
+    return this.claimed.get(path) || undefined;
   }
 }
 
@@ -47,7 +58,7 @@ export function field(options: {
   input: (attributes: InputAttributes) => JSX.Element;
 }): JSX.Element {
   const id = fieldId(options.path);
-  const message = options.errors.at(options.path);
+  const message = options.errors.at(options.path, options.label);
   const hintId = `${id}-hint`;
   const errorId = `${id}-error`;
   const describedBy = [options.hint ? hintId : '', message ? errorId : ''].filter(Boolean).join(' ');
@@ -217,4 +228,103 @@ export function firstChannel(device: Device | undefined): string {
     (channel) => channel.capability && !['battery'].includes(channel.capability),
   );
   return (measured ?? channels[0])?.label ?? '';
+}
+
+/**
+ * After a refused save: the labels of the inputs that showed its problems (for the summary,
+ * read once they are shown), and focus on the first problem's field, else on the summary.
+ * `errors` is this render's; `failure` changes with every refusal.
+ */
+export function useRefusal(
+  failure: unknown,
+  problems: readonly FieldProblem[],
+  errors: FieldErrors,
+): { labels: Record<string, string>; summaryRef: Ref<HTMLDivElement> } {
+  const [labels, setLabels] = useState<Record<string, string>>({});
+  const shown = useRef(errors);
+  shown.current = errors;
+  const summaryRef = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const named: Record<string, string> = {};
+    for (const { field } of problems) {
+      const label = shown.current.labelOf(field);
+      if (label) named[field] = label;
+    }
+    setLabels(named);
+  }, [problems]);
+  useEffect(() => {
+    if (failure === null) return;
+    const first = problems[0];
+    if (!first || !focusField(first.field)) summaryRef.current?.focus();
+  }, [failure, problems]);
+  return { labels, summaryRef };
+}
+
+/** Where a problem is, in words: the item (`Action 1`) and the label of its input (`Level`). */
+function placeOf(
+  path: string,
+  labels: Readonly<Record<string, string>>,
+  itemTitle: (list: string, n: number) => string,
+): string {
+  const item = /^(triggers|conditions|actions)\[(\d+)\]/.exec(path);
+  const label = labels[path];
+  if (!item) return label ?? path;
+  const title = itemTitle(item[1]!, Number(item[2]) + 1);
+  const rest = label ?? path.slice(item[0].length).replace(/^\./, '');
+  return rest ? `${title} · ${rest}` : title;
+}
+
+/** Focuses the input of a path, else the item or list it is in; false when none is shown. */
+export function focusField(path: string): boolean {
+  let place = path;
+  for (;;) {
+    const element = document.getElementById(fieldId(place));
+    if (element) {
+      element.focus();
+      return true;
+    }
+    const parent = /^(.*)(\.[^.[\]]+|\[\d+\])$/.exec(place);
+    if (!parent) return false;
+    place = parent[1]!;
+  }
+}
+
+/**
+ * The top of a refused form: every problem the API named, each a link to its field. `labels`
+ * are the labels of the inputs that showed them (see `FieldErrors.labelOf`).
+ */
+export function ProblemSummary(props: {
+  problems: readonly FieldProblem[];
+  labels: Readonly<Record<string, string>>;
+  itemTitle: (list: string, n: number) => string;
+  summaryRef?: Ref<HTMLDivElement>;
+  testId: string;
+}) {
+  const { t } = useI18n();
+  return (
+    <div
+      class="notice notice-error auto-summary-error"
+      role="alert"
+      tabIndex={-1}
+      ref={props.summaryRef}
+      data-testid={props.testId}
+    >
+      <p>{t('automations.notSaved')}</p>
+      <ul class="auto-problem-list">
+        {props.problems.map((problem) => (
+          <li key={`${problem.field} ${problem.message}`} data-field={problem.field}>
+            <a
+              href={`#${fieldId(problem.field)}`}
+              onClick={(event) => {
+                if (focusField(problem.field)) event.preventDefault();
+              }}
+            >
+              {placeOf(problem.field, props.labels, props.itemTitle)}
+            </a>
+            : {problem.message}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
 }

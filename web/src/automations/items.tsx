@@ -12,6 +12,7 @@ import {
   SUN_EVENTS,
   THRESHOLD_OPS,
   TRIGGER_TYPES,
+  fieldId,
   hasLocation,
   type HomeWithPlace,
   type Scene,
@@ -56,7 +57,8 @@ function ItemFrame(props: {
   path: string;
   testId: string;
   typeField: JSX.Element;
-  problem: string | null;
+  /** What was refused at the item itself (no input of it shows the path). */
+  problems: string[];
   index: number;
   count: number;
   ordered: boolean;
@@ -68,7 +70,13 @@ function ItemFrame(props: {
   const { t } = useI18n();
   const headingId = `${props.testId}-heading`;
   return (
-    <li class="auto-editor-item card" data-testid={props.testId} aria-labelledby={headingId}>
+    <li
+      id={fieldId(props.path)}
+      tabIndex={-1}
+      class="auto-editor-item card"
+      data-testid={props.testId}
+      aria-labelledby={headingId}
+    >
       <div class="auto-editor-item-head">
         <h3 id={headingId}>{props.title}</h3>
         <div class="row-actions">
@@ -104,7 +112,9 @@ function ItemFrame(props: {
           </button>
         </div>
       </div>
-      {props.problem && <FieldMessage path={props.path} message={props.problem} />}
+      {props.problems.map((message) => (
+        <FieldMessage key={message} path={props.path} message={message} />
+      ))}
       <div class="auto-editor-fields">
         {props.typeField}
         {props.children}
@@ -236,7 +246,7 @@ export function TriggerItem(props: ItemProps<TriggerDraft>) {
       path={path}
       testId={`trigger-${props.index}`}
       typeField={typeField}
-      problem={errors.rest(path)}
+      problems={errors.rest(path)}
       ordered={false}
       removeLabel={t('automations.removeOf', { what: title })}
     >
@@ -439,7 +449,7 @@ export function ConditionItem(props: ItemProps<ConditionDraft>) {
       path={path}
       testId={`condition-${props.index}`}
       typeField={typeField}
-      problem={errors.rest(path)}
+      problems={errors.rest(path)}
       ordered={false}
       removeLabel={t('automations.removeOf', { what: title })}
     >
@@ -668,7 +678,7 @@ export function ActionItem(props: ItemProps<ActionDraft>) {
       path={path}
       testId={`action-${props.index}`}
       typeField={typeField}
-      problem={errors.rest(path)}
+      problems={errors.rest(path)}
       ordered
       removeLabel={t('automations.removeOf', { what: title })}
     >

@@ -13,6 +13,7 @@ import {
   type Automation,
   type AutomationRun,
   type HomeWithPlace,
+  type LastRun,
   type Scene,
 } from './api.ts';
 import { ScenesSection } from './scenes.tsx';
@@ -21,19 +22,10 @@ import { ruleSummary, type Names } from './summary.ts';
 
 interface ListData {
   home: HomeWithPlace;
+  /** Each with its newest run (`lastRun`): the listing carries it. */
   automations: Automation[];
   devices: Device[];
   scenes: Scene[];
-  /** The newest run of each automation that has run. */
-  lastRuns: Record<string, AutomationRun>;
-}
-
-async function lastRunOf(automationId: string, signal: AbortSignal): Promise<AutomationRun | undefined> {
-  const { items } = await api.get<{ items: AutomationRun[] }>(`${automationPath(automationId)}/runs`, {
-    query: { limit: 1 },
-    signal,
-  });
-  return items[0];
 }
 
 async function loadList(homeId: string, signal: AbortSignal): Promise<ListData> {
@@ -44,10 +36,7 @@ async function loadList(homeId: string, signal: AbortSignal): Promise<ListData> 
     api.get<{ items: Device[] }>(`${base}/devices`, { signal }),
     api.get<{ items: Scene[] }>(`${base}/scenes`, { signal }),
   ]);
-  const runs = await Promise.all(automations.items.map((automation) => lastRunOf(automation.id, signal)));
-  const lastRuns: Record<string, AutomationRun> = {};
-  for (const run of runs) if (run) lastRuns[run.automationId] = run;
-  return { home, automations: automations.items, devices: devices.items, scenes: scenes.items, lastRuns };
+  return { home, automations: automations.items, devices: devices.items, scenes: scenes.items };
 }
 
 /** The home's automations (and scenes): what each does, its last run, and switches to run it. */
@@ -90,8 +79,15 @@ export function AutomationsPage({ homeId }: { homeId: string }) {
     }));
   const remove = (id: string) =>
     list.update((shown) => ({ ...shown, automations: shown.automations.filter((item) => item.id !== id) }));
-  const ran = (run: AutomationRun) =>
-    list.update((shown) => ({ ...shown, lastRuns: { ...shown.lastRuns, [run.automationId]: run } }));
+  const ran = (run: AutomationRun) => {
+    const lastRun: LastRun = { id: run.id, at: run.startedAt, outcome: run.outcome };
+    list.update((shown) => ({
+      ...shown,
+      automations: shown.automations.map((item) =>
+        item.id === run.automationId ? { ...item, lastRun } : item,
+      ),
+    }));
+  };
 
   return (
     <div class="page automations-page">
@@ -124,7 +120,6 @@ export function AutomationsPage({ homeId }: { homeId: string }) {
               <AutomationItem
                 key={automation.id}
                 automation={automation}
-                lastRun={data.lastRuns[automation.id]}
                 names={names}
                 control={control}
                 timezone={data.home.timezone}
@@ -150,7 +145,6 @@ export function AutomationsPage({ homeId }: { homeId: string }) {
 
 function AutomationItem(props: {
   automation: Automation;
-  lastRun: AutomationRun | undefined;
   names: Names;
   control: boolean;
   timezone: string;
@@ -160,7 +154,8 @@ function AutomationItem(props: {
   onRan: (run: AutomationRun) => void;
 }) {
   const { t } = useI18n();
-  const { automation, lastRun, control } = props;
+  const { automation, control } = props;
+  const { lastRun } = automation;
   const [busy, setBusy] = useState<'enable' | 'run' | 'delete' | null>(null);
   const [error, setError] = useState<unknown>(null);
   /** The switch's position while its PATCH is under way. */
@@ -248,10 +243,9 @@ function AutomationItem(props: {
         {lastRun ? (
           <>
             {t('automations.lastRun', {
-              time: formatDateTime(lastRun.startedAt, props.locale, props.timezone),
+              time: formatDateTime(lastRun.at, props.locale, props.timezone),
             })}{' '}
             <OutcomeBadge outcome={lastRun.outcome} />
-            {lastRun.error && <span class="muted small"> {lastRun.error}</span>}
           </>
         ) : (
           <span class="muted">{t('automations.neverRun')}</span>

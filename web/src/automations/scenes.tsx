@@ -4,7 +4,8 @@ import { api, type Device } from '../api.ts';
 import { errorText } from '../format.ts';
 import { useI18n } from '../i18n.ts';
 import {
-  fieldProblem,
+  fieldId,
+  fieldProblems,
   homePath,
   scenePath,
   type FieldProblem,
@@ -13,7 +14,7 @@ import {
   type SceneStepResult,
 } from './api.ts';
 import { actionDraft, newAction, stepBody, type ActionDraft } from './draft.ts';
-import { FieldErrors, FieldMessage, textField } from './fields.tsx';
+import { FieldErrors, FieldMessage, ProblemSummary, textField, useRefusal } from './fields.tsx';
 import { commandFields, kindField, recordFields, type ItemContext } from './items.tsx';
 import { ConfirmButton, InlineError } from './shared.tsx';
 import { actionSummary } from './summary.ts';
@@ -190,14 +191,15 @@ function SceneForm(props: {
   );
   const [saving, setSaving] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
-  const [problem, setProblem] = useState<FieldProblem | null>(null);
-  const errors = new FieldErrors(problem);
+  const [problems, setProblems] = useState<readonly FieldProblem[]>([]);
+  const errors = new FieldErrors(problems);
+  const { labels, summaryRef } = useRefusal(failure, problems, errors);
   const context: ItemContext = { home: props.home, devices: props.devices, scenes: props.scenes, errors };
 
   const save = async () => {
     setSaving(true);
     setFailure(null);
-    setProblem(null);
+    setProblems([]);
     const body = { name, actions: steps.map(stepBody) };
     try {
       const saved = props.scene
@@ -206,7 +208,7 @@ function SceneForm(props: {
       props.onSaved(saved);
     } catch (error) {
       setFailure(error);
-      setProblem(fieldProblem(error));
+      setProblems(fieldProblems(error));
       setSaving(false);
     }
   };
@@ -238,7 +240,13 @@ function SceneForm(props: {
     const rest = errors.rest(path);
     const title = t('scenes.commandN', { n: index + 1 });
     return (
-      <li key={step.key} class="auto-editor-item card" data-testid={`scene-step-${index}`}>
+      <li
+        key={step.key}
+        id={fieldId(path)}
+        tabIndex={-1}
+        class="auto-editor-item card"
+        data-testid={`scene-step-${index}`}
+      >
         <div class="auto-editor-item-head">
           <h4>{title}</h4>
           <button
@@ -250,7 +258,9 @@ function SceneForm(props: {
             {t('automations.remove')}
           </button>
         </div>
-        {rest && <FieldMessage path={path} message={rest} />}
+        {rest.map((message) => (
+          <FieldMessage key={message} path={path} message={message} />
+        ))}
         <div class="auto-editor-fields">
           {kind}
           {fields}
@@ -258,7 +268,7 @@ function SceneForm(props: {
       </li>
     );
   });
-  const listProblem = problem?.field === 'actions' ? problem.message : null;
+  const listProblem = errors.at('actions', t('scenes.commands'));
 
   return (
     <form
@@ -274,13 +284,20 @@ function SceneForm(props: {
       <h3 id="scene-form-title">
         {props.scene ? t('scenes.editTitle', { name: props.scene.name }) : t('scenes.new')}
       </h3>
-      {failure !== null && (
-        <p class="notice notice-error" role="alert">
-          {problem
-            ? t('scenes.notSaved', { message: `${problem.field}: ${problem.message}` })
-            : errorText(failure, t)}
-        </p>
-      )}
+      {failure !== null &&
+        (problems.length > 0 ? (
+          <ProblemSummary
+            problems={problems}
+            labels={labels}
+            itemTitle={(_, n) => t('scenes.commandN', { n })}
+            summaryRef={summaryRef}
+            testId="scene-errors"
+          />
+        ) : (
+          <p class="notice notice-error" role="alert">
+            {errorText(failure, t)}
+          </p>
+        ))}
       <fieldset class="auto-fieldset" disabled={saving}>
         <legend class="visually-hidden">{t('scenes.title')}</legend>
         {nameField}

@@ -5,7 +5,7 @@ import { formatDateTime } from '../format.ts';
 import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
 import { useStore } from '../store.ts';
-import { Dialog, SecretValue } from '../components/dialog.tsx';
+import { ConfirmDialog, Dialog, SecretValue } from '../components/dialog.tsx';
 import { tenantIdOf } from './shared.tsx';
 import { ListState, MoreButton, Table } from '../components/list.tsx';
 import { TextField, useSubmission } from '../components/form.tsx';
@@ -114,9 +114,24 @@ function PushSummary({ status }: { status: PushStatus }) {
 }
 
 interface WebhookDraft {
+  /** Keeps a row's inputs with it when a row above is removed. */
+  key: number;
   url: string;
   minSeverity: Severity;
   secret: string;
+}
+
+let lastDraftKey = 0;
+const newDraftKey = () => ++lastDraftKey;
+
+/** The saved webhooks as rows of the form: their secrets are stored (left empty, they stay). */
+function webhookDrafts(status: PushStatus): WebhookDraft[] {
+  return status.webhooks.map((hook) => ({
+    key: newDraftKey(),
+    url: hook.url,
+    minSeverity: hook.minSeverity,
+    secret: '',
+  }));
 }
 
 /** A signing secret made in the browser: 32 random bytes, hex. */
@@ -127,8 +142,9 @@ function newWebhookSecret(): string {
 }
 
 /**
- * The API replaces every credential at once and never returns a secret, so keeping a provider
- * means entering its secret again; one left without is removed (the admin is asked first).
+ * The API replaces every credential at once and never returns a secret; a secret left empty
+ * keeps the stored one of the same app id, project id or webhook URL. A provider left out (its
+ * app id, project id or URL emptied, a webhook removed) is removed: the admin is asked first.
  */
 function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (status: PushStatus) => void }) {
   const { t } = useI18n();
@@ -137,60 +153,88 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
   const [restApiKey, setRestApiKey] = useState('');
   const [projectId, setProjectId] = useState(status.fcm.projectId ?? '');
   const [serviceAccountJson, setServiceAccountJson] = useState('');
-  const [webhooks, setWebhooks] = useState<WebhookDraft[]>(() =>
-    status.webhooks.map((hook) => ({ url: hook.url, minSeverity: hook.minSeverity, secret: '' })),
-  );
+  const [webhooks, setWebhooks] = useState<WebhookDraft[]>(() => webhookDrafts(status));
   const { busy, error, run } = useSubmission();
   const [saved, setSaved] = useState(false);
   const [shownSecrets, setShownSecrets] = useState<WebhookDraft[] | null>(null);
+  /** What a save would remove, while the admin is asked. */
+  const [dropping, setDropping] = useState<Array<{ name: string; url?: string }> | null>(null);
+
+  // A secret is stored for the app id, project id or URL as saved (not for a changed one).
+  const oneSignalStored = status.oneSignal.configured && status.oneSignal.appId === appId.trim();
+  const fcmStored = status.fcm.configured && status.fcm.projectId === projectId.trim();
+  const storedUrls = new Set(status.webhooks.map((hook) => hook.url));
+  const hookStored = (hook: WebhookDraft) => storedUrls.has(hook.url.trim());
 
   const changeHook = (index: number, change: Partial<WebhookDraft>) =>
     setWebhooks(webhooks.map((hook, i) => (i === index ? { ...hook, ...change } : hook)));
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const keepOneSignal = appId.trim() !== '' && restApiKey !== '';
-    const keepFcm = projectId.trim() !== '' && serviceAccountJson.trim() !== '';
-    const keptHooks = webhooks.filter((hook) => hook.url.trim() !== '' && hook.secret !== '');
-    const dropped = [
-      ...(status.oneSignal.configured && !keepOneSignal ? [t('push.oneSignal')] : []),
-      ...(status.fcm.configured && !keepFcm ? [t('push.fcm')] : []),
-      ...(keptHooks.length < status.webhooks.length ? [t('push.webhooks')] : []),
+  const sentHooks = () => webhooks.filter((hook) => hook.url.trim() !== '');
+
+  /** The providers this save removes (a webhook with its URL). */
+  const removed = (): Array<{ name: string; url?: string }> => {
+    const kept = new Set(sentHooks().map((hook) => hook.url.trim()));
+    return [
+      ...(status.oneSignal.configured && appId.trim() === '' ? [{ name: t('push.oneSignal') }] : []),
+      ...(status.fcm.configured && projectId.trim() === '' ? [{ name: t('push.fcm') }] : []),
+      ...status.webhooks
+        .filter((hook) => !kept.has(hook.url))
+        .map((hook) => ({ name: t('push.webhook'), url: hook.url })),
     ];
-    if (dropped.length > 0 && !globalThis.confirm(t('push.dropConfirm', { providers: dropped.join(', ') })))
-      return;
+  };
+
+  const save = async () => {
     setSaved(false);
     await run(async () => {
+      const hooks = sentHooks();
       const body = {
-        ...(keepOneSignal && { oneSignal: { appId: appId.trim(), restApiKey } }),
-        ...(keepFcm && { fcm: { projectId: projectId.trim(), serviceAccountJson } }),
-        ...(keptHooks.length > 0 && {
-          webhooks: keptHooks.map((hook) => ({
+        ...(appId.trim() !== '' && {
+          oneSignal: { appId: appId.trim(), ...(restApiKey !== '' && { restApiKey }) },
+        }),
+        ...(projectId.trim() !== '' && {
+          fcm: {
+            projectId: projectId.trim(),
+            ...(serviceAccountJson.trim() !== '' && { serviceAccountJson }),
+          },
+        }),
+        ...(hooks.length > 0 && {
+          webhooks: hooks.map((hook) => ({
             url: hook.url.trim(),
-            secret: hook.secret,
             minSeverity: hook.minSeverity,
+            ...(hook.secret !== '' && { secret: hook.secret }),
           })),
         }),
       };
-      const next = await api.put<PushStatus>(`${props.base}/push-credentials`, body);
-      // The secrets leave the page: the form shows "set" from here on.
-      setRestApiKey('');
-      setServiceAccountJson('');
-      setWebhooks(
-        next.webhooks.map((hook) => ({ url: hook.url, minSeverity: hook.minSeverity, secret: '' })),
-      );
-      if (keptHooks.length > 0) setShownSecrets(keptHooks);
-      setSaved(true);
-      props.onSaved(next);
+      try {
+        const next = await api.put<PushStatus>(`${props.base}/push-credentials`, body);
+        // The secrets leave the page: the form shows "stored" from here on.
+        setRestApiKey('');
+        setServiceAccountJson('');
+        setAppId(next.oneSignal.appId ?? '');
+        setProjectId(next.fcm.projectId ?? '');
+        setWebhooks(webhookDrafts(next));
+        // New (and replaced) webhook secrets are shown this once.
+        const entered = hooks.filter((hook) => hook.secret !== '');
+        if (entered.length > 0) setShownSecrets(entered);
+        setSaved(true);
+        props.onSaved(next);
+      } finally {
+        setDropping(null);
+      }
     });
   };
 
+  const submit = (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    const dropped = removed();
+    if (dropped.length > 0) setDropping(dropped);
+    else void save();
+  };
+
+  const storedHint = t('push.storedKeep');
   return (
-    <form
-      class="card console-form push-form"
-      onSubmit={(event) => void submit(event)}
-      data-testid="push-form"
-    >
+    <form class="card console-form push-form" onSubmit={submit} data-testid="push-form">
       <h2>{t('push.credentialsTitle')}</h2>
       <p class="hint">{t('push.writeOnly')}</p>
       <fieldset class="push-provider">
@@ -200,6 +244,7 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
           label={t('push.appId')}
           maxLength={100}
           autocomplete="off"
+          required={restApiKey !== ''}
           value={appId}
           onValue={setAppId}
         />
@@ -209,7 +254,8 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
           type="password"
           autocomplete="off"
           maxLength={500}
-          placeholder={status.oneSignal.configured ? t('push.secretSetPlaceholder') : ''}
+          required={appId.trim() !== '' && !oneSignalStored}
+          hint={oneSignalStored ? storedHint : undefined}
           value={restApiKey}
           onValue={setRestApiKey}
         />
@@ -221,6 +267,7 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
           label={t('push.projectId')}
           maxLength={100}
           autocomplete="off"
+          required={serviceAccountJson.trim() !== ''}
           value={projectId}
           onValue={setProjectId}
         />
@@ -231,77 +278,98 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
             rows={4}
             maxLength={20_000}
             spellcheck={false}
-            placeholder={
-              status.fcm.configured
-                ? t('push.secretSetPlaceholder')
-                : '{ "client_email": …, "private_key": … }'
-            }
+            required={projectId.trim() !== '' && !fcmStored}
+            aria-describedby={fcmStored ? 'push-fcm-json-hint' : undefined}
+            placeholder={fcmStored ? '' : '{ "client_email": …, "private_key": … }'}
             value={serviceAccountJson}
             onInput={(e) => setServiceAccountJson(e.currentTarget.value)}
           />
+          {fcmStored && (
+            <span class="hint" id="push-fcm-json-hint">
+              {storedHint}
+            </span>
+          )}
         </div>
       </fieldset>
       <fieldset class="push-provider">
         <legend>{t('push.webhooks')}</legend>
         {webhooks.length === 0 && <p class="muted small">{t('push.noWebhooks')}</p>}
-        {webhooks.map((hook, index) => (
-          <div class="webhook-row" key={index} data-testid={`webhook-${index}`}>
-            <div class="field">
-              <label for={`push-hook-url-${index}`}>{t('push.webhookUrl')}</label>
-              <input
-                id={`push-hook-url-${index}`}
-                type="url"
-                maxLength={2000}
-                placeholder="https://"
-                value={hook.url}
-                onInput={(e) => changeHook(index, { url: e.currentTarget.value })}
-              />
-            </div>
-            <div class="field">
-              <label for={`push-hook-severity-${index}`}>{t('push.minSeverity')}</label>
-              <select
-                id={`push-hook-severity-${index}`}
-                value={hook.minSeverity}
-                onChange={(e) => changeHook(index, { minSeverity: e.currentTarget.value as Severity })}
-              >
-                {SEVERITIES.map((severity) => (
-                  <option key={severity} value={severity}>
-                    {t(`push.severity.${severity}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div class="field">
-              <label for={`push-hook-secret-${index}`}>{t('push.signingSecret')}</label>
-              <div class="secret-input">
-                <input
-                  id={`push-hook-secret-${index}`}
-                  type="password"
-                  autocomplete="off"
-                  minLength={MIN_WEBHOOK_SECRET_CHARS}
-                  maxLength={500}
-                  aria-describedby="push-hook-secret-hint"
-                  value={hook.secret}
-                  onInput={(e) => changeHook(index, { secret: e.currentTarget.value })}
-                />
-                <button
-                  type="button"
-                  class="button button-small"
-                  onClick={() => changeHook(index, { secret: newWebhookSecret() })}
-                >
-                  {t('push.generate')}
-                </button>
-              </div>
-            </div>
-            <button
-              type="button"
-              class="button button-small button-quiet"
-              onClick={() => setWebhooks(webhooks.filter((_, i) => i !== index))}
+        {webhooks.map((hook, index) => {
+          const stored = hookStored(hook);
+          return (
+            <div
+              class="webhook-row"
+              key={hook.key}
+              data-testid={`webhook-${index}`}
+              data-stored={stored ? 'true' : 'false'}
             >
-              {t('push.removeWebhook')}
-            </button>
-          </div>
-        ))}
+              <div class="field">
+                <label for={`push-hook-url-${index}`}>{t('push.webhookUrl')}</label>
+                <input
+                  id={`push-hook-url-${index}`}
+                  type="url"
+                  maxLength={2000}
+                  placeholder="https://"
+                  value={hook.url}
+                  onInput={(e) => changeHook(index, { url: e.currentTarget.value })}
+                />
+              </div>
+              <div class="field">
+                <label for={`push-hook-severity-${index}`}>{t('push.minSeverity')}</label>
+                <select
+                  id={`push-hook-severity-${index}`}
+                  value={hook.minSeverity}
+                  onChange={(e) => changeHook(index, { minSeverity: e.currentTarget.value as Severity })}
+                >
+                  {SEVERITIES.map((severity) => (
+                    <option key={severity} value={severity}>
+                      {t(`push.severity.${severity}`)}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div class="field">
+                <label for={`push-hook-secret-${index}`}>{t('push.signingSecret')}</label>
+                <div class="secret-input">
+                  <input
+                    id={`push-hook-secret-${index}`}
+                    type="password"
+                    autocomplete="off"
+                    minLength={MIN_WEBHOOK_SECRET_CHARS}
+                    maxLength={500}
+                    required={hook.url.trim() !== '' && !stored}
+                    aria-describedby={
+                      stored
+                        ? `push-hook-secret-${index}-hint push-hook-secret-hint`
+                        : 'push-hook-secret-hint'
+                    }
+                    value={hook.secret}
+                    onInput={(e) => changeHook(index, { secret: e.currentTarget.value })}
+                  />
+                  <button
+                    type="button"
+                    class="button button-small"
+                    onClick={() => changeHook(index, { secret: newWebhookSecret() })}
+                  >
+                    {t('push.generate')}
+                  </button>
+                </div>
+                {stored && (
+                  <span class="hint" id={`push-hook-secret-${index}-hint`}>
+                    {storedHint}
+                  </span>
+                )}
+              </div>
+              <button
+                type="button"
+                class="button button-small button-quiet"
+                onClick={() => setWebhooks(webhooks.filter((_, i) => i !== index))}
+              >
+                {t('push.removeWebhook')}
+              </button>
+            </div>
+          );
+        })}
         <span class="hint" id="push-hook-secret-hint">
           {t('push.secretHint', { min: MIN_WEBHOOK_SECRET_CHARS })}
         </span>
@@ -310,7 +378,10 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
             type="button"
             class="button button-small"
             onClick={() =>
-              setWebhooks([...webhooks, { url: '', minSeverity: 'info', secret: newWebhookSecret() }])
+              setWebhooks([
+                ...webhooks,
+                { key: newDraftKey(), url: '', minSeverity: 'info', secret: newWebhookSecret() },
+              ])
             }
           >
             {t('push.addWebhook')}
@@ -326,6 +397,28 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
       <button type="submit" class="button button-primary" disabled={busy}>
         {busy ? t('common.saving') : t('push.save')}
       </button>
+      {dropping && (
+        <ConfirmDialog
+          title={t('push.dropTitle')}
+          testId="push-drop"
+          confirmText={t('push.dropSave')}
+          busyText={t('common.saving')}
+          busy={busy}
+          error={null}
+          onConfirm={() => void save()}
+          onCancel={() => setDropping(null)}
+        >
+          <p>{t('push.dropConfirm')}</p>
+          <ul>
+            {dropping.map((item) => (
+              <li key={item.url ?? item.name}>
+                {item.name}
+                {item.url && <span class="mono small"> {item.url}</span>}
+              </li>
+            ))}
+          </ul>
+        </ConfirmDialog>
+      )}
       {shownSecrets && (
         <Dialog title={t('push.secretsTitle')} testId="webhook-secrets" onClose={() => setShownSecrets(null)}>
           <p class="notice notice-warning" role="note">
@@ -333,7 +426,7 @@ function CredentialsForm(props: { base: string; status: PushStatus; onSaved: (st
           </p>
           {shownSecrets.map((hook, index) => (
             <SecretValue
-              key={index}
+              key={hook.key}
               label={hook.url}
               value={hook.secret}
               testId={`webhook-secret-${index}`}
