@@ -25,6 +25,10 @@ const MembersPage = lazy(() => import('./people/members.tsx').then((module) => m
 const NotificationSettingsPage = lazy(() =>
   import('./people/notifications.tsx').then((module) => module.NotificationSettingsPage),
 );
+const HomeSettingsPage = lazy(() =>
+  import('./onboarding/index.tsx').then((module) => module.HomeSettingsPage),
+);
+const SignupPage = lazy(() => import('./onboarding/index.tsx').then((module) => module.SignupPage));
 // Pages opened from a mailed link: they work with or without a session.
 const AcceptInvitationPage = lazy(() =>
   import('./people/public.tsx').then((module) => module.AcceptInvitationPage),
@@ -41,6 +45,7 @@ const STANDALONE: Readonly<Record<string, () => preact.JSX.Element>> = {
   '/accept-invitation': AcceptInvitationPage,
   '/forgot-password': ForgotPasswordPage,
   '/reset-password': ResetPasswordPage,
+  '/signup': SignupPage,
 };
 
 /** Who has homes: the platform's admins look after providers, not homes. */
@@ -120,6 +125,7 @@ function Shell() {
           <Route path="/homes/:homeId/automations" component={AutomationsPage} />
           <Route path="/homes/:homeId/automations/:automationId" component={AutomationPage} />
           <Route path="/homes/:homeId/members" component={MembersPage} />
+          <Route path="/homes/:homeId/settings" component={HomeSettingsPage} />
           <Route path="/devices/:deviceId" component={DevicePage} />
           <Route path="/settings/notifications" component={NotificationSettingsPage} />
           <Route path="/console/:section" component={ConsoleRoute} />

@@ -2,6 +2,8 @@ import { createStore, storage, useStore } from './store.ts';
 import automations from './messages/automations.ts';
 import people from './messages/people.ts';
 import platform from './messages/platform.ts';
+import onboarding from './messages/onboarding.ts';
+import devices from './messages/devices.ts';
 
 /**
  * Every visible text of the dashboard, in English and Simplified Chinese: one catalogue, kept
@@ -54,6 +56,7 @@ const coreEn = {
   'homeTabs.devices': 'Devices',
   'homeTabs.automations': 'Automations',
   'homeTabs.members': 'Members',
+  'homeTabs.settings': 'Settings',
   'nav.notifications': 'Notifications',
   'home.noRoom': 'Other devices',
   'home.noDevices': 'No devices yet. Register a gateway to this home and its devices appear here.',
@@ -359,6 +362,7 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'homeTabs.devices': '设备',
   'homeTabs.automations': '自动化',
   'homeTabs.members': '成员',
+  'homeTabs.settings': '设置',
   'nav.notifications': '通知',
   'home.noRoom': '其他设备',
   'home.noDevices': '还没有设备。将网关注册到此家庭后，设备会显示在这里。',
@@ -616,21 +620,46 @@ const coreZh: Record<keyof typeof coreEn, string> = {
   'addGateway.done': '网关 {name} 已注册。设备上报后将显示在此。',
 };
 
-const en = { ...coreEn, ...automations.en, ...people.en, ...platform.en };
+const en = {
+  ...coreEn,
+  ...automations.en,
+  ...people.en,
+  ...platform.en,
+  ...onboarding.en,
+  ...devices.en,
+};
 
 /** A type error when two parts of the catalogue share a key (the later one would win). */
 type Disjoint<A, B> = [keyof A & keyof B] extends [never] ? true : { sharedKeys: keyof A & keyof B };
-const partsAreDisjoint: [
-  Disjoint<typeof coreEn, typeof automations.en & typeof people.en & typeof platform.en>,
-  Disjoint<typeof automations.en, typeof people.en & typeof platform.en>,
-  Disjoint<typeof people.en, typeof platform.en>,
-] = [true, true, true];
+type Parts = [
+  typeof coreEn,
+  typeof automations.en,
+  typeof people.en,
+  typeof platform.en,
+  typeof onboarding.en,
+  typeof devices.en,
+];
+/** Each part against every part after it. */
+type AllDisjoint<P extends unknown[]> = P extends [infer First, ...infer Rest]
+  ? [Disjoint<First, UnionToIntersection<Rest[number]>>, ...AllDisjoint<Rest>]
+  : [];
+type UnionToIntersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void
+  ? I
+  : never;
+const partsAreDisjoint: AllDisjoint<Parts> = [true, true, true, true, true, true];
 void partsAreDisjoint;
 
 export type MessageKey = keyof typeof en;
 type Catalogue = Record<MessageKey, string>;
 
-const zh: Catalogue = { ...coreZh, ...automations.zh, ...people.zh, ...platform.zh };
+const zh: Catalogue = {
+  ...coreZh,
+  ...automations.zh,
+  ...people.zh,
+  ...platform.zh,
+  ...onboarding.zh,
+  ...devices.zh,
+};
 
 export type Language = 'en' | 'zh';
 export const LANGUAGES: ReadonlyArray<{ code: Language; name: string; locale: string }> = [

@@ -1,11 +1,12 @@
 import { useI18n, type MessageKey } from '../i18n.ts';
 
-export type HomeSection = 'devices' | 'automations' | 'members';
+export type HomeSection = 'devices' | 'automations' | 'members' | 'settings';
 
 const SECTIONS: ReadonlyArray<{ section: HomeSection; text: MessageKey; path: string }> = [
   { section: 'devices', text: 'homeTabs.devices', path: '' },
   { section: 'automations', text: 'homeTabs.automations', path: '/automations' },
   { section: 'members', text: 'homeTabs.members', path: '/members' },
+  { section: 'settings', text: 'homeTabs.settings', path: '/settings' },
 ];
 
 /** The sections of one home, under its title: devices (the panel), automations, members. */
