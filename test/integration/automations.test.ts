@@ -580,12 +580,18 @@ function automationsSuite(backend: Backend): void {
       assert.ok([first.id, second.id].includes(newest.id));
       const items = ok(await call('GET', `/v1/homes/${app.homeId}/automations`, undefined, guestToken)).items;
       const listed = (id: string) => items.find((item: { id: string }) => item.id === id);
-      assert.deepEqual(listed(ran.id).lastRun, { id: newest.id, at: newest.startedAt, outcome: 'succeeded' });
+      assert.deepEqual(listed(ran.id).lastRun, {
+        id: newest.id,
+        at: newest.startedAt,
+        outcome: 'succeeded',
+        error: null,
+      });
       assert.equal(listed(never.id).lastRun, null);
       assert.deepEqual(listed(skipped.id).lastRun, {
         id: skippedRun.id,
         at: skippedRun.startedAt,
         outcome: 'skipped_condition',
+        error: skippedRun.error,
       });
       // The rule itself, and a change to it, carry it too.
       assert.deepEqual(ok(await call('GET', `/v1/automations/${ran.id}`)).lastRun, listed(ran.id).lastRun);
@@ -641,6 +647,15 @@ function automationsSuite(backend: Backend): void {
       const failed = ok(await call('POST', `/v1/automations/${rule.id}/run`, {}));
       assert.equal(failed.outcome, 'failed');
       assert.match(failed.error, /^actions\[0\]: the scene no longer exists/);
+      const [listedRule] = ok(await call('GET', `/v1/homes/${app.homeId}/automations`)).items.filter(
+        (item: { id: string }) => item.id === rule.id,
+      );
+      assert.deepEqual(listedRule.lastRun, {
+        id: failed.id,
+        at: failed.startedAt,
+        outcome: 'failed',
+        error: failed.error,
+      });
       ok(await call('DELETE', `/v1/automations/${rule.id}`), 204);
     });
 

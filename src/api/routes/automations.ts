@@ -87,6 +87,7 @@ const LastRunSchema = Nullable(
       outcome: Type.String({
         description: 'running, waiting (at a delay), succeeded, failed, skipped_condition, throttled, missed',
       }),
+      error: Nullable(Type.String({ description: 'Why the run failed or was skipped, as on the run' })),
     },
     { description: 'The newest run (by start), null when it never ran' },
   ),
@@ -177,6 +178,7 @@ function presentAutomation(automation: AutomationWithLastRun | AutomationDetail)
             id: automation.lastRun.id,
             at: iso(automation.lastRun.atMs),
             outcome: automation.lastRun.outcome,
+            error: automation.lastRun.error,
           },
     ...('schedule' in automation
       ? {

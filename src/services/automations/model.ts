@@ -114,6 +114,8 @@ export interface LastRun {
   /** When the run started (a waiting run has not finished). */
   atMs: number;
   outcome: RunOutcome;
+  /** Why it failed or was skipped, as on the run. */
+  error: string | null;
 }
 
 /** A rule as the API lists it: with its newest run, or null when it never ran. */

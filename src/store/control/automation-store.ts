@@ -112,6 +112,7 @@ function toLastRun(row: Row): LastRun | null {
     id: row.last_run_id as string,
     atMs: Number(row.last_run_at_ms),
     outcome: row.last_run_outcome as RunOutcome,
+    error: (row.last_run_error as string | null) ?? null,
   };
 }
 
@@ -121,7 +122,8 @@ function toLastRun(row: Row): LastRun | null {
  * per rule, newest first, on both engines.
  */
 const AUTOMATION_WITH_LAST_RUN = `
-  SELECT a.*, r.id AS last_run_id, r.started_at_ms AS last_run_at_ms, r.outcome AS last_run_outcome
+  SELECT a.*, r.id AS last_run_id, r.started_at_ms AS last_run_at_ms, r.outcome AS last_run_outcome,
+    r.error AS last_run_error
   FROM automations a
   LEFT JOIN automation_runs r ON r.id = (
     SELECT newest.id FROM automation_runs newest WHERE newest.automation_id = a.id

@@ -80,6 +80,8 @@ export interface LastRun {
   id: string;
   at: string;
   outcome: RunOutcome;
+  /** Why it failed or was skipped. */
+  error: string | null;
 }
 
 export interface Automation {

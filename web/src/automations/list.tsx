@@ -80,7 +80,7 @@ export function AutomationsPage({ homeId }: { homeId: string }) {
   const remove = (id: string) =>
     list.update((shown) => ({ ...shown, automations: shown.automations.filter((item) => item.id !== id) }));
   const ran = (run: AutomationRun) => {
-    const lastRun: LastRun = { id: run.id, at: run.startedAt, outcome: run.outcome };
+    const lastRun: LastRun = { id: run.id, at: run.startedAt, outcome: run.outcome, error: run.error };
     list.update((shown) => ({
       ...shown,
       automations: shown.automations.map((item) =>
@@ -246,6 +246,11 @@ function AutomationItem(props: {
               time: formatDateTime(lastRun.at, props.locale, props.timezone),
             })}{' '}
             <OutcomeBadge outcome={lastRun.outcome} />
+            {lastRun.error && (
+              <span class="auto-run-error" data-testid="automation-last-error">
+                {lastRun.error}
+              </span>
+            )}
           </>
         ) : (
           <span class="muted">{t('automations.neverRun')}</span>
