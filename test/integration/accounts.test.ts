@@ -851,6 +851,27 @@ function accountsSuite(backend: Backend): void {
           token: guest.accessToken,
         });
         assert.equal(renamed.body.name, 'Chalet Neuf');
+        // A location is set, kept at the equator and prime meridian (0 is a place), and cleared with null.
+        for (const [latitude, longitude] of [
+          [46.2, 7.1],
+          [0, 0],
+          [null, null],
+        ] as const) {
+          const located = await call(app, 'PATCH', `/v1/homes/${homeId}`, {
+            body: { latitude, longitude },
+            token: guest.accessToken,
+          });
+          assert.equal(located.status, 200, JSON.stringify(located.body));
+          assert.deepEqual([located.body.latitude, located.body.longitude], [latitude, longitude]);
+        }
+        assertError(
+          await call(app, 'PATCH', `/v1/homes/${homeId}`, {
+            body: { latitude: 91 },
+            token: guest.accessToken,
+          }),
+          400,
+          'HESTIA_VALIDATION_FAILED',
+        );
 
         // the owner cannot leave; a member can
         assertError(

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';
+import type { HomeInput } from '../../services/homes.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
   presentDeviceWithPresence,
@@ -28,8 +29,12 @@ import {
 } from '../schemas.ts';
 
 const HomeParams = Type.Object({ homeId: Id });
-const Latitude = Type.Union([Type.Number({ minimum: -90, maximum: 90 }), Type.Null()]);
-const Longitude = Type.Union([Type.Number({ minimum: -180, maximum: 180 }), Type.Null()]);
+// One `type` list, not anyOf: with the API's type coercion, anyOf [number, null] turns null into 0
+// (a home on the equator at the prime meridian) instead of clearing the location.
+const Latitude = Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: -90, maximum: 90 });
+const Longitude = Type.Unsafe<number | null>({ type: ['number', 'null'], minimum: -180, maximum: 180 });
+/** A new home's body, typed (`Type.Unsafe` leaves the location's static type open). */
+type NewHome = HomeInput & { name: string; timezone: string };
 const Timezone = Type.String({
   minLength: 1,
   maxLength: 64,
@@ -70,7 +75,9 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
       reply
         .code(201)
         .send(
-          presentHome(await services.homes.createHome(principalOf(request), request.body, originOf(request))),
+          presentHome(
+            await services.homes.createHome(principalOf(request), request.body as NewHome, originOf(request)),
+          ),
         ),
   );
 
@@ -135,7 +142,13 @@ export const homeRoutes: ApiPlugin = async (app, { services }) => {
       },
     },
     async (request) =>
-      presentHome(await services.homes.updateHome(principalOf(request), request.params.homeId, request.body)),
+      presentHome(
+        await services.homes.updateHome(
+          principalOf(request),
+          request.params.homeId,
+          request.body as HomeInput,
+        ),
+      ),
   );
 
   app.delete(

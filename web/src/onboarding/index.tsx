@@ -1,15 +1,4 @@
-import { HomeTabs } from '../components/home-tabs.tsx';
-
-/** Signing up with a provider that allows it (standalone page). */
-export function SignupPage() {
-  return <div class="page" />;
-}
-
-/** A home's settings: name, time zone, location, rooms; deleting it (owners). */
-export function HomeSettingsPage({ homeId }: { homeId: string }) {
-  return (
-    <div class="page">
-      <HomeTabs homeId={homeId} current="settings" />
-    </div>
-  );
-}
+/** Sign-up, new homes and a home's settings. */
+export { SignupPage } from './signup.tsx';
+export { HomeSettingsPage } from './settings.tsx';
+export { NewHomeForm } from './home-form.tsx';

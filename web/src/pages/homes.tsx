@@ -1,9 +1,10 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { session, type Home } from '../api.ts';
 import { ErrorMessage, Loading } from '../components/status.tsx';
 import { useTitle } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
+import { NewHomeForm } from '../onboarding/home-form.tsx';
 import { currentHomeId, homes, lastHomeId, loadHomes } from '../state.ts';
 import { useStore } from '../store.ts';
 
@@ -17,6 +18,7 @@ export function HomesPage() {
   const { t } = useI18n();
   const { route } = useLocation();
   const list = useStore(homes);
+  const [creating, setCreating] = useState(false);
   useTitle(t('homes.title'));
 
   useEffect(() => {
@@ -36,20 +38,45 @@ export function HomesPage() {
     if (target) route(`/homes/${encodeURIComponent(target.id)}`, true);
   }, [list.status]);
 
+  const empty = list.status === 'ready' && list.data.length === 0;
   return (
     <div class="page narrow">
-      <h1>{t('homes.title')}</h1>
+      <div class="page-head">
+        <h1>{t('homes.title')}</h1>
+        {list.status === 'ready' && !empty && !creating && (
+          <button
+            type="button"
+            class="button button-primary"
+            data-testid="new-home-open"
+            onClick={() => setCreating(true)}
+          >
+            {t('newHome.open')}
+          </button>
+        )}
+      </div>
       {list.status === 'loading' && <Loading />}
       {list.status === 'error' && <ErrorMessage error={list.error} onRetry={() => void loadHomes()} />}
       {list.status === 'ready' &&
-        (list.data.length === 0 ? (
-          <p class="empty">{t('homes.empty')}</p>
+        (empty ? (
+          <>
+            <p class="empty" data-testid="homes-empty">
+              {t('homes.empty')} {t('newHome.emptyIntro')}
+            </p>
+            <NewHomeForm />
+          </>
         ) : (
-          <ul class="home-list">
-            {list.data.map((home) => (
-              <HomeItem key={home.id} home={home} />
-            ))}
-          </ul>
+          <>
+            {creating && (
+              <div class="onboarding-new-home">
+                <NewHomeForm onCancel={() => setCreating(false)} />
+              </div>
+            )}
+            <ul class="home-list">
+              {list.data.map((home) => (
+                <HomeItem key={home.id} home={home} />
+              ))}
+            </ul>
+          </>
         ))}
     </div>
   );

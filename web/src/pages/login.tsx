@@ -92,6 +92,14 @@ export function LoginPage() {
           {t('password.forgotLink')}
         </a>
       </p>
+      <p class="small">
+        <a
+          href={`/signup${tenant.trim() ? `?tenant=${encodeURIComponent(tenant.trim())}` : ''}`}
+          data-testid="signup-link"
+        >
+          {t('signup.link')}
+        </a>
+      </p>
     </LoginCard>
   );
 }
