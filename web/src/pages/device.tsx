@@ -1,18 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import {
-  api,
-  type Aggregate,
-  type Chart,
-  type Device,
-  type Energy,
-  type Gateway,
-  type Home,
-} from '../api.ts';
+import { api, type Aggregate, type Chart, type Energy, type Gateway, type Home } from '../api.ts';
 import { BarChart, type Bar } from '../components/bars.tsx';
 import { Chart45 } from '../components/chart45.tsx';
 import { CommandControls } from '../components/commands.tsx';
 import { ChannelList } from '../components/device-card.tsx';
+import {
+  DEVICE_SETTINGS_ANCHOR,
+  DeviceSettings,
+  canEditDevice,
+  type DeviceDetails,
+} from '../components/device-settings.tsx';
 import { AvailabilityBadge, ErrorMessage, Loading, PageError, Section } from '../components/status.tsx';
 import { channelName, formatDateTime, formatMeasure } from '../format.ts';
 import { useResource, useTitle } from '../hooks.ts';
@@ -33,7 +31,7 @@ const CHART_DAYS = 45;
 const CHART_POINTS = 1000;
 
 interface DeviceView {
-  device: Device;
+  device: DeviceDetails;
   /** Null for a device whose gateway is in no home (the provider's staff may see those). */
   home: Home | null;
 }
@@ -42,7 +40,7 @@ async function loadDevice(deviceId: string, signal: AbortSignal): Promise<Device
   const id = encodeURIComponent(deviceId);
   const known = deviceHomes.get(deviceId);
   const [device, knownHome] = await Promise.all([
-    api.get<Device>(`/v1/devices/${id}`, { signal }),
+    api.get<DeviceDetails>(`/v1/devices/${id}`, { signal }),
     known ? api.get<Home>(`/v1/homes/${encodeURIComponent(known)}`, { signal }) : Promise.resolve(null),
   ]);
   if (knownHome) return { device, home: knownHome };
@@ -55,8 +53,9 @@ async function loadDevice(deviceId: string, signal: AbortSignal): Promise<Device
 
 /**
  * A device: its current values, what can be done with it (commands and their status), its
- * 45-day chart with zoom, the daily mean of the last week, and for meters the energy per day
- * of this month and per month of this year.
+ * 45-day chart with zoom, the daily mean of the last week, for meters the energy per day of
+ * this month and per month of this year, and its settings (name, room, reporting interval)
+ * with its facts.
  */
 export function DevicePage({ deviceId }: { deviceId: string }) {
   const { t, locale } = useI18n();
@@ -66,7 +65,7 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
     [deviceId],
     (shown, fresh) => ({
       ...fresh,
-      device: mergeDevice(shown.device, fresh.device),
+      device: { ...fresh.device, ...mergeDevice(shown.device, fresh.device) },
     }),
   );
   const homeId = view.state.data?.home?.id;
@@ -82,7 +81,10 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
   useLive(
     (message) => {
       if ('homeId' in message && message.homeId !== homeId) return;
-      view.update((data) => ({ ...data, device: applyToDevice(data.device, message) }));
+      view.update((data) => ({
+        ...data,
+        device: { ...data.device, ...applyToDevice(data.device, message) },
+      }));
     },
     () => view.reload(true),
   );
@@ -123,6 +125,10 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
                   ? formatDateTime(device.lastHeardAt, locale, timezone)
                   : t('common.never'),
               })}
+            {device.lastHeardAt !== undefined && ' · '}
+            <a href={`#${DEVICE_SETTINGS_ANCHOR}`} data-testid="device-settings-link">
+              {canEditDevice(home) ? t('deviceSettings.jump') : t('deviceSettings.facts')}
+            </a>
           </p>
         </div>
         <AvailabilityBadge availability={device.availability ?? 'online'} />
@@ -188,6 +194,12 @@ export function DevicePage({ deviceId }: { deviceId: string }) {
           </div>
         )}
       </Section>
+
+      <DeviceSettings
+        device={device}
+        home={home}
+        onSaved={(change) => view.update((data) => ({ ...data, device: change(data.device) }))}
+      />
     </div>
   );
 }
