@@ -94,6 +94,29 @@ const PUBLIC_DETAILS = new Set<ErrorCode>([
   'HESTIA_AUTOMATION_INVALID',
 ]);
 
+/**
+ * The field a validation error is about, as a path clients can match to their inputs
+ * (`reportIntervalSeconds`, `actions[0].params.level`): from the schema check's first error, or
+ * from a service's message that starts with it (`name: must not be empty`).
+ */
+export function validationField(error: {
+  validation?: ReadonlyArray<{ instancePath?: string; params?: Record<string, unknown> }>;
+  message?: string;
+}): string | undefined {
+  const first = error.validation?.[0];
+  if (first) {
+    const parts = (first.instancePath ?? '').split('/').filter((part) => part.length > 0);
+    const named = first.params?.missingProperty ?? first.params?.additionalProperty;
+    if (typeof named === 'string') parts.push(named);
+    const path = parts
+      .map((part) => (/^\d+$/.test(part) ? `[${part}]` : `.${part}`))
+      .join('')
+      .replace(/^\./, '');
+    return path || undefined;
+  }
+  return /^([A-Za-z_][\w]*(?:\[\d+\]|\.[A-Za-z_]\w*)*): /.exec(error.message ?? '')?.[1];
+}
+
 /** Builds the HTTP API (not listening): tests drive it with `app.inject()`. */
 export async function buildApi(api: ApiContext): Promise<ApiInstance> {
   const { ctx } = api;
@@ -109,7 +132,12 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isHestiaError(error)) {
-      const details = PUBLIC_DETAILS.has(error.code) ? (error.details as Record<string, unknown>) : undefined;
+      const field = error.code === 'HESTIA_VALIDATION_FAILED' ? validationField(error) : undefined;
+      const details = PUBLIC_DETAILS.has(error.code)
+        ? (error.details as Record<string, unknown>)
+        : field
+          ? { field }
+          : undefined;
       const retryAfter = details?.retryAfterSeconds;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       return reply
@@ -117,7 +145,14 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
         .send({ error: { code: error.code, message: error.message, ...(details ? { details } : {}) } });
     }
     if (error.validation) {
-      return reply.code(400).send({ error: { code: 'HESTIA_VALIDATION_FAILED', message: error.message } });
+      const field = validationField(error);
+      return reply.code(400).send({
+        error: {
+          code: 'HESTIA_VALIDATION_FAILED',
+          message: error.message,
+          ...(field ? { details: { field } } : {}),
+        },
+      });
     }
     if (error.statusCode === 429) {
       return reply.code(429).send({ error: { code: 'HESTIA_RATE_LIMITED', message: error.message } });

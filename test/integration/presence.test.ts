@@ -106,6 +106,16 @@ function presenceSuite(backend: Backend): void {
         [['Temperature', 21.5, true]],
       );
 
+      // A refused value names its field, for the form to show the error there.
+      const refused = await app.request(
+        'PATCH',
+        `/v1/devices/${sensor}`,
+        { reportIntervalSeconds: 0 },
+        app.ownerToken,
+      );
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.error.code, 'HESTIA_VALIDATION_FAILED');
+      assert.deepEqual(refused.body.error.details, { field: 'reportIntervalSeconds' });
       const patched = await app.request(
         'PATCH',
         `/v1/devices/${sensor}`,
