@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { ADMIN_PASSWORD, TENANT_SLUG, eventually } from '../helpers/app.ts';
+import { eventually } from '../helpers/app.ts';
 import {
   UI_TIMEOUT_MS,
+  joinedPerson,
   logIn,
   screenshot,
   startDashboardWorld,
@@ -354,21 +355,9 @@ describe('the automations pages in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('hides the editing actions from a guest', async () => {
-    const guest = await world.app.signUp('guest@automations.example');
-    await world.app.hestia.ctx.store.directory.addMember({
-      homeId: world.app.homeId,
-      userId: guest.userId,
-      tenantId: world.app.tenantId,
-      role: 'guest',
-      atMs: Date.now(),
-    });
-    const guestPage = await world.newPage();
+    const guest = await joinedPerson(world, 'guest@automations.example', 'guest');
+    const guestPage = guest.page;
     pages.push(guestPage);
-    await logIn(guestPage, {
-      tenant: TENANT_SLUG,
-      email: 'guest@automations.example',
-      password: ADMIN_PASSWORD,
-    });
     await guestPage.goto(listUrl());
     const shown = item(guestPage);
     await shown.waitFor();

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { ADMIN_PASSWORD, TENANT_SLUG, eventually } from '../helpers/app.ts';
+import { eventually } from '../helpers/app.ts';
 import {
   HOME_NAME,
   UI_TIMEOUT_MS,
   assertUsable,
+  joinedPerson,
   logIn,
   screenshot,
   startDashboardWorld,
@@ -219,17 +220,9 @@ describe('the device settings in Chromium', { timeout: 300_000 }, () => {
   });
 
   it('a guest sees the facts but no editing control, and the API refuses them', async () => {
-    const guest = await world.app.signUp('guest@devices.example');
-    await world.app.hestia.ctx.store.directory.addMember({
-      homeId: world.app.homeId,
-      userId: guest.userId,
-      tenantId: world.app.tenantId,
-      role: 'guest',
-      atMs: Date.now(),
-    });
-    const guestPage = await world.newPage();
+    const guest = await joinedPerson(world, 'guest@devices.example', 'guest');
+    const guestPage = guest.page;
     pages.push(guestPage);
-    await logIn(guestPage, { tenant: TENANT_SLUG, email: 'guest@devices.example', password: ADMIN_PASSWORD });
     await guestPage.goto(deviceUrl());
     await guestPage.getByRole('heading', { level: 1, name: 'Study thermometer' }).waitFor();
     await guestPage.getByTestId('device-facts').waitFor();

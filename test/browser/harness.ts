@@ -329,3 +329,25 @@ const USABILITY_PROBE = `(() => {
   }
   return { overflow, unnamed };
 })()`;
+
+/**
+ * A new person of the test provider who joins the owner's home with `role`, and a browser page
+ * logged in as them (in `pages`, for the caller to close with the others).
+ */
+export async function joinedPerson(
+  world: DashboardWorld,
+  email: string,
+  role: 'member' | 'guest',
+): Promise<{ page: Page & PageProblems; token: string; userId: string }> {
+  const person = await world.app.signUp(email);
+  await world.app.hestia.ctx.store.directory.addMember({
+    homeId: world.app.homeId,
+    userId: person.userId,
+    tenantId: world.app.tenantId,
+    role,
+    atMs: Date.now(),
+  });
+  const page = await world.newPage();
+  await logIn(page, { tenant: TENANT_SLUG, email, password: ADMIN_PASSWORD });
+  return { page, token: person.token, userId: person.userId };
+}

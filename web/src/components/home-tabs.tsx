@@ -1,4 +1,9 @@
+import { useEffect } from 'preact/hooks';
+import { api, type Home } from '../api.ts';
+import { useResource, useTitle, type Resource } from '../hooks.ts';
 import { useI18n, type MessageKey } from '../i18n.ts';
+import { showHome } from '../state.ts';
+import { Loading, PageError } from './status.tsx';
 
 export type HomeSection = 'devices' | 'automations' | 'members' | 'settings';
 
@@ -27,5 +32,35 @@ export function HomeTabs({ homeId, current }: { homeId: string; current: HomeSec
         </a>
       ))}
     </nav>
+  );
+}
+
+/**
+ * The home of a section page (`/homes/:homeId/<section>`): loaded, named in the tab title after
+ * the section's `subject`, and the current home once loaded (its live feed runs).
+ */
+export function useSectionHome<T extends Home = Home>(homeId: string, subject: string): Resource<T> {
+  const home = useResource(
+    (signal) => api.get<T>(`/v1/homes/${encodeURIComponent(homeId)}`, { signal }),
+    [homeId],
+  );
+  const loaded = home.state.data;
+  useTitle(loaded ? `${subject} · ${loaded.name}` : subject);
+  useEffect(() => {
+    if (loaded?.id) showHome(loaded.id);
+  }, [loaded?.id]);
+  return home;
+}
+
+/** A section page before its home has loaded: the tabs and a loading line, or the error with a retry. */
+export function HomeSectionPending(props: { home: Resource<Home>; homeId: string; current: HomeSection }) {
+  const { state } = props.home;
+  return state.status === 'error' ? (
+    <PageError error={state.error} onRetry={() => props.home.reload()} />
+  ) : (
+    <div class="page">
+      <HomeTabs homeId={props.homeId} current={props.current} />
+      <Loading />
+    </div>
   );
 }

@@ -1,13 +1,13 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, ApiError, type Gateway, type Room } from '../api.ts';
 import { ConfirmDialog } from '../components/dialog.tsx';
 import { TextField, useSubmission } from '../components/form.tsx';
-import { HomeTabs } from '../components/home-tabs.tsx';
-import { ErrorMessage, Loading, PageError, Section } from '../components/status.tsx';
-import { useResource, useTitle } from '../hooks.ts';
+import { HomeSectionPending, HomeTabs, useSectionHome } from '../components/home-tabs.tsx';
+import { ErrorMessage, Loading, Section } from '../components/status.tsx';
+import { useResource } from '../hooks.ts';
 import { useI18n } from '../i18n.ts';
-import { loadHomes, showHome } from '../state.ts';
+import { loadHomes } from '../state.ts';
 import {
   canManage,
   FormProblem,
@@ -21,23 +21,9 @@ import './onboarding.css';
 /** `/homes/:homeId/settings`: name, time zone, location and rooms; deleting the home (owners). */
 export function HomeSettingsPage({ homeId }: { homeId: string }) {
   const { t } = useI18n();
-  const base = `/v1/homes/${encodeURIComponent(homeId)}`;
-  const home = useResource((signal) => api.get<HomeWithLocation>(base, { signal }), [homeId]);
+  const home = useSectionHome<HomeWithLocation>(homeId, t('homeSettings.title'));
   const loaded = home.state.data;
-  useTitle(loaded ? `${t('homeSettings.title')} · ${loaded.name}` : t('homeSettings.title'));
-  useEffect(() => {
-    if (loaded?.id) showHome(loaded.id);
-  }, [loaded?.id]);
-
-  if (loaded === undefined)
-    return home.state.status === 'error' ? (
-      <PageError error={home.state.error} onRetry={() => home.reload()} />
-    ) : (
-      <div class="page">
-        <HomeTabs homeId={homeId} current="settings" />
-        <Loading />
-      </div>
-    );
+  if (loaded === undefined) return <HomeSectionPending home={home} homeId={homeId} current="settings" />;
 
   const manage = canManage(loaded);
   return (

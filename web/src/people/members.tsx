@@ -1,12 +1,12 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, session, type Home, type HomeRole } from '../api.ts';
-import { HomeTabs } from '../components/home-tabs.tsx';
-import { ErrorMessage, Loading, PageError, Section } from '../components/status.tsx';
+import { HomeSectionPending, HomeTabs, useSectionHome } from '../components/home-tabs.tsx';
+import { ErrorMessage, Loading, Section } from '../components/status.tsx';
 import { formatDateTime } from '../format.ts';
-import { useResource, useTitle } from '../hooks.ts';
+import { useResource } from '../hooks.ts';
 import { useI18n, type Translate } from '../i18n.ts';
-import { loadHomes, showHome } from '../state.ts';
+import { loadHomes } from '../state.ts';
 import { useStore } from '../store.ts';
 import { peopleErrorText, type Invitation, type Member } from './api.ts';
 import { ConfirmDialog, FormError } from './shared.tsx';
@@ -38,23 +38,9 @@ function memberName(member: Member): string {
 /** `/homes/:homeId/members`: the people of a home, their roles and its open invitations. */
 export function MembersPage({ homeId }: { homeId: string }) {
   const { t } = useI18n();
-  const base = `/v1/homes/${encodeURIComponent(homeId)}`;
-  const home = useResource((signal) => api.get<Home>(base, { signal }), [homeId]);
+  const home = useSectionHome<Home>(homeId, t('members.title'));
   const loaded = home.state.data;
-  useTitle(loaded ? `${t('members.title')} · ${loaded.name}` : t('members.title'));
-  useEffect(() => {
-    if (loaded?.id) showHome(loaded.id);
-  }, [loaded?.id]);
-
-  if (loaded === undefined)
-    return home.state.status === 'error' ? (
-      <PageError error={home.state.error} onRetry={() => home.reload()} />
-    ) : (
-      <div class="page">
-        <HomeTabs homeId={homeId} current="members" />
-        <Loading />
-      </div>
-    );
+  if (loaded === undefined) return <HomeSectionPending home={home} homeId={homeId} current="members" />;
 
   return (
     <div class="page people-members" data-testid="members-page">
