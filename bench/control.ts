@@ -17,7 +17,7 @@ import {
 import { gatewayDevices, type GatewayDevice } from '../src/simulator/model.ts';
 import { callApi, login, prepareSimulation } from '../src/simulator/provision.ts';
 import { gatewayTopics } from '../src/simulator/session.ts';
-import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
+import { collectHestiaEnv, environmentOf, positiveNumber, resultHead, wholeNumber } from './options.ts';
 import { round, summary, type Summary } from './histogram.ts';
 import { measureUnderLoad } from './load-workers.ts';
 import { killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
@@ -345,15 +345,7 @@ async function main(): Promise<void> {
   if (!options.keep) removeAtExit(workDir);
   const dataDir = path.join(workDir, 'data');
   const result: Record<string, unknown> = {
-    benchmark: 'control',
-    command: `npm run bench:control${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-    startedAt: new Date().toISOString(),
-    machine: {
-      cores: os.availableParallelism(),
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      loadAverage1mAtStart: round(os.loadavg()[0] ?? 0),
-    },
+    ...resultHead('control'),
     targetP99Ms: TARGET_P99_MS,
   };
   const providers = new FakeProviders();

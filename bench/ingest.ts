@@ -16,7 +16,7 @@ import {
   summarizeCpuProfile,
   type ProfileSummary,
 } from './cpu-profile.ts';
-import { collectHestiaEnv, environmentOf, positiveNumber, wholeNumber } from './options.ts';
+import { collectHestiaEnv, environmentOf, positiveNumber, resultHead, wholeNumber } from './options.ts';
 import { LatencyHistogram, percentileOf, round, type HistogramData } from './histogram.ts';
 import { gatewayLoad } from './payloads.ts';
 import { snapshot, startWorkers, stopLoad, stopWorkers, type LoadWorker } from './load-workers.ts';
@@ -336,20 +336,7 @@ async function main(): Promise<void> {
   if (!options.keep) removeAtExit(workDir);
   const dataDir = path.join(workDir, 'data');
   const profileDir = prepareProfileDir(options.profile, REPO_ROOT);
-  const machine = {
-    cores: os.availableParallelism(),
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-    loadAverage1mAtStart: round(os.loadavg()[0] ?? 0),
-  };
-  const result: Record<string, unknown> = {
-    benchmark: 'ingest',
-    command: `npm run bench:ingest${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-    startedAt: new Date().toISOString(),
-    machine,
-  };
+  const result: Record<string, unknown> = { ...resultHead('ingest') };
 
   try {
     progress(`starting Hestia (data in ${dataDir}${profileDir ? `, CPU profile to ${profileDir}` : ''})`);

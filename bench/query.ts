@@ -11,6 +11,7 @@ import { percentileOf, round } from './histogram.ts';
 import { BenchInflux, type InfluxStatementResult } from './influxdb.ts';
 import { machineCpuTicks } from './system.ts';
 import { REPO_ROOT, killChildren, progress, removeAtExit, startHestia, waitForExit } from './processes.ts';
+import { resultHead } from './options.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, benchDevices, type BenchDevice } from './query-data.ts';
 import {
   INFLUX_DB,
@@ -529,17 +530,7 @@ async function main(): Promise<void> {
   const ranges = timeRanges(nowMs, dataStartMs, options.months);
   const months = ranges.monthStartsMs.length - 1;
   const result: Record<string, unknown> = {
-    benchmark: 'query',
-    command: `npm run bench:query${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
-    startedAt: new Date().toISOString(),
-    machine: {
-      cores: os.availableParallelism(),
-      cpuModel: os.cpus()[0]?.model ?? 'unknown',
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      memoryGiB: round(os.totalmem() / 2 ** 30, 1),
-      loadAverage1mAtStart: round(os.loadavg()[0] ?? 0),
-    },
+    ...resultHead('query'),
   };
   const started = performance.now();
   try {
