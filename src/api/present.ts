@@ -1,21 +1,11 @@
-import type {
-  ApiKey,
-  AuditEntry,
-  Channel,
-  DeadLetter,
-  Device,
-  DeviceWithChannels,
-  Gateway,
-  Home,
-  HomeMember,
-  HomeRole,
-  Invitation,
-  Reading,
-  Room,
-  Tariff,
-  Tenant,
-  User,
-} from '../core/domain.ts';
+import type { DeadLetter, Reading } from '../core/domain/telemetry.ts';
+import type { Channel, Device, DeviceWithChannels } from '../core/domain/device.ts';
+import type { Gateway } from '../core/domain/gateway.ts';
+import type { AuditEntry } from '../core/domain/audit.ts';
+import type { Tariff } from '../core/domain/tariff.ts';
+import type { Invitation, User } from '../core/domain/person.ts';
+import type { Home, HomeMember, HomeRole, Room } from '../core/domain/home.ts';
+import type { ApiKey, Tenant } from '../core/domain/tenant.ts';
 import type { SessionTokens } from '../services/accounts.ts';
 import type { InvitationPreview, Inviter } from '../services/invitations.ts';
 import type { DevicePresence } from '../services/presence.ts';

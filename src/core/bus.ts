@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
-import type { Alarm, Command, DeviceAvailability, GatewayStatus, HomeMode } from './domain.ts';
-import type { ReadingWrite } from '../store/ports.ts';
+import type { Alarm } from './domain/alarm.ts';
+import type { Command } from './domain/command.ts';
+import type { DeviceAvailability } from './domain/device.ts';
+import type { GatewayStatus } from './domain/gateway.ts';
+import type { HomeMode } from './domain/home.ts';
+import type { ReadingWrite } from './domain/telemetry.ts';
 
 /** Events that cross extensions. Listeners must not throw; if one does, the bus logs it and goes on. */
 export interface BusEvents {

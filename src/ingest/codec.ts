@@ -1,4 +1,4 @@
-import type { DeviceType } from '../core/domain.ts';
+import type { DeviceType } from '../core/domain/device.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { parseLabelValue } from './labels.ts';
 

@@ -1,5 +1,5 @@
 import type { AppContext } from '../core/context.ts';
-import type { IngestBatch } from '../store/ports.ts';
+import type { IngestBatch } from '../core/domain/telemetry.ts';
 import type { Rejection } from './codec.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import type { HomeTariffs } from './home-tariffs.ts';

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AppContext } from '../core/context.ts';
-import type { GatewayStatus } from '../core/domain.ts';
+import type { GatewayStatus } from '../core/domain/gateway.ts';
 import type { GatewayService } from '../services/gateways.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import type { GatewayLink } from './gateway-link.ts';

@@ -1,5 +1,5 @@
 import type { AppContext } from '../core/context.ts';
-import { batchSize, emptyBatch, type IngestBatch } from '../store/ports.ts';
+import { batchSize, emptyBatch, type IngestBatch } from '../core/domain/telemetry.ts';
 
 interface Waiter {
   resolve: () => void;

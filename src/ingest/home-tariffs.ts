@@ -1,5 +1,5 @@
 import type { AppContext } from '../core/context.ts';
-import type { Tariff } from '../core/domain.ts';
+import type { Tariff } from '../core/domain/tariff.ts';
 
 /** How long a home's tariff and camera count are trusted before they are read again. */
 const TTL_MS = 30_000;

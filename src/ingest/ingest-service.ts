@@ -1,6 +1,6 @@
 import type { AppContext } from '../core/context.ts';
 import type { ErrorCode } from '../core/errors.ts';
-import { emptyBatch, type IngestBatch } from '../store/ports.ts';
+import { emptyBatch, type IngestBatch } from '../core/domain/telemetry.ts';
 import { decodeMessage, MESSAGE_TYPES, type DecodeLimits, type Rejection } from './codec.ts';
 import { DeviceRegistry } from './device-registry.ts';
 import { HomeTariffs } from './home-tariffs.ts';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { Tenant, User, UserWithSecret } from '../core/domain.ts';
+import type { User, UserWithSecret } from '../core/domain/person.ts';
+import type { Tenant } from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../mail/mail-port.ts';

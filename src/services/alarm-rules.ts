@@ -1,5 +1,6 @@
 import { capabilityOf, type Capability } from '../core/capabilities.ts';
-import type { AlarmCause, AlarmSeverity, HomeMode } from '../core/domain.ts';
+import type { AlarmCause, AlarmSeverity } from '../core/domain/alarm.ts';
+import type { HomeMode } from '../core/domain/home.ts';
 import {
   DEFAULT_LANGUAGE,
   renderNotification,

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { Alarm, AlarmCause, AlarmState, HomeMode } from '../core/domain.ts';
+import type { Alarm, AlarmCause, AlarmState } from '../core/domain/alarm.ts';
+import type { HomeMode } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import { DEFAULT_LANGUAGE, renderNotification } from '../core/messages.ts';
-import type { AlarmRaise, HomeSecurity } from '../store/control/alarm-store.ts';
+import type { AlarmRaise, HomeSecurity } from '../core/domain/alarm.ts';
 import type { SqlRunner } from '../store/directory/sql-runner.ts';
-import type { ReadingWrite } from '../store/ports.ts';
+import type { ReadingWrite } from '../core/domain/telemetry.ts';
 import {
   ALARM_CAPABILITIES,
   CapabilityCache,

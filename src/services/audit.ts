@@ -1,5 +1,5 @@
 import type { AppContext } from '../core/context.ts';
-import type { AuditActorType, AuditEntry } from '../core/domain.ts';
+import type { AuditActorType, AuditEntry } from '../core/domain/audit.ts';
 import type { Principal, RequestOrigin } from './principal.ts';
 
 /** Actions written to the audit log; the names are part of the API (filterable), never reused. */

@@ -1,5 +1,8 @@
 import type { AppContext } from '../core/context.ts';
-import type { ApiKeyScope, Device, GatewayWithSecret, Home, HomeRole } from '../core/domain.ts';
+import type { Device } from '../core/domain/device.ts';
+import type { GatewayWithSecret } from '../core/domain/gateway.ts';
+import type { Home, HomeRole } from '../core/domain/home.ts';
+import type { ApiKeyScope } from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Principal } from './principal.ts';
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { capabilityOf, commandsFor, validateCommand } from '../core/capabilities.ts';
 import type { AppContext } from '../core/context.ts';
-import type { Device, Home } from '../core/domain.ts';
+import type { Device } from '../core/domain/device.ts';
+import type { Home } from '../core/domain/home.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import type { ScheduleRow } from '../store/control/automation-store.ts';
@@ -23,7 +24,7 @@ import type {
   SceneInput,
   SceneStep,
   Trigger,
-} from './automations/model.ts';
+} from '../core/domain/automation.ts';
 import {
   invalid,
   paramProblem,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { capabilityOf, validateCommand } from '../core/capabilities.ts';
 import type { AppContext } from '../core/context.ts';
-import type { Command, WhenOffline } from '../core/domain.ts';
+import type { Command, WhenOffline } from '../core/domain/command.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import type { GatewayLink } from '../ingest/gateway-link.ts';
@@ -10,7 +10,7 @@ import type {
   CommandResultOutcome,
   CommandResultSink,
 } from '../ingest/handlers/context.ts';
-import { FINAL_COMMAND_STATUSES, type CommandPosition } from '../store/control/command-store.ts';
+import { FINAL_COMMAND_STATUSES, type CommandPosition } from '../core/domain/command.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import { SYSTEM_ORIGIN, type Principal, type RequestOrigin } from './principal.ts';

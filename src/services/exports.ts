@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import type { AppContext } from '../core/context.ts';
-import type { Device, Gateway } from '../core/domain.ts';
+import type { Device } from '../core/domain/device.ts';
+import type { Gateway } from '../core/domain/gateway.ts';
 import { HestiaError } from '../core/errors.ts';
-import { splitByMonth, usageMonth } from '../store/shared.ts';
+import { splitByMonth, usageMonth } from '../core/domain/telemetry.ts';
 import type { Authorizer } from './authorization.ts';
 import { neutraliseFormula } from './gateway-csv.ts';
 import type { Principal } from './principal.ts';

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { Gateway, Home, Tariff } from '../core/domain.ts';
+import type { Gateway } from '../core/domain/gateway.ts';
+import type { Tariff } from '../core/domain/tariff.ts';
+import type { Home } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { GatewayIdentity } from '../ingest/gateway-identity.ts';
 import { GATEWAY_ID_PATTERN } from '../ingest/topics.ts';

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { IANAZone } from 'luxon';
 import type { AppContext } from '../core/context.ts';
-import type { DeviceWithChannels, Home, HomeMember, HomeRole, Invitation, Room } from '../core/domain.ts';
+import type { DeviceWithChannels } from '../core/domain/device.ts';
+import type { Invitation } from '../core/domain/person.ts';
+import type { Home, HomeMember, HomeRole, Room } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
 import type { AuditService } from './audit.ts';

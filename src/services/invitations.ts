@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { HomeRole, Invitation, Role } from '../core/domain.ts';
+import type { Invitation, Role } from '../core/domain/person.ts';
+import type { HomeRole } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../mail/mail-port.ts';

@@ -1,9 +1,10 @@
 import type { AppContext } from '../core/context.ts';
-import type { Device, DeviceAvailability, Gateway } from '../core/domain.ts';
+import type { Device, DeviceAvailability } from '../core/domain/device.ts';
+import type { Gateway } from '../core/domain/gateway.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import type { HeardWrite, StaleWindow } from '../store/control/presence-store.ts';
-import type { ReadingWrite } from '../store/ports.ts';
+import type { ReadingWrite } from '../core/domain/telemetry.ts';
 import type { Authorizer } from './authorization.ts';
 import type { Principal } from './principal.ts';
 

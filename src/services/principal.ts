@@ -1,4 +1,5 @@
-import type { ApiKeyScope, Role } from '../core/domain.ts';
+import type { Role } from '../core/domain/person.ts';
+import type { ApiKeyScope } from '../core/domain/tenant.ts';
 
 /** The caller of an API request, resolved from its bearer credential. */
 export type Principal = UserPrincipal | ApiKeyPrincipal;

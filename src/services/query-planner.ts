@@ -1,5 +1,6 @@
 import { ceilDay, ceilHour, dayStart, hourStart } from '../core/calendar.ts';
-import type { SummarySource, TimeRange } from '../store/ports.ts';
+import type { TimeRange } from '../store/ports.ts';
+import type { SummarySource } from '../core/domain/telemetry.ts';
 
 /**
  * Chooses, for each query bucket, the data that answers it exactly at least cost. Rollup rows

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import { RECORDING_MODES, type Home, type Tariff } from '../core/domain.ts';
+import { RECORDING_MODES, type Tariff } from '../core/domain/tariff.ts';
+import type { Home } from '../core/domain/home.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
-import type { TariffPatch } from '../store/directory/directory-store.ts';
-import { MIN_RAW_RETENTION_DAYS } from '../store/lifecycle-schema.ts';
+import type { TariffPatch } from '../core/domain/tariff.ts';
+import { MIN_RAW_RETENTION_DAYS } from '../core/domain/tariff.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import type { Principal, RequestOrigin } from './principal.ts';

@@ -1,9 +1,11 @@
 import { DateTime } from 'luxon';
 import type { AppContext } from '../core/context.ts';
-import type { Device, Reading } from '../core/domain.ts';
+import type { Reading } from '../core/domain/telemetry.ts';
+import type { Device } from '../core/domain/device.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { RangeSummary, SummarySource } from '../store/ports.ts';
-import { contiguousRuns, mergeSummaries } from '../store/rollups.ts';
+import type { RangeSummary } from '../store/ports.ts';
+import type { SummarySource } from '../core/domain/telemetry.ts';
+import { contiguousRuns, mergeSummaries } from '../core/domain/telemetry.ts';
 import { planSources } from './query-planner.ts';
 import {
   aggregateBuckets,

@@ -1,14 +1,13 @@
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
+import type { Role, User } from '../core/domain/person.ts';
 import {
   API_KEY_SCOPES,
   type ApiKey,
   type ApiKeyScope,
   type Branding,
-  type Role,
   type Tenant,
-  type User,
-} from '../core/domain.ts';
+} from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
 import { validateEmail, validatePassword, type AccountService } from './accounts.ts';
 import type { AuditService } from './audit.ts';

@@ -1,3 +1,4 @@
+import { DEFAULT_TARIFFS } from '../core/domain/tariff.ts';
 import { typed, type Dialect } from './directory/schema.ts';
 import { ROLLUP_TABLES } from './retention-sql.ts';
 
@@ -88,46 +89,3 @@ function rollupTable(name: string): string {
   PRIMARY KEY (series_id, start_ms)
 ) {without_rowid};`;
 }
-
-/**
- * The seed's tariffs (002): video 7 / 14 / 30 days, sensor history 3 / 5 / 7 years; cameras per
- * home for 3 per gateway, as in the seed's fleet (controllers with 3 cameras and 5 sensors).
- */
-export const DEFAULT_TARIFFS = [
-  {
-    key: 'basic',
-    name: 'Basic',
-    sensorRetentionDays: 3 * 365,
-    videoRetentionDays: 7,
-    rawRetentionDays: 45,
-    recordingModes: ['off', 'motion'],
-    maxGatewaysPerHome: 2,
-    maxCamerasPerHome: 6,
-    isDefault: true,
-  },
-  {
-    key: 'standard',
-    name: 'Standard',
-    sensorRetentionDays: 5 * 365,
-    videoRetentionDays: 14,
-    rawRetentionDays: 45,
-    recordingModes: ['off', 'motion', 'continuous'],
-    maxGatewaysPerHome: 3,
-    maxCamerasPerHome: 9,
-    isDefault: false,
-  },
-  {
-    key: 'premium',
-    name: 'Premium',
-    sensorRetentionDays: 7 * 365,
-    videoRetentionDays: 30,
-    rawRetentionDays: 90,
-    recordingModes: ['off', 'motion', 'continuous'],
-    maxGatewaysPerHome: 5,
-    maxCamerasPerHome: 15,
-    isDefault: false,
-  },
-] as const;
-
-/** The shortest raw-history window a tariff may have: the home panel shows 45 days (seed 000). */
-export const MIN_RAW_RETENTION_DAYS = 45;

@@ -1,17 +1,15 @@
 import type { ControlStore } from './control/control-store.ts';
 import type { DirectoryStore } from './directory/directory-store.ts';
-import type { RangeSummary, TimeRange } from './rollups.ts';
+import type { RangeSummary, TimeRange } from '../core/domain/telemetry.ts';
 import type {
   DeadLetter,
-  Device,
-  DeviceType,
-  DeviceWithChannels,
-  Gateway,
-  GatewayStatus,
-  GatewayWithSecret,
-  Preview,
+  IngestBatch,
+  GatewayUsage,
   Reading,
-} from '../core/domain.ts';
+  SummarySource,
+} from '../core/domain/telemetry.ts';
+import type { Device, DeviceWithChannels, Preview } from '../core/domain/device.ts';
+import type { Gateway, GatewayStatus, GatewayWithSecret } from '../core/domain/gateway.ts';
 
 /**
  * Storage ports. Each adapter (sqlite/, postgres/) implements `Store` and passes the one
@@ -43,106 +41,6 @@ export interface DeviceStore {
   findPreview(deviceId: string): Promise<Preview | undefined>;
 }
 
-/** A device first seen, or listed by a gatewayConfig: created if missing, otherwise refreshed. */
-export interface DeviceUpsert {
-  id: string;
-  tenantId: string;
-  gatewayId: string;
-  type: DeviceType;
-  protocol: string;
-  nodeId: string | null;
-  networkId: string | null;
-  /** Null keeps the stored name. */
-  name: string | null;
-  seenAtMs: number;
-}
-
-export interface ReadingWrite {
-  tenantId: string;
-  /**
-   * The home the gateway was registered to when the reading arrived. Not stored (the series
-   * knows its gateway); listeners of `telemetry.committed` (alarms, automations, the live feed)
-   * use it without a lookup.
-   */
-  homeId?: string;
-  gatewayId: string;
-  deviceId: string;
-  label: string;
-  unit: string | null;
-  sensorType: string | null;
-  tsMs: number;
-  value: number | null;
-  text: string | null;
-}
-
-export interface DeadLetterWrite {
-  tenantId: string | null;
-  gatewayId: string | null;
-  receivedAtMs: number;
-  reason: string;
-  detail: string;
-  payload: string;
-  payloadBytes: number;
-}
-
-/**
- * Everything one group commit writes, applied in one transaction. State updates are
- * commutative (newest device timestamp wins, ties broken by value) and history inserts are
- * idempotent on (device, label, timestamp), so replays and reordering give the same result.
- */
-export interface IngestBatch {
-  devices: DeviceUpsert[];
-  readings: ReadingWrite[];
-  /** Merged into the device's attributes (e.g. a camera's media server). */
-  deviceAttributes: Array<{ deviceId: string; attributes: Record<string, string>; tsMs: number }>;
-  /** Merged into the device's settings (e.g. recordingMode). */
-  deviceSettings: Array<{ deviceId: string; settings: Record<string, string>; tsMs: number }>;
-  /** Latest preview per device; an older one than stored is ignored. */
-  previews: Array<Preview & { tenantId: string }>;
-  /** A gatewayConfig's full device list: devices of the gateway not listed are marked removed. */
-  deviceLists: Array<{ gatewayId: string; deviceIds: string[]; atMs: number }>;
-  /** One entry per uplink payload; `messages` it carried are counted in the gateway's usage. */
-  gatewaySeen: Array<{
-    gatewayId: string;
-    tenantId: string;
-    atMs: number;
-    messages: number;
-    firmware: string | null;
-    vendor: string | null;
-  }>;
-  /** Uplink messages of gateways not registered to a home: counted, not stored. */
-  unregisteredDrops: Array<{ gatewayId: string; messages: number }>;
-  deadLetters: DeadLetterWrite[];
-}
-
-export function emptyBatch(): IngestBatch {
-  return {
-    devices: [],
-    readings: [],
-    deviceAttributes: [],
-    deviceSettings: [],
-    previews: [],
-    deviceLists: [],
-    gatewaySeen: [],
-    unregisteredDrops: [],
-    deadLetters: [],
-  };
-}
-
-export function batchSize(batch: IngestBatch): number {
-  return (
-    batch.devices.length +
-    batch.readings.length +
-    batch.deviceAttributes.length +
-    batch.deviceSettings.length +
-    batch.previews.length +
-    batch.deviceLists.length +
-    batch.gatewaySeen.length +
-    batch.unregisteredDrops.length +
-    batch.deadLetters.length
-  );
-}
-
 export interface HistoryQuery {
   deviceId: string;
   label: string;
@@ -156,25 +54,12 @@ export interface HistoryQuery {
   order: 'asc' | 'desc';
 }
 
-export type { RangeSummary, TimeRange } from './rollups.ts';
-
-/** Where a summary is read from: raw readings or a rollup resolution. */
-export type SummarySource = 'raw' | 'hourly' | 'daily';
+export type { RangeSummary, TimeRange } from '../core/domain/telemetry.ts';
 
 /** A (device, label) series: its id and the zone its rollups are bucketed in. */
 export interface SeriesInfo {
   id: number;
   zone: string;
-}
-
-/** Monthly figures of one gateway (UTC month). */
-export interface GatewayUsage {
-  gatewayId: string;
-  /** 'YYYY-MM'. */
-  month: string;
-  messages: number;
-  onlineMs: number;
-  alarms: number;
 }
 
 export interface TrimResult {

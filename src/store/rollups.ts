@@ -1,4 +1,5 @@
 import { dayStart, hourStart } from '../core/calendar.ts';
+import type { RangeSummary, TimeRange } from './ports.ts';
 import { bucketIndex } from './shared.ts';
 
 /**
@@ -165,39 +166,6 @@ export function groupInserted(
   return grouped;
 }
 
-/** Summary of one time range of a series, from raw readings or rollup rows. */
-export interface RangeSummary {
-  /** Index into the ranges of the query. */
-  index: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: number;
-  last: number;
-  /** See the module comment; pairs whose later reading is in the range. */
-  increase: number;
-  /** Of the first and last reading, to merge summaries of adjacent ranges. */
-  firstTs: number;
-  lastTs: number;
-}
-
-export interface TimeRange {
-  fromMs: number;
-  toMs: number;
-}
-
-/** Groups sorted, disjoint ranges into runs of adjacent ones, each read with one query. */
-export function contiguousRuns(ranges: TimeRange[]): Array<{ fromMs: number; toMs: number; first: number }> {
-  const runs: Array<{ fromMs: number; toMs: number; first: number }> = [];
-  ranges.forEach((range, index) => {
-    const last = runs[runs.length - 1];
-    if (last && last.toMs === range.fromMs) last.toMs = range.toMs;
-    else runs.push({ fromMs: range.fromMs, toMs: range.toMs, first: index });
-  });
-  return runs;
-}
-
 /**
  * Folds points (raw readings or rollup rows, ascending by time) into per-range summaries.
  * `point` gives the position used to find the range (a reading's time, a row's bucket start).
@@ -252,23 +220,6 @@ export class RangeAccumulator {
   result(): RangeSummary[] {
     return [...this.summaries.values()].sort((a, b) => a.index - b.index);
   }
-}
-
-/** Two summaries of one bucket (different sources or adjacent ranges) as one. */
-export function mergeSummaries(a: RangeSummary, b: RangeSummary): RangeSummary {
-  const [early, late] = a.firstTs <= b.firstTs ? [a, b] : [b, a];
-  return {
-    index: a.index,
-    count: a.count + b.count,
-    sum: early.sum + late.sum,
-    min: Math.min(a.min, b.min),
-    max: Math.max(a.max, b.max),
-    first: early.first,
-    firstTs: early.firstTs,
-    last: a.lastTs >= b.lastTs ? a.last : b.last,
-    lastTs: Math.max(a.lastTs, b.lastTs),
-    increase: early.increase + late.increase,
-  };
 }
 
 /** A stored rollup row as a summary part. */

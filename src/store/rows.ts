@@ -1,18 +1,8 @@
-import type {
-  Branding,
-  TenantStatus,
-  DeadLetter,
-  Reading,
-  Device,
-  DeviceType,
-  DeviceWithChannels,
-  Gateway,
-  GatewayWithSecret,
-  GatewayStatus,
-  Role,
-  Tenant,
-  User,
-} from '../core/domain.ts';
+import type { DeadLetter, Reading } from '../core/domain/telemetry.ts';
+import type { Device, DeviceType, DeviceWithChannels } from '../core/domain/device.ts';
+import type { Gateway, GatewayWithSecret, GatewayStatus } from '../core/domain/gateway.ts';
+import type { Role, User } from '../core/domain/person.ts';
+import type { Branding, TenantStatus, Tenant } from '../core/domain/tenant.ts';
 import { isLanguage } from '../core/messages.ts';
 
 /**

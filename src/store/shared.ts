@@ -1,4 +1,5 @@
-import type { HistoryQuery, IngestBatch, ReadingWrite } from './ports.ts';
+import type { HistoryQuery } from './ports.ts';
+import { usageMonth, type IngestBatch, type ReadingWrite } from '../core/domain/telemetry.ts';
 
 /** Helpers both adapters use so that they behave the same. */
 
@@ -89,11 +90,6 @@ export function historyWindow(query: HistoryQuery): { from: number; to: number; 
   return { from, to, direction: query.order === 'asc' ? 'ASC' : 'DESC' };
 }
 
-/** 'YYYY-MM' of a time, in UTC: the month gateway usage is counted in. */
-export function usageMonth(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 7);
-}
-
 /** Messages per (gateway, month) of a batch, ordered by gateway then month. */
 export function usageMessages(
   batch: IngestBatch,
@@ -117,18 +113,4 @@ export function usageMessages(
       ? a.month.localeCompare(b.month)
       : Buffer.compare(Buffer.from(a.gatewayId), Buffer.from(b.gatewayId)),
   );
-}
-
-/** An online period [fromMs, toMs) split at UTC month boundaries. */
-export function splitByMonth(fromMs: number, toMs: number): Array<{ month: string; ms: number }> {
-  const parts: Array<{ month: string; ms: number }> = [];
-  let start = fromMs;
-  while (start < toMs) {
-    const date = new Date(start);
-    const nextMonth = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1);
-    const end = Math.min(toMs, nextMonth);
-    parts.push({ month: usageMonth(start), ms: end - start });
-    start = end;
-  }
-  return parts;
 }

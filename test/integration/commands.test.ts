@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { Command } from '../../src/core/domain.ts';
+import type { Command } from '../../src/core/domain/command.ts';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import { CommandGateway, smartPlug, thermostat, waterLeakSensor } from '../helpers/command-gateway.ts';

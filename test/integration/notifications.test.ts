@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
 import type { BusEvents } from '../../src/core/bus.ts';
-import type { NotificationInput } from '../../src/store/control/notification-store.ts';
+import type { NotificationInput } from '../../src/core/domain/notification.ts';
 import { ADMIN_PASSWORD, OWNER_EMAIL, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import { FcmServer, ProviderServer, WebhookServer, oneSignalServer } from '../helpers/push-providers.ts';

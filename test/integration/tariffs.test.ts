@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
-import type { Tariff } from '../../src/core/domain.ts';
+import type { Tariff } from '../../src/core/domain/tariff.ts';
 import { gatewayConfigMessage } from '../../src/simulator/messages.ts';
 import { simulatedDevices } from '../../src/simulator/model.ts';
-import { DEFAULT_TARIFFS } from '../../src/store/lifecycle-schema.ts';
+import { DEFAULT_TARIFFS } from '../../src/core/domain/tariff.ts';
 import { ADMIN_PASSWORD, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { IngestBatch, ReadingWrite, Store } from '../../src/store/ports.ts';
-import { emptyBatch } from '../../src/store/ports.ts';
+import type { Store } from '../../src/store/ports.ts';
+import type { IngestBatch, ReadingWrite } from '../../src/core/domain/telemetry.ts';
+import { emptyBatch } from '../../src/core/domain/telemetry.ts';
 import { lifecycleSuite } from './lifecycle.ts';
 
 /**

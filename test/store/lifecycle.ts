@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import type { Device } from '../../src/core/domain.ts';
+import type { Device } from '../../src/core/domain/device.ts';
 import { TelemetryService } from '../../src/services/telemetry.ts';
 import { parseInterval, planBuckets } from '../../src/services/statistics.ts';
 import { increaseBetween } from '../../src/store/rollups.ts';
-import { emptyBatch, type IngestBatch, type ReadingWrite, type Store } from '../../src/store/ports.ts';
+import type { Store } from '../../src/store/ports.ts';
+import { emptyBatch, type IngestBatch, type ReadingWrite } from '../../src/core/domain/telemetry.ts';
 
 /**
  * Conformance of the data lifecycle: rollups kept exact under late and duplicate readings

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { capabilityOf } from '../../src/core/capabilities.ts';
-import type { HomeMode } from '../../src/core/domain.ts';
+import type { HomeMode } from '../../src/core/domain/home.ts';
 import {
   CapabilityCache,
   HYSTERESIS_C,

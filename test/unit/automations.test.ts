@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { HomeMode } from '../../src/core/domain.ts';
+import type { HomeMode } from '../../src/core/domain/home.ts';
 import { isHestiaError } from '../../src/core/errors.ts';
 import { evaluateConditions, type ConditionEnv } from '../../src/services/automations/conditions.ts';
 import { LoopGuard } from '../../src/services/automations/loop-guard.ts';
-import type { Condition, DeviceTrigger } from '../../src/services/automations/model.ts';
+import type { Condition, DeviceTrigger } from '../../src/core/domain/automation.ts';
 import {
   paramProblem,
   referencedDevices,

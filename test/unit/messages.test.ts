@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { AlarmCause } from '../../src/core/domain.ts';
+import type { AlarmCause } from '../../src/core/domain/alarm.ts';
 import {
   CATALOGUES,
   LANGUAGES,

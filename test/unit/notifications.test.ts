@@ -16,7 +16,7 @@ import {
   webhookSignature,
 } from '../../src/services/notifications/providers/webhook.ts';
 import type { PushCredentials } from '../../src/services/tenants.ts';
-import type { NotificationRequest } from '../../src/store/control/notification-store.ts';
+import type { NotificationRequest } from '../../src/core/domain/notification.ts';
 
 const NIGHT_UTC = Date.parse('2024-01-15T23:30:00Z');
 const NOON_UTC = Date.parse('2024-01-15T12:00:00Z');

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Alarm } from '../../core/domain.ts';
-import { ALARM_CAUSES, ALARM_SEVERITIES, HOME_MODES } from '../../core/domain.ts';
+import type { Alarm } from '../../core/domain/alarm.ts';
+import { ALARM_CAUSES, ALARM_SEVERITIES } from '../../core/domain/alarm.ts';
+import { HOME_MODES } from '../../core/domain/home.ts';
 import { HestiaError } from '../../core/errors.ts';
 import { THRESHOLD_RANGE_C, type SecurityView } from '../../services/alarms.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';

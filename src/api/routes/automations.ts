@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { AutomationDetail, SceneStepResult } from '../../services/automations.ts';
-import type { AutomationRun, AutomationWithLastRun, Scene } from '../../services/automations/model.ts';
+import type { AutomationRun, AutomationWithLastRun, Scene } from '../../core/domain/automation.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import { iso } from '../present.ts';
 import { Id, errorResponses, strictBody } from '../schemas.ts';

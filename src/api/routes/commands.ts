@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
-import type { Command } from '../../core/domain.ts';
+import type { Command } from '../../core/domain/command.ts';
 import { HestiaError } from '../../core/errors.ts';
-import type { CommandPosition } from '../../store/control/command-store.ts';
+import type { CommandPosition } from '../../core/domain/command.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import { decodeCursor, iso, pageOf } from '../present.ts';
 import { Id, PageQuery, errorResponses, pageResponse, strictBody } from '../schemas.ts';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { Device } from '../../core/domain.ts';
+import type { Device } from '../../core/domain/device.ts';
 import { HestiaError } from '../../core/errors.ts';
 import {
   AGGREGATE_FUNCTIONS,

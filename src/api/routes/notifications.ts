@@ -1,13 +1,13 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { positionOf } from '../../store/control/notification-store.ts';
 import {
   DELIVERY_STATUSES,
   NOTIFICATION_CHANNELS,
   PERSONAL_CHANNELS,
-  positionOf,
   type DeliveryWithRequest,
   type InAppNotification,
   type PushDevice,
-} from '../../store/control/notification-store.ts';
+} from '../../core/domain/notification.ts';
 import type { EffectivePreferences } from '../../services/notifications/notifications.ts';
 import { authenticated, principalOf, originOf, userOf } from '../auth.ts';
 import { decodeCursor, iso, pageOf } from '../present.ts';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { MIN_RAW_RETENTION_DAYS } from '../../store/lifecycle-schema.ts';
+import { MIN_RAW_RETENTION_DAYS } from '../../core/domain/tariff.ts';
 import { MAX_DEVICES_PER_HOME, MAX_RETENTION_DAYS } from '../../services/tariffs.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import { presentHomeDetail, presentTariff } from '../present.ts';

@@ -1,5 +1,5 @@
 import { Type, type TUnsafe } from '@sinclair/typebox';
-import { API_KEY_SCOPES, type Branding } from '../../core/domain.ts';
+import { API_KEY_SCOPES, type Branding } from '../../core/domain/tenant.ts';
 import { MAX_WEBHOOKS } from '../../services/tenants.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { ApiPlugin } from '../server.ts';

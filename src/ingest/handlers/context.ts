@@ -1,5 +1,5 @@
-import type { Tariff } from '../../core/domain.ts';
-import type { IngestBatch } from '../../store/ports.ts';
+import type { Tariff } from '../../core/domain/tariff.ts';
+import type { IngestBatch } from '../../core/domain/telemetry.ts';
 import type { Rejection } from '../codec.ts';
 import type { DeviceRef } from '../device-registry.ts';
 import type { GatewayIdentity } from '../gateway-identity.ts';

@@ -1,5 +1,5 @@
-import type { HomeMode } from '../../core/domain.ts';
-import type { Condition } from './model.ts';
+import type { HomeMode } from '../../core/domain/home.ts';
+import type { Condition } from '../../core/domain/automation.ts';
 import { isSunDown, isWithinClockWindow, type HomePlace } from './schedule.ts';
 import { isActive, type ChannelValue } from './triggers.ts';
 

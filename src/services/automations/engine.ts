@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../core/context.ts';
-import type { Alarm, Home, HomeMode } from '../../core/domain.ts';
+import type { Alarm } from '../../core/domain/alarm.ts';
+import type { Home, HomeMode } from '../../core/domain/home.ts';
 import { DEFAULT_LANGUAGE, renderNotification, type NotificationMessage } from '../../core/messages.ts';
-import type { ReadingWrite } from '../../store/ports.ts';
+import type { ReadingWrite } from '../../core/domain/telemetry.ts';
 import type { ScheduleRow } from '../../store/control/automation-store.ts';
 import type { AlarmService } from '../alarms.ts';
 import type { CommandService } from '../commands.ts';
@@ -19,7 +20,7 @@ import {
   type FlagReason,
   type RunTrigger,
   type TimedTrigger,
-} from './model.ts';
+} from '../../core/domain/automation.ts';
 import { nextTimedFire, type HomePlace } from './schedule.ts';
 import {
   alarmTriggerFires,

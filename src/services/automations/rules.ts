@@ -1,5 +1,6 @@
 import { COMMAND_ACTIONS, MAX_RECORDING_SECONDS } from '../../core/capabilities.ts';
-import { ALARM_CAUSES, ALARM_SEVERITIES, HOME_MODES, type HomeMode } from '../../core/domain.ts';
+import { ALARM_CAUSES, ALARM_SEVERITIES } from '../../core/domain/alarm.ts';
+import { HOME_MODES, type HomeMode } from '../../core/domain/home.ts';
 import { HestiaError, isHestiaError } from '../../core/errors.ts';
 import {
   DEVICE_CONDITION_OPS,
@@ -9,12 +10,12 @@ import {
   type Condition,
   type DeviceConditionOp,
   type DeviceTriggerOp,
-  type NotificationSeverity,
   type SceneInput,
   type SceneStep,
   type SunEvent,
   type Trigger,
-} from './model.ts';
+} from '../../core/domain/automation.ts';
+import type { NotificationSeverity } from '../../core/domain/notification.ts';
 import { cronProblem, parseClock } from './schedule.ts';
 
 /**

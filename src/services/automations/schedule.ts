@@ -1,7 +1,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { DateTime } from 'luxon';
 import * as SunCalc from 'suncalc';
-import type { SunEvent, TimedTrigger } from './model.ts';
+import type { SunEvent, TimedTrigger } from '../../core/domain/automation.ts';
 
 /**
  * Time in a home: cron schedules and sun events in the home's timezone and at its location,

@@ -1,5 +1,5 @@
-import type { Alarm } from '../../core/domain.ts';
-import type { AlarmTrigger, DeviceTrigger, ModeTrigger } from './model.ts';
+import type { Alarm } from '../../core/domain/alarm.ts';
+import type { AlarmTrigger, DeviceTrigger, ModeTrigger } from '../../core/domain/automation.ts';
 
 /** One channel state: a number, or a text for non-numeric labels, at the device's time. */
 export interface ChannelValue {

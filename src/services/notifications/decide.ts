@@ -8,7 +8,7 @@ import {
   type NotificationSeverity,
   type PersonalChannel,
   type Recipient,
-} from '../../store/control/notification-store.ts';
+} from '../../core/domain/notification.ts';
 
 const SEVERITY_RANK: Record<NotificationSeverity, number> = { info: 0, warning: 1, critical: 2 };
 

@@ -5,7 +5,7 @@ import type {
   NotificationChannel,
   NotificationRequest,
   Recipient,
-} from '../../store/control/notification-store.ts';
+} from '../../core/domain/notification.ts';
 import type { PushCredentials } from '../tenants.ts';
 import { decideDeliveries, type RecipientFacts } from './decide.ts';
 import type { NotificationProvider, SendOutcome } from './providers/provider.ts';

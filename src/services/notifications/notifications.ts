@@ -20,7 +20,7 @@ import {
   type PersonalChannel,
   type PushDevice,
   type PushProvider,
-} from '../../store/control/notification-store.ts';
+} from '../../core/domain/notification.ts';
 import type { AuditService } from '../audit.ts';
 import type { Authorizer } from '../authorization.ts';
 import type { Principal, RequestOrigin, UserPrincipal } from '../principal.ts';

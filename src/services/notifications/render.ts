@@ -1,5 +1,5 @@
 import { DEFAULT_LANGUAGE, renderNotification, type Language } from '../../core/messages.ts';
-import type { DeliveryWithRequest } from '../../store/control/notification-store.ts';
+import type { DeliveryWithRequest } from '../../core/domain/notification.ts';
 
 /**
  * What the person of a delivery reads: the request's catalogue message in the language decided

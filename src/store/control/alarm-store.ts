@@ -1,4 +1,13 @@
-import type { Alarm, AlarmCause, AlarmSeverity, AlarmState, HomeMode } from '../../core/domain.ts';
+import type {
+  Alarm,
+  AlarmCause,
+  AlarmRaise,
+  AlarmListQuery,
+  AlarmSeverity,
+  AlarmState,
+  HomeSecurity,
+} from '../../core/domain/alarm.ts';
+import type { HomeMode } from '../../core/domain/home.ts';
 import type { Dialect } from '../directory/schema.ts';
 import type { SqlRunner } from '../directory/sql-runner.ts';
 import type { Row } from '../rows.ts';
@@ -45,41 +54,6 @@ CREATE TABLE home_security (
   changed_by {id}
 );
 `;
-}
-
-/** A home's security settings as stored (thresholds null: the configured defaults apply). */
-export interface HomeSecurity {
-  homeId: string;
-  tenantId: string;
-  mode: HomeMode;
-  heatThresholdC: number | null;
-  freezeThresholdC: number | null;
-  /** When the mode last changed, and by whom (null: never set). */
-  changedAtMs: number | null;
-  changedBy: string | null;
-}
-
-export interface AlarmRaise {
-  /** The id the alarm gets if this raise creates it. */
-  id: string;
-  tenantId: string;
-  homeId: string;
-  gatewayId: string;
-  deviceId: string;
-  cause: AlarmCause;
-  severity: AlarmSeverity;
-  label: string;
-  value: number | null;
-  /** When the device measured the reading. */
-  atMs: number;
-}
-
-export interface AlarmListQuery {
-  homeId: string;
-  state: AlarmState | 'all';
-  limit: number;
-  /** Keyset position: alarms raised strictly before (raisedAtMs, id), newest first. */
-  before?: { raisedAtMs: number; id: string } | undefined;
 }
 
 /** UTC month 'YYYY-MM' of gateway_usage. */

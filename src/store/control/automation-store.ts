@@ -11,7 +11,7 @@ import type {
   RunOutcome,
   Scene,
   SceneInput,
-} from '../../services/automations/model.ts';
+} from '../../core/domain/automation.ts';
 
 /** Migration 4 tables of automations, written once for both engines with the type tokens of `typed()`. */
 export function automationsTables(): string {

@@ -1,4 +1,11 @@
-import type { Command, CommandStatus, WhenOffline } from '../../core/domain.ts';
+import type {
+  Command,
+  CommandPosition,
+  CommandInsert,
+  CommandStatus,
+  FINAL_COMMAND_STATUSES,
+  WhenOffline,
+} from '../../core/domain/command.ts';
 import type { Dialect } from '../directory/schema.ts';
 import type { SqlRunner } from '../directory/sql-runner.ts';
 import { jsonColumn, type Row } from '../rows.ts';
@@ -36,17 +43,6 @@ CREATE INDEX commands_queued_by_gateway ON commands (gateway_id, created_at_ms, 
 CREATE INDEX commands_queued_by_expiry ON commands (expires_at_ms) WHERE status = 'pending';
 CREATE INDEX commands_sent_by_time ON commands (sent_at_ms) WHERE status = 'sent';
 `;
-}
-
-/** Statuses a command leaves no more: a late result or a second worker never moves it back. */
-export const FINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['succeeded', 'failed', 'timed_out'];
-
-export type CommandInsert = Omit<Command, 'status' | 'detail' | 'sentAtMs' | 'completedAtMs'>;
-
-/** A position in a device's history, newest first: the last item of the previous page. */
-export interface CommandPosition {
-  createdAtMs: number;
-  id: string;
 }
 
 /** Rows one sweep moves at most, so that a backlog is worked off in short statements. */

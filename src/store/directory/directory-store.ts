@@ -1,49 +1,27 @@
 import { randomUUID } from 'node:crypto';
+import type { Gateway } from '../../core/domain/gateway.ts';
+import type { AuditActorType, AuditEntry } from '../../core/domain/audit.ts';
+import type {
+  GatewayRetentionPolicy,
+  RecordingMode,
+  Tariff,
+  TariffRegistration,
+  TariffPatch,
+} from '../../core/domain/tariff.ts';
 import type {
   AccessTokenRecord,
-  ApiKey,
-  ApiKeyScope,
-  AuditActorType,
-  AuditEntry,
-  Branding,
-  Gateway,
-  GatewayRetentionPolicy,
-  Home,
-  HomeMember,
-  HomeRole,
   Invitation,
-  RecordingMode,
   Role,
-  Room,
   Session,
-  Tariff,
-  Tenant,
-  TenantStatus,
   User,
   UserWithSecret,
-} from '../../core/domain.ts';
+} from '../../core/domain/person.ts';
+import type { Home, HomeMember, HomeRole, Room } from '../../core/domain/home.ts';
+import type { ApiKey, ApiKeyScope, Branding, Tenant, TenantStatus } from '../../core/domain/tenant.ts';
 import { isLanguage, type Language } from '../../core/messages.ts';
-import { DEFAULT_TARIFFS } from '../lifecycle-schema.ts';
+import { DEFAULT_TARIFFS } from '../../core/domain/tariff.ts';
 import { jsonColumn, toGateway, toTenant, toUser, type Row } from '../rows.ts';
 import type { SqlRunner } from './sql-runner.ts';
-
-/** What an admin may change on a tariff; whether it is the default changes by `setDefaultTariff`. */
-export type TariffPatch = Partial<
-  Pick<
-    Tariff,
-    | 'name'
-    | 'sensorRetentionDays'
-    | 'videoRetentionDays'
-    | 'rawRetentionDays'
-    | 'recordingModes'
-    | 'maxGatewaysPerHome'
-    | 'maxCamerasPerHome'
-  >
->;
-
-/** How a registration within the home's tariff ended. */
-export type TariffRegistration =
-  { outcome: 'registered' } | { outcome: 'taken' } | { outcome: 'limit'; tariff: Tariff; registered: number };
 
 /**
  * The tariff in force for the home `h`: its own, else its tenant's default. SQL both engines

@@ -1,28 +1,10 @@
 import pg from 'pg';
 import type { PoolClient } from 'pg';
-import type {
-  DeadLetter,
-  Device,
-  DeviceWithChannels,
-  Gateway,
-  GatewayStatus,
-  GatewayWithSecret,
-  Preview,
-  Reading,
-} from '../../core/domain.ts';
-import type {
-  DeviceUpsert,
-  GatewayUsage,
-  HistoryQuery,
-  IngestBatch,
-  Page,
-  RangeSummary,
-  SeriesInfo,
-  Store,
-  SummarySource,
-  TimeRange,
-  TrimResult,
-} from '../ports.ts';
+import type { DeadLetter, Reading } from '../../core/domain/telemetry.ts';
+import type { Device, DeviceWithChannels, Preview } from '../../core/domain/device.ts';
+import type { Gateway, GatewayStatus, GatewayWithSecret } from '../../core/domain/gateway.ts';
+import type { HistoryQuery, Page, RangeSummary, SeriesInfo, Store, TimeRange, TrimResult } from '../ports.ts';
+import type { DeviceUpsert, GatewayUsage, IngestBatch, SummarySource } from '../../core/domain/telemetry.ts';
 import {
   toChannel,
   toDeadLetter,
@@ -38,12 +20,11 @@ import {
   newestPerSeries,
   seriesKey,
   historyWindow,
-  splitByMonth,
   usageMessages,
 } from '../shared.ts';
+import { splitByMonth } from '../../core/domain/telemetry.ts';
 import {
   RangeAccumulator,
-  contiguousRuns,
   groupInserted,
   increaseBetween,
   rollupDeltas,
@@ -52,6 +33,7 @@ import {
   type RollupResolution,
   type SeriesInsert,
 } from '../rollups.ts';
+import { contiguousRuns } from '../../core/domain/telemetry.ts';
 import { RETENTION_CHUNK_ROWS, ROLLUP_TABLES, rollupHorizon, tableOf } from '../retention-sql.ts';
 import { DirectoryStore } from '../directory/directory-store.ts';
 import { ControlStore } from '../control/control-store.ts';

@@ -3,7 +3,7 @@ import type { MailPort } from '../../../mail/mail-port.ts';
 import { escapeHtml } from '../../../mail/templates.ts';
 import { isHestiaError } from '../../../core/errors.ts';
 import { DEFAULT_LANGUAGE, translate, type Language } from '../../../core/messages.ts';
-import type { NotificationRequest } from '../../../store/control/notification-store.ts';
+import type { NotificationRequest } from '../../../core/domain/notification.ts';
 import { deliveryTexts } from '../render.ts';
 import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
 

@@ -1,5 +1,5 @@
 import type { PushCredentials } from '../../tenants.ts';
-import type { DeliveryWithRequest, NotificationChannel } from '../../../store/control/notification-store.ts';
+import type { DeliveryWithRequest, NotificationChannel } from '../../../core/domain/notification.ts';
 
 /**
  * What one attempt of a delivery came to. `retry` is for what may pass (network, timeout, 5xx,

@@ -1,4 +1,6 @@
-import type { AlarmCause, AlarmSeverity, HomeMode } from '../../core/domain.ts';
+import type { AlarmCause, AlarmSeverity } from './alarm.ts';
+import type { HomeMode } from './home.ts';
+import type { NotificationSeverity } from './notification.ts';
 
 /**
  * The automation model: a rule of a home runs its actions, in order, when any of its triggers
@@ -59,8 +61,6 @@ export type DeviceCondition = {
 };
 export type ModeCondition = { type: 'mode'; mode: HomeMode };
 export type Condition = TimeCondition | SunCondition | DeviceCondition | ModeCondition;
-
-export type NotificationSeverity = 'critical' | 'warning' | 'info';
 
 export type CommandAction = {
   type: 'command';
