@@ -7,7 +7,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { hashPassword, hashToken, newToken } from '../src/services/secrets.ts';
 import { generatePassword } from '../src/simulator/provision.ts';
 import { openStore } from '../src/store/open-store.ts';
-import type { Store } from '../src/store/ports.ts';
+import type { Store } from '../src/core/ports/store.ts';
 import { emptyBatch } from '../src/core/domain/telemetry.ts';
 import { round } from './histogram.ts';
 import type { BenchInflux } from './influxdb.ts';
@@ -78,19 +78,24 @@ export async function createDirectory(
   const directory = store.directory;
   const nowMs = Date.now();
   const tenantId = randomUUID();
-  await directory.createTenant({ id: tenantId, slug: 'bench', name: 'Query benchmark', createdAtMs: nowMs });
+  await directory.tenants.createTenant({
+    id: tenantId,
+    slug: 'bench',
+    name: 'Query benchmark',
+    createdAtMs: nowMs,
+  });
   const owner = await createAccount(store, tenantId, 'bench', 'owner@bench.example', 'user');
   const tenantAdmin = await createAccount(store, tenantId, 'bench', 'ops@bench.example', 'tenant_admin');
-  const tariff = (await directory.listTariffs(tenantId)).find((t) => t.isDefault);
+  const tariff = (await directory.tariffs.listTariffs(tenantId)).find((t) => t.isDefault);
   if (!tariff) throw new Error('the bench tenant has no default tariff');
-  await directory.updateTariff(tariff.id, { rawRetentionDays: rawWindowDays }, nowMs);
+  await directory.tariffs.updateTariff(tariff.id, { rawRetentionDays: rawWindowDays }, nowMs);
 
   const gatewayCount = Math.max(...devices.map((d) => d.gatewayIndex)) + 1;
   const gatewayIds = Array.from({ length: gatewayCount }, (_unused, i) => benchGatewayId(i));
   let homes = 0;
   for (let first = 0; first < gatewayCount; first += GATEWAYS_PER_HOME) {
     const homeId = randomUUID();
-    await directory.createHome(
+    await directory.homes.createHome(
       {
         id: homeId,
         tenantId,
@@ -103,7 +108,7 @@ export async function createDirectory(
       owner.userId,
     );
     const ids = gatewayIds.slice(first, first + GATEWAYS_PER_HOME);
-    await directory.createGateways(
+    await directory.gateways.createGateways(
       ids.map((id) => ({
         id,
         tenantId,
@@ -113,7 +118,7 @@ export async function createDirectory(
         createdAtMs: nowMs,
       })),
     );
-    for (const id of ids) await directory.registerGateway(id, homeId, nowMs);
+    for (const id of ids) await directory.gateways.registerGateway(id, homeId, nowMs);
   }
 
   return {
@@ -136,7 +141,7 @@ async function createAccount(
 ): Promise<{ userId: string; account: Account }> {
   const password = generatePassword();
   const userId = randomUUID();
-  await store.directory.createUser({
+  await store.directory.people.createUser({
     id: userId,
     tenantId,
     email,
@@ -151,10 +156,10 @@ async function createAccount(
 async function createLoadTenant(store: Store, count: number, nowMs: number): Promise<WorkerGateway[]> {
   const directory = store.directory;
   const tenantId = randomUUID();
-  await directory.createTenant({ id: tenantId, slug: 'load', name: 'MQTT load', createdAtMs: nowMs });
+  await directory.tenants.createTenant({ id: tenantId, slug: 'load', name: 'MQTT load', createdAtMs: nowMs });
   const { userId } = await createAccount(store, tenantId, 'load', 'owner@load.example', 'user');
   const homeId = randomUUID();
-  await directory.createHome(
+  await directory.homes.createHome(
     {
       id: homeId,
       tenantId,
@@ -167,7 +172,7 @@ async function createLoadTenant(store: Store, count: number, nowMs: number): Pro
     userId,
   );
   const tariffId = randomUUID();
-  await directory.createTariff({
+  await directory.tariffs.createTariff({
     id: tariffId,
     tenantId,
     name: 'Load',
@@ -180,9 +185,9 @@ async function createLoadTenant(store: Store, count: number, nowMs: number): Pro
     maxCamerasPerHome: 3 * count,
     createdAtMs: nowMs,
   });
-  await directory.setHomeTariff(homeId, tariffId);
+  await directory.tariffs.setHomeTariff(homeId, tariffId);
   const gateways = Array.from({ length: count }, () => ({ gatewayId: randomUUID(), token: newToken('hgw') }));
-  await directory.createGateways(
+  await directory.gateways.createGateways(
     gateways.map((g) => ({
       id: g.gatewayId,
       tenantId,
@@ -192,7 +197,7 @@ async function createLoadTenant(store: Store, count: number, nowMs: number): Pro
       createdAtMs: nowMs,
     })),
   );
-  for (const g of gateways) await directory.registerGateway(g.gatewayId, homeId, nowMs);
+  for (const g of gateways) await directory.gateways.registerGateway(g.gatewayId, homeId, nowMs);
   return gateways;
 }
 
@@ -262,7 +267,7 @@ export async function loadHestia(
       }
     }
     const insertStarted = performance.now();
-    await store.applyIngest(batch);
+    await store.telemetry.applyIngest(batch);
     insertMs += performance.now() - insertStarted;
     readings += batch.readings.length;
 
@@ -270,7 +275,7 @@ export async function loadHestia(
       const dayEndMs = hourMs + HOUR_MS;
       const trimStarted = performance.now();
       for (const gatewayId of directory.gatewayIds) {
-        const trimmed = await store.trimHistory({
+        const trimmed = await store.telemetry.trimHistory({
           gatewayId,
           rawBeforeMs: dayEndMs - rawWindowDays * DAY_MS,
           rollupsBeforeMs: dayEndMs - ROLLUP_RETENTION_DAYS * DAY_MS,

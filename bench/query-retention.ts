@@ -9,8 +9,7 @@ import {
   type LoadWorker,
   type Stopped,
 } from './load-workers.ts';
-import type { HestiaProcess } from './processes.ts';
-import { progress } from './processes.ts';
+import { type HestiaProcess, progress } from './processes.ts';
 import type { WorkerGateway } from './protocol.ts';
 import type { Account } from './query-load.ts';
 import { processCpuSeconds } from './system.ts';

@@ -680,7 +680,8 @@ async function main(): Promise<void> {
     // ---- 4. Bytes on disk: Hestia's bench data only (the MQTT load's gateways are removed) ----
     if (directory.loadGateways.length > 0) {
       store = await openBenchStore(dataDir);
-      for (const gateway of directory.loadGateways) await store.deleteGatewayData(gateway.gatewayId);
+      for (const gateway of directory.loadGateways)
+        await store.telemetry.deleteGatewayData(gateway.gatewayId);
       await store.close();
     }
     const hestiaDisk = measureSqlite(dataDir);

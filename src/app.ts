@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { buildApi, type ApiInstance } from './api/server.ts';
+import type { ApiInstance } from './api/context.ts';
+import { buildApi } from './api/server.ts';
+import { createServices, type Services } from './services/index.ts';
 import { EventBus } from './core/bus.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { HestiaConfig } from './core/config.ts';
@@ -11,25 +13,9 @@ import { Metrics } from './core/metrics.ts';
 import { EmbeddedBroker, type BrokerPorts } from './ingest/embedded-broker.ts';
 import { IngestService } from './ingest/ingest-service.ts';
 import { openMailer } from './mail/open-mailer.ts';
-import type { MailPort } from './mail/mail-port.ts';
-import { AccountService } from './services/accounts.ts';
-import { AlarmService } from './services/alarms.ts';
-import { AuditService } from './services/audit.ts';
-import { AutomationService } from './services/automations.ts';
-import { CommandService } from './services/commands.ts';
-import { NotificationService } from './services/notifications/notifications.ts';
-import { PresenceService } from './services/presence.ts';
+import type { MailPort } from './core/ports/mail.ts';
 import { RetentionService } from './services/retention.ts';
-import { ExportService } from './services/exports.ts';
-import { Authorizer } from './services/authorization.ts';
-import { GatewayService } from './services/gateways.ts';
-import { HomeService } from './services/homes.ts';
-import { InvitationService } from './services/invitations.ts';
 import { newToken } from './services/secrets.ts';
-import { TariffService } from './services/tariffs.ts';
-import { TelemetryService } from './services/telemetry.ts';
-import { TenantService } from './services/tenants.ts';
-import type { Services } from './api/server.ts';
 import type { Extension } from './core/extension.ts';
 import { openStore } from './store/open-store.ts';
 
@@ -81,14 +67,14 @@ export class Hestia {
       metrics: new Metrics(),
     };
     const mailer = options.mailer ?? openMailer(config, logger);
-    const services = createServices(ctx, mailer);
+    const services = createServices(ctx, { mailer });
     const ingest = new IngestService(ctx, { commandResults: services.commands });
     const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
     services.commands.attachLink(broker);
     let api: ApiInstance | undefined;
     try {
       // Embedded mode has one broker: whoever was online when it last stopped is not any more.
-      await store.markAllGatewaysOffline(ctx.clock.now());
+      await store.directory.gateways.markAllGatewaysOffline(ctx.clock.now());
       if (options.firstRunSetup) await firstRunSetup(ctx, services.accounts);
       let instance: Hestia | undefined;
       api = await buildApi({ ctx, services, isReady: () => instance?.ready === true });
@@ -124,10 +110,10 @@ export class Hestia {
       this.timers.push(timer);
     };
     every(DEAD_LETTER_TRIM_INTERVAL_MS, 'dead-letter trim', () =>
-      store.trimDeadLetters(config.deadLetters.maxPerTenant),
+      store.deadLetters.trimDeadLetters(config.deadLetters.maxPerTenant),
     );
     every(TOKEN_SWEEP_INTERVAL_MS, 'expired token sweep', () =>
-      store.directory.deleteExpiredTokens(clock.now()),
+      store.directory.sessions.deleteExpiredTokens(clock.now()),
     );
     this.retention.start();
     for (const extension of this.extensions()) extension.start();
@@ -151,48 +137,19 @@ export class Hestia {
     await this.ingest.drain();
     await this.api.close();
     for (const extension of this.extensions().reverse()) await extension.stop();
-    await store.markAllGatewaysOffline(this.ctx.clock.now());
+    await store.directory.gateways.markAllGatewaysOffline(this.ctx.clock.now());
     await store.close();
     await this.mailer.close();
     logger.info('stopped');
   }
 }
 
-/** The services of one process, wired once; the API, CLI and tests use the same graph. */
-export function createServices(ctx: AppContext, mailer: MailPort): Services {
-  const audit = new AuditService(ctx);
-  const authorize = new Authorizer(ctx);
-  const accounts = new AccountService(ctx, audit, mailer);
-  const invitations = new InvitationService(ctx, accounts, audit, mailer);
-  const commands = new CommandService(ctx, { authorize, audit });
-  const notifications = new NotificationService(ctx, { authorize, audit, mailer });
-  const alarms = new AlarmService(ctx, { authorize, audit, notifications });
-  const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
-  return {
-    audit,
-    authorize,
-    accounts,
-    invitations,
-    tenants: new TenantService(ctx, accounts, invitations, audit, authorize),
-    homes: new HomeService(ctx, authorize, invitations, audit),
-    gateways: new GatewayService(ctx, authorize, audit),
-    tariffs: new TariffService(ctx, authorize, audit),
-    telemetry: new TelemetryService(ctx),
-    exports: new ExportService(ctx, authorize),
-    presence: new PresenceService(ctx, authorize),
-    commands,
-    alarms,
-    notifications,
-    automations,
-  };
-}
-
 /**
  * First start on an empty database: the platform administrator, its password in a 0600 file
  * (never in the log). It creates the service providers (tenants) from there.
  */
-async function firstRunSetup(ctx: AppContext, accounts: AccountService): Promise<void> {
-  if ((await ctx.store.directory.countUsers()) > 0) return;
+async function firstRunSetup(ctx: AppContext, accounts: Services['accounts']): Promise<void> {
+  if ((await ctx.store.directory.people.countUsers()) > 0) return;
   const email = 'admin@hestia.local';
   const password = newToken('pw').slice(3, 27);
   const admin = await accounts.createUser({

@@ -1,6 +1,8 @@
+import { EventBus } from '../core/bus.ts';
 import type { AppContext } from '../core/context.ts';
-import type { BusEvents } from '../core/bus.ts';
+import { presentAlarm, presentCommand } from './presenters/control.ts';
 import { capabilityOf, type Capability } from '../core/capabilities.ts';
+import { iso } from './presenters/time.ts';
 
 /** One message of the live feed, as JSON on the WebSocket. Times are ISO 8601 in UTC. */
 export type LiveMessage = { type: string; homeId: string } & Record<string, unknown>;
@@ -13,14 +15,6 @@ export interface LiveSubscriber {
   send(message: LiveMessage): void;
 }
 
-/** Presenters of objects that the REST API also returns, so that both show the same fields. */
-export interface LivePresenters {
-  command(command: BusEvents['command.status']['command']): unknown;
-  alarm(alarm: BusEvents['alarm.changed']['alarm']): unknown;
-}
-
-const iso = (ms: number): string => new Date(ms).toISOString();
-
 /**
  * Fans the bus out to the live-feed connections of each home. Work happens only for homes
  * with someone listening: a committed batch of 20,000 readings costs one Map lookup per
@@ -28,106 +22,101 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  */
 export class LiveHub {
   private readonly byHome = new Map<string, Set<LiveSubscriber>>();
-  private readonly unsubscribe: Array<() => void> = [];
   private readonly capabilities = new Map<string, Capability | null>();
   private readonly gatewayHomes = new Map<string, { homeId: string | null; atMs: number }>();
 
-  constructor(
-    private readonly ctx: AppContext,
-    private readonly presenters: LivePresenters,
-  ) {
+  constructor(private readonly ctx: AppContext) {
     const { bus } = ctx;
-    this.unsubscribe.push(
-      bus.on('telemetry.committed', ({ readings }) => {
-        if (this.byHome.size === 0) return;
-        for (const reading of readings) {
-          if (!reading.homeId || !this.byHome.has(reading.homeId)) continue;
-          this.publish({
-            type: 'state',
-            homeId: reading.homeId,
-            gatewayId: reading.gatewayId,
-            deviceId: reading.deviceId,
-            label: reading.label,
-            capability: this.capabilityOf(reading.label, reading.sensorType),
-            value: reading.value,
-            text: reading.text,
-            unit: reading.unit,
-            ts: iso(reading.tsMs),
-          });
-        }
+    const on: EventBus['on'] = (name, listener) => bus.on(name, listener, this);
+    on('telemetry.committed', ({ readings }) => {
+      if (this.byHome.size === 0) return;
+      for (const reading of readings) {
+        if (!reading.homeId || !this.byHome.has(reading.homeId)) continue;
+        this.publish({
+          type: 'state',
+          homeId: reading.homeId,
+          gatewayId: reading.gatewayId,
+          deviceId: reading.deviceId,
+          label: reading.label,
+          capability: this.capabilityOf(reading.label, reading.sensorType),
+          value: reading.value,
+          text: reading.text,
+          unit: reading.unit,
+          ts: iso(reading.tsMs),
+        });
+      }
+    });
+    on('command.status', ({ command }) =>
+      this.publish({
+        type: 'command',
+        homeId: command.homeId,
+        command: presentCommand(command),
       }),
-      bus.on('command.status', ({ command }) =>
-        this.publish({
-          type: 'command',
-          homeId: command.homeId,
-          command: this.presenters.command(command),
-        }),
-      ),
-      bus.on('alarm.changed', ({ alarm, change }) =>
-        this.publish({ type: 'alarm', homeId: alarm.homeId, change, alarm: this.presenters.alarm(alarm) }),
-      ),
-      bus.on('home.mode_changed', (event) =>
-        this.publish({
-          type: 'mode',
-          homeId: event.homeId,
-          mode: event.mode,
-          previous: event.previous,
-          at: iso(event.atMs),
-        }),
-      ),
-      bus.on('device.availability', (event) =>
-        this.publish({
-          type: 'availability',
-          homeId: event.homeId,
-          gatewayId: event.gatewayId,
-          deviceId: event.deviceId,
-          availability: event.availability,
-          at: iso(event.atMs),
-        }),
-      ),
-      bus.on('automation.run', (event) =>
-        this.publish({
-          type: 'automation',
-          homeId: event.homeId,
-          automationId: event.automationId,
-          runId: event.runId,
-          outcome: event.outcome,
-          at: iso(event.atMs),
-        }),
-      ),
-      bus.on('notification.in_app', (event) => {
-        if (event.homeId === null) return;
-        this.publish(
-          {
-            type: 'notification',
-            homeId: event.homeId,
-            notificationId: event.notificationId,
-            severity: event.severity,
-            title: event.title,
-            body: event.body,
-            at: iso(event.atMs),
-          },
-          event.userId,
-        );
-      }),
-      bus.on('gateway.status', (event) => {
-        if (this.byHome.size === 0) return;
-        this.homeOfGateway(event.gatewayId).then(
-          (homeId) => {
-            if (homeId)
-              this.publish({
-                type: 'gateway',
-                homeId,
-                gatewayId: event.gatewayId,
-                status: event.status,
-                at: iso(event.atMs),
-              });
-          },
-          (error: unknown) => ctx.logger.warn({ err: error }, 'live feed: gateway home lookup failed'),
-        );
-      }),
-      bus.on('gateway.registration', ({ gatewayId }) => this.gatewayHomes.delete(gatewayId)),
     );
+    on('alarm.changed', ({ alarm, change }) =>
+      this.publish({ type: 'alarm', homeId: alarm.homeId, change, alarm: presentAlarm(alarm) }),
+    );
+    on('home.mode_changed', (event) =>
+      this.publish({
+        type: 'mode',
+        homeId: event.homeId,
+        mode: event.mode,
+        previous: event.previous,
+        at: iso(event.atMs),
+      }),
+    );
+    on('device.availability', (event) =>
+      this.publish({
+        type: 'availability',
+        homeId: event.homeId,
+        gatewayId: event.gatewayId,
+        deviceId: event.deviceId,
+        availability: event.availability,
+        at: iso(event.atMs),
+      }),
+    );
+    on('automation.run', (event) =>
+      this.publish({
+        type: 'automation',
+        homeId: event.homeId,
+        automationId: event.automationId,
+        runId: event.runId,
+        outcome: event.outcome,
+        at: iso(event.atMs),
+      }),
+    );
+    on('notification.in_app', (event) => {
+      if (event.homeId === null) return;
+      this.publish(
+        {
+          type: 'notification',
+          homeId: event.homeId,
+          notificationId: event.notificationId,
+          severity: event.severity,
+          title: event.title,
+          body: event.body,
+          at: iso(event.atMs),
+        },
+        event.userId,
+      );
+    });
+    on('gateway.status', (event) => {
+      if (this.byHome.size === 0) return;
+      this.homeOfGateway(event.gatewayId).then(
+        (homeId) => {
+          if (homeId)
+            this.publish({
+              type: 'gateway',
+              homeId,
+              gatewayId: event.gatewayId,
+              status: event.status,
+              at: iso(event.atMs),
+            });
+        },
+        (error: unknown) => ctx.logger.warn({ err: error }, 'live feed: gateway home lookup failed'),
+      );
+    });
+    on('gateway.registration', ({ gatewayId }) => this.gatewayHomes.delete(gatewayId));
   }
 
   add(subscriber: LiveSubscriber): void {
@@ -147,7 +136,7 @@ export class LiveHub {
   }
 
   close(): void {
-    for (const stop of this.unsubscribe) stop();
+    this.ctx.bus.removeListeners(this);
     this.byHome.clear();
   }
 
@@ -177,7 +166,7 @@ export class LiveHub {
     const now = this.ctx.clock.now();
     const cached = this.gatewayHomes.get(gatewayId);
     if (cached && now - cached.atMs < 60_000) return cached.homeId;
-    const gateway = await this.ctx.store.findGateway(gatewayId);
+    const gateway = await this.ctx.store.directory.gateways.findGateway(gatewayId);
     const homeId = gateway?.homeId ?? null;
     if (this.gatewayHomes.size > 100_000) this.gatewayHomes.clear();
     this.gatewayHomes.set(gatewayId, { homeId, atMs: now });

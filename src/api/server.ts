@@ -3,31 +3,8 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyWebsocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, {
-  type FastifyError,
-  type FastifyInstance,
-  type FastifyPluginAsync,
-  type FastifyBaseLogger,
-  type RawServerDefault,
-  type RawRequestDefaultExpression,
-  type RawReplyDefaultExpression,
-} from 'fastify';
-import type { AppContext } from '../core/context.ts';
+import Fastify, { type FastifyError, type FastifyBaseLogger } from 'fastify';
 import { ErrorCatalogue, HestiaError, isHestiaError, type ErrorCode } from '../core/errors.ts';
-import type { AccountService } from '../services/accounts.ts';
-import type { AuditService } from '../services/audit.ts';
-import type { Authorizer } from '../services/authorization.ts';
-import type { GatewayService } from '../services/gateways.ts';
-import type { HomeService } from '../services/homes.ts';
-import type { InvitationService } from '../services/invitations.ts';
-import type { TariffService } from '../services/tariffs.ts';
-import type { TelemetryService } from '../services/telemetry.ts';
-import type { TenantService } from '../services/tenants.ts';
-import type { AlarmService } from '../services/alarms.ts';
-import type { AutomationService } from '../services/automations.ts';
-import type { CommandService } from '../services/commands.ts';
-import type { NotificationService } from '../services/notifications/notifications.ts';
-import type { PresenceService } from '../services/presence.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { authRoutes } from './routes/auth.ts';
 import { automationRoutes } from './routes/automations.ts';
@@ -35,7 +12,6 @@ import { commandRoutes } from './routes/commands.ts';
 import { liveRoutes } from './routes/live.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
-import type { ExportService } from '../services/exports.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
@@ -44,42 +20,8 @@ import { tariffRoutes } from './routes/tariffs.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { webRoutes } from './routes/web.ts';
+import type { ApiContext, ApiInstance } from './context.ts';
 import { ErrorBody } from './schemas.ts';
-
-export interface Services {
-  authorize: Authorizer;
-  audit: AuditService;
-  accounts: AccountService;
-  invitations: InvitationService;
-  tenants: TenantService;
-  homes: HomeService;
-  gateways: GatewayService;
-  tariffs: TariffService;
-  telemetry: TelemetryService;
-  exports: ExportService;
-  presence: PresenceService;
-  commands: CommandService;
-  alarms: AlarmService;
-  notifications: NotificationService;
-  automations: AutomationService;
-}
-
-/** What every API plugin receives. */
-export interface ApiContext {
-  ctx: AppContext;
-  services: Services;
-  /** False while starting or shutting down (readiness). */
-  isReady: () => boolean;
-}
-
-export type ApiInstance = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
-export type ApiPlugin = FastifyPluginAsync<ApiContext, RawServerDefault, TypeBoxTypeProvider>;
 
 /**
  * Codes whose details are meant for the caller (per-row CSV errors, what a confirmation would

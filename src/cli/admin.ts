@@ -7,8 +7,7 @@ import { HestiaError, isHestiaError } from '../core/errors.ts';
 import { createLogger } from '../core/logger.ts';
 import { Metrics } from '../core/metrics.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServices } from '../app.ts';
-import type { Services } from '../api/server.ts';
+import { createServices, type Services } from '../services/index.ts';
 import { openMailer } from '../mail/open-mailer.ts';
 import { AuditService } from '../services/audit.ts';
 import type { RequestOrigin } from '../services/principal.ts';
@@ -51,11 +50,13 @@ async function readPassword(options: { password?: string; passwordStdin?: boolea
 async function resolveTenant(ctx: AppContext, tenantRef: string | undefined): Promise<string> {
   const { directory } = ctx.store;
   if (tenantRef) {
-    const tenant = (await directory.findTenantBySlug(tenantRef)) ?? (await directory.findTenant(tenantRef));
+    const tenant =
+      (await directory.tenants.findTenantBySlug(tenantRef)) ??
+      (await directory.tenants.findTenant(tenantRef));
     if (!tenant) throw new HestiaError('HESTIA_NOT_FOUND', `no tenant ${tenantRef}`);
     return tenant.id;
   }
-  const tenants = await directory.listTenants();
+  const tenants = await directory.tenants.listTenants();
   if (tenants.length === 1) return tenants[0]!.id;
   throw new HestiaError(
     'HESTIA_VALIDATION_FAILED',
@@ -146,7 +147,9 @@ export function registerAdminCommands(program: Command): void {
     .description('list tenants')
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { config?: string }) => {
-      await withContext(options.config, async (ctx) => print(await ctx.store.directory.listTenants()));
+      await withContext(options.config, async (ctx) =>
+        print(await ctx.store.directory.tenants.listTenants()),
+      );
     });
 
   for (const [name, suspended] of [
@@ -164,7 +167,7 @@ export function registerAdminCommands(program: Command): void {
       .action(async (tenantRef: string, options: { config?: string }) => {
         await withContext(options.config, async (ctx) => {
           const tenantId = await resolveTenant(ctx, tenantRef);
-          await ctx.store.directory.setTenantStatus(
+          await ctx.store.directory.tenants.setTenantStatus(
             tenantId,
             suspended ? 'suspended' : 'active',
             ctx.clock.now(),
@@ -176,7 +179,7 @@ export function registerAdminCommands(program: Command): void {
             origin: CLI_ORIGIN,
             target: { type: 'tenant', id: tenantId },
           });
-          print(await ctx.store.directory.findTenant(tenantId));
+          print(await ctx.store.directory.tenants.findTenant(tenantId));
         });
       });
   }
@@ -259,7 +262,7 @@ export function registerAdminCommands(program: Command): void {
         const all = [];
         let after: string | undefined;
         for (;;) {
-          const page = await ctx.store.listGateways(tenantId, { limit: 500, after });
+          const page = await ctx.store.directory.gateways.listGateways(tenantId, { limit: 500, after });
           all.push(...page);
           if (page.length < 500) break;
           after = page[page.length - 1]!.id;
@@ -276,10 +279,10 @@ export function registerAdminCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file')
     .action(async (gatewayId: string, options: { config?: string }) => {
       await withContext(options.config, async (ctx) => {
-        const found = await ctx.store.findGateway(gatewayId);
+        const found = await ctx.store.directory.gateways.findGateway(gatewayId);
         if (!found) throw new HestiaError('HESTIA_NOT_FOUND', `no gateway ${gatewayId}`);
         const token = newToken('hgw');
-        await ctx.store.directory.setGatewayToken(gatewayId, hashToken(token), ctx.clock.now());
+        await ctx.store.directory.gateways.setGatewayToken(gatewayId, hashToken(token), ctx.clock.now());
         await new AuditService(ctx).record({
           tenantId: found.tenantId,
           action: 'gateway.credentials_rotated',
@@ -300,7 +303,7 @@ export function registerAdminCommands(program: Command): void {
     .option('-c, --config <file>', 'configuration file')
     .action(async (options: { tenant?: string; config?: string }) => {
       await withContext(options.config, async (ctx) => {
-        print(await ctx.store.directory.listTariffs(await resolveTenant(ctx, options.tenant)));
+        print(await ctx.store.directory.tariffs.listTariffs(await resolveTenant(ctx, options.tenant)));
       });
     });
 
@@ -336,12 +339,14 @@ export function registerAdminCommands(program: Command): void {
     .action(async (options: { config?: string }) => {
       await withContext(options.config, async (ctx) => {
         let lastReport = Date.now();
-        const retention = new RetentionService(ctx, (sofar) => {
-          if (Date.now() - lastReport < 2000) return;
-          lastReport = Date.now();
-          process.stderr.write(
-            `retention: ${sofar.readings} readings, ${sofar.rollups} rollups deleted so far\n`,
-          );
+        const retention = new RetentionService(ctx, {
+          onProgress: (sofar) => {
+            if (Date.now() - lastReport < 2000) return;
+            lastReport = Date.now();
+            process.stderr.write(
+              `retention: ${sofar.readings} readings, ${sofar.rollups} rollups deleted so far\n`,
+            );
+          },
         });
         print(await retention.runPass());
       });
@@ -356,7 +361,7 @@ async function withServices<T>(
   return withContext(configFile, async (ctx) => {
     const mailer = openMailer(ctx.config, ctx.logger);
     try {
-      return await work(createServices(ctx, mailer), ctx);
+      return await work(createServices(ctx, { mailer }), ctx);
     } finally {
       await mailer.close();
     }

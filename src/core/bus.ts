@@ -74,19 +74,49 @@ export interface BusEvents {
 
 type Listener<K extends keyof BusEvents> = (event: BusEvents[K]) => void;
 
+/**
+ * The typed event bus between extensions. A listener is registered with its owner (the
+ * extension that added it) so that the owner's `stop()` removes all of its listeners at once
+ * with `removeListeners(this)`: a stopped feature leaves nothing behind.
+ */
 export class EventBus {
   private readonly listeners = new Map<keyof BusEvents, Set<Listener<never>>>();
+  private readonly owned = new Map<object, Array<() => void>>();
 
   constructor(private readonly logger: Logger) {}
 
-  on<K extends keyof BusEvents>(name: K, listener: Listener<K>): () => void {
+  /** Adds a listener; returns its removal. With an owner, `removeListeners(owner)` removes it too. */
+  on<K extends keyof BusEvents>(name: K, listener: Listener<K>, owner?: object): () => void {
     let set = this.listeners.get(name);
     if (!set) {
       set = new Set();
       this.listeners.set(name, set);
     }
-    set.add(listener);
-    return () => set.delete(listener);
+    const entry = listener as Listener<never>;
+    set.add(entry);
+    const remove = (): void => {
+      set.delete(entry);
+    };
+    if (owner) {
+      const removals = this.owned.get(owner) ?? [];
+      removals.push(remove);
+      this.owned.set(owner, removals);
+    }
+    return remove;
+  }
+
+  /** Removes every listener `owner` added. */
+  removeListeners(owner: object): void {
+    for (const remove of this.owned.get(owner) ?? []) remove();
+    this.owned.delete(owner);
+  }
+
+  /** How many listeners are registered (for tests: a stopped extension leaves none). */
+  listenerCount(name?: keyof BusEvents): number {
+    if (name) return this.listeners.get(name)?.size ?? 0;
+    let count = 0;
+    for (const set of this.listeners.values()) count += set.size;
+    return count;
   }
 
   emit<K extends keyof BusEvents>(name: K, event: BusEvents[K]): void {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Store } from '../store/ports.ts';
+import type { Store } from './ports/store.ts';
 import type { EventBus } from './bus.ts';
 import type { Clock } from './clock.ts';
 import type { HestiaConfig } from './config.ts';

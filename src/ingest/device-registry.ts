@@ -46,7 +46,7 @@ export class DeviceRegistry {
   ): Promise<Rejection | null> {
     let owner = this.owners.get(ref.deviceId);
     if (!owner) {
-      const stored = await this.ctx.store.findDevice(ref.deviceId);
+      const stored = await this.ctx.store.devices.findDevice(ref.deviceId);
       owner = this.owners.get(ref.deviceId);
       if (!owner && stored) {
         owner = { gatewayId: stored.gatewayId, committed: true };
@@ -112,7 +112,7 @@ export class DeviceRegistry {
   private async deviceCount(gatewayId: string): Promise<number> {
     const cached = this.deviceCounts.get(gatewayId);
     if (cached !== undefined) return cached;
-    const count = await this.ctx.store.countGatewayDevices(gatewayId);
+    const count = await this.ctx.store.devices.countGatewayDevices(gatewayId);
     return this.deviceCounts.get(gatewayId) ?? (this.deviceCounts.set(gatewayId, count), count);
   }
 

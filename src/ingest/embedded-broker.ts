@@ -7,11 +7,10 @@ import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { AppContext } from '../core/context.ts';
 import type { GatewayStatus } from '../core/domain/gateway.ts';
-import type { GatewayService } from '../services/gateways.ts';
+import type { GatewayAuthority } from './gateway-authority.ts';
 import type { GatewayIdentity } from './gateway-identity.ts';
 import type { GatewayLink } from './gateway-link.ts';
 import type { IngestService } from './ingest-service.ts';
-import { hashToken } from '../services/secrets.ts';
 import { gatewayTopic, parseGatewayTopic } from './topics.ts';
 
 /** The gateway identity attached to an Aedes client once it has authenticated. */
@@ -58,7 +57,7 @@ export class EmbeddedBroker implements GatewayLink {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly gateways: GatewayService,
+    private readonly gateways: GatewayAuthority,
     private readonly ingest: IngestService,
   ) {
     this.aedes = new Aedes({
@@ -107,13 +106,6 @@ export class EmbeddedBroker implements GatewayLink {
       const identity = client ? identityOf.get(client) : undefined;
       if (identity && topics.includes(gatewayTopic(identity.id, 'down'))) subscribedDown.delete(client);
     });
-    ctx.bus.on('gateway.registration', ({ gatewayId, homeId }) => {
-      const client = this.sessionOf(gatewayId);
-      const identity = client ? identityOf.get(client) : undefined;
-      if (identity) identity.homeId = homeId;
-      this.sendRegistration(gatewayId);
-    });
-    ctx.bus.on('gateway.credentials_changed', ({ gatewayId, reason }) => this.disconnect(gatewayId, reason));
     this.aedes.on('clientDisconnect', (client) => this.onDisconnected(client));
     this.aedes.on('clientError', (client, error) => this.onClientError(client, error));
     this.aedes.on('connectionError', (client, error) => this.onClientError(client, error));
@@ -121,7 +113,23 @@ export class EmbeddedBroker implements GatewayLink {
 
   async listen(): Promise<BrokerPorts> {
     await this.aedes.listen();
-    const { mqtt } = this.ctx.config;
+    const { bus, config } = this.ctx;
+    const { mqtt } = config;
+    bus.on(
+      'gateway.registration',
+      ({ gatewayId, homeId }) => {
+        const client = this.sessionOf(gatewayId);
+        const identity = client ? identityOf.get(client) : undefined;
+        if (identity) identity.homeId = homeId;
+        this.sendRegistration(gatewayId);
+      },
+      this,
+    );
+    bus.on(
+      'gateway.credentials_changed',
+      ({ gatewayId, reason }) => this.disconnect(gatewayId, reason),
+      this,
+    );
     const handle = (
       stream: net.Socket | ReturnType<typeof createWebSocketStream>,
       req?: http.IncomingMessage,
@@ -174,10 +182,10 @@ export class EmbeddedBroker implements GatewayLink {
     for (const client of Object.values(sessions)) {
       const identity = client ? identityOf.get(client) : undefined;
       if (!client || !identity) continue;
-      const stored = await this.ctx.store.findGateway(identity.id);
+      const stored = await this.ctx.store.directory.gateways.findGateway(identity.id);
       let active = tenantActive.get(identity.tenantId);
       if (active === undefined) {
-        active = (await this.ctx.store.directory.findTenant(identity.tenantId))?.status === 'active';
+        active = (await this.ctx.store.directory.tenants.findTenant(identity.tenantId))?.status === 'active';
         tenantActive.set(identity.tenantId, active);
       }
       if (!stored || stored.credentialsRevokedAtMs !== null) this.disconnect(identity.id, 'revoked');
@@ -192,6 +200,7 @@ export class EmbeddedBroker implements GatewayLink {
 
   /** Stops listening, disconnects every client and waits for the listeners to close. */
   async close(): Promise<void> {
+    this.ctx.bus.removeListeners(this);
     if (this.recheckTimer) clearInterval(this.recheckTimer);
     for (const server of this.servers) server.close();
     for (const client of this.webSockets?.clients ?? []) client.terminate();
@@ -284,7 +293,7 @@ export class EmbeddedBroker implements GatewayLink {
       throw new ConnectRefused('the Last Will must go to the gateway status topic', 5);
     }
     identityOf.set(client, check.gateway);
-    tokenHashOf.set(client, hashToken(password.toString('utf8')));
+    tokenHashOf.set(client, check.tokenHash);
   }
 
   private async authorizePublish(client: Client | null, packet: PublishPacket): Promise<void> {
@@ -385,7 +394,7 @@ export class EmbeddedBroker implements GatewayLink {
 
   private recordStatus(identity: GatewayIdentity, status: GatewayStatus): void {
     const atMs = this.ctx.clock.now();
-    this.ctx.store.setGatewayStatus({ gatewayId: identity.id, status, atMs }).then(
+    this.ctx.store.directory.gateways.setGatewayStatus({ gatewayId: identity.id, status, atMs }).then(
       () =>
         this.ctx.bus.emit('gateway.status', {
           gatewayId: identity.id,

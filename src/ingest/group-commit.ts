@@ -68,7 +68,7 @@ export class GroupCommitter {
     this.pendingRows = 0;
     this.ctx.metrics.pendingWrites.set(0);
     const stopTimer = this.ctx.metrics.commitSeconds.startTimer();
-    this.committing = this.ctx.store
+    this.committing = this.ctx.store.telemetry
       .applyIngest(batch)
       .then(
         () => {

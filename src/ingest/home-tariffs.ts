@@ -14,14 +14,19 @@ export class HomeTariffs {
   private readonly cameras = new Map<string, { count: number; atMs: number }>();
 
   constructor(private readonly ctx: AppContext) {
-    ctx.bus.on('retention.policy_changed', () => this.tariffs.clear());
+    ctx.bus.on('retention.policy_changed', () => this.tariffs.clear(), this);
+  }
+
+  /** Leaves the bus. */
+  stop(): void {
+    this.ctx.bus.removeListeners(this);
   }
 
   async tariff(homeId: string): Promise<Tariff | undefined> {
     const nowMs = Date.now();
     const cached = this.tariffs.get(homeId);
     if (cached && nowMs - cached.atMs < TTL_MS) return cached.tariff;
-    const tariff = await this.ctx.store.directory.tariffForHome(homeId);
+    const tariff = await this.ctx.store.directory.tariffs.tariffForHome(homeId);
     this.tariffs.set(homeId, { tariff, atMs: nowMs });
     return tariff;
   }
@@ -30,7 +35,7 @@ export class HomeTariffs {
     const nowMs = Date.now();
     const cached = this.cameras.get(homeId);
     if (cached && nowMs - cached.atMs < TTL_MS) return cached.count;
-    const count = await this.ctx.store.directory.countHomeCameras(homeId);
+    const count = await this.ctx.store.directory.gateways.countHomeCameras(homeId);
     this.cameras.set(homeId, { count, atMs: nowMs });
     return count;
   }

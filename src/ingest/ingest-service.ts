@@ -45,7 +45,7 @@ export class IngestService {
     this.homeTariffs = new HomeTariffs(ctx);
     this.registry = new DeviceRegistry(ctx, this.homeTariffs);
     this.committer = new GroupCommitter(ctx, (batch) => this.committed(batch));
-    ctx.bus.on('gateway.data_deleted', ({ gatewayId }) => this.registry.forgetGateway(gatewayId));
+    ctx.bus.on('gateway.data_deleted', ({ gatewayId }) => this.registry.forgetGateway(gatewayId), this);
   }
 
   async handleUplink(gateway: GatewayIdentity, payload: Buffer): Promise<void> {
@@ -190,9 +190,11 @@ export class IngestService {
     return this.commit(writes);
   }
 
-  /** Stops accepting and waits for every accepted write to be committed. */
-  drain(): Promise<void> {
-    return this.committer.drain();
+  /** Stops accepting, waits for every accepted write to be committed, and leaves the bus. */
+  async drain(): Promise<void> {
+    await this.committer.drain();
+    this.ctx.bus.removeListeners(this);
+    this.homeTariffs.stop();
   }
 
   private async commit(writes: IngestBatch): Promise<void> {

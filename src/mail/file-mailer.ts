@@ -9,7 +9,7 @@ import {
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { MailMessage, MailPort } from './mail-port.ts';
+import type { MailMessage, MailPort } from '../core/ports/mail.ts';
 
 export interface FileMailerOptions {
   /** Messages go to `<dataDir>/mail`. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HestiaConfig } from '../core/config.ts';
 import { HestiaError } from '../core/errors.ts';
 import { FileMailer } from './file-mailer.ts';
-import type { MailPort } from './mail-port.ts';
+import type { MailPort } from '../core/ports/mail.ts';
 import { SmtpMailer } from './smtp-mailer.ts';
 
 /** Opens the configured outgoing-mail adapter (`mail.transport`). */

@@ -6,7 +6,7 @@ import {
 } from 'nodemailer';
 import type { Logger } from 'pino';
 import { HestiaError } from '../core/errors.ts';
-import type { MailMessage, MailPort } from './mail-port.ts';
+import type { MailMessage, MailPort } from '../core/ports/mail.ts';
 
 export interface SmtpMailerOptions {
   /** `smtp://user:pass@host:587` or `smtps://…`; query parameters become nodemailer options. */

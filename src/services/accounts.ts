@@ -4,7 +4,7 @@ import type { User, UserWithSecret } from '../core/domain/person.ts';
 import type { Tenant } from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
-import type { MailPort } from '../mail/mail-port.ts';
+import type { MailPort } from '../core/ports/mail.ts';
 import { passwordChangedMail, passwordResetMail } from '../mail/templates.ts';
 import type { AuditService } from './audit.ts';
 import type { Principal, RequestOrigin, UserPrincipal } from './principal.ts';
@@ -44,6 +44,11 @@ export function publicUser(user: UserWithSecret | User): User {
   return rest;
 }
 
+export interface AccountDeps {
+  audit: AuditService;
+  mailer: MailPort;
+}
+
 /**
  * People's accounts: sign-up, login with lock and backoff, short-lived access tokens renewed by
  * rotating refresh tokens, logout, password change and reset by a mailed one-time token, and
@@ -52,8 +57,7 @@ export function publicUser(user: UserWithSecret | User): User {
 export class AccountService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly audit: AuditService,
-    private readonly mailer: MailPort,
+    private readonly deps: AccountDeps,
   ) {}
 
   private get directory() {
@@ -63,7 +67,8 @@ export class AccountService {
   /** Resolves the tenant an app signs in to, by slug or id; suspended tenants are refused. */
   async activeTenant(slugOrId: string): Promise<Tenant> {
     const tenant =
-      (await this.directory.findTenantBySlug(slugOrId)) ?? (await this.directory.findTenant(slugOrId));
+      (await this.directory.tenants.findTenantBySlug(slugOrId)) ??
+      (await this.directory.tenants.findTenant(slugOrId));
     if (!tenant) throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
     if (tenant.status !== 'active') throw new HestiaError('HESTIA_TENANT_SUSPENDED');
     return tenant;
@@ -90,7 +95,7 @@ export class AccountService {
       role: 'user',
       language: input.language ?? null,
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: tenant.id,
       action: 'user.signed_up',
       actor: { kind: 'anonymous', id: user.id },
@@ -112,10 +117,10 @@ export class AccountService {
     const email = validateEmail(input.email);
     validatePassword(input.password);
     const name = input.name?.trim() ? input.name.trim().slice(0, 100) : null;
-    if (await this.directory.findUserByEmail(input.tenantId, email)) {
+    if (await this.directory.people.findUserByEmail(input.tenantId, email)) {
       throw new HestiaError('HESTIA_CONFLICT', `An account with email ${email} already exists`);
     }
-    return this.directory.createUser({
+    return this.directory.people.createUser({
       id: randomUUID(),
       tenantId: input.tenantId,
       email,
@@ -143,14 +148,14 @@ export class AccountService {
       input.tenant === undefined
         ? await this.uniqueAccount(input.email)
         : tenant
-          ? await this.directory.findUserByEmail(tenant.id, input.email)
+          ? await this.directory.people.findUserByEmail(tenant.id, input.email)
           : undefined;
     const throttleKey = `${tenant?.id ?? user?.tenantId ?? '-'}:${input.email.trim().toLowerCase()}`;
     const now = clock.now();
-    const throttle = await this.directory.findLoginThrottle(throttleKey);
+    const throttle = await this.directory.sessions.findLoginThrottle(throttleKey);
     if (throttle?.lockedUntilMs && throttle.lockedUntilMs > now) {
       metrics.loginLocks.inc();
-      await this.audit.record({
+      await this.deps.audit.record({
         tenantId: user?.tenantId ?? tenant?.id ?? null,
         action: 'auth.login_locked',
         outcome: 'failure',
@@ -170,13 +175,13 @@ export class AccountService {
         failures >= loginFailuresBeforeLock
           ? Math.min(loginLockBaseSeconds * 2 ** (failures - loginFailuresBeforeLock), loginLockMaxSeconds)
           : 0;
-      await this.directory.setLoginThrottle(
+      await this.directory.sessions.setLoginThrottle(
         throttleKey,
         failures,
         lockSeconds ? now + lockSeconds * 1000 : null,
         now,
       );
-      await this.audit.record({
+      await this.deps.audit.record({
         tenantId: user?.tenantId ?? tenant?.id ?? null,
         action: 'auth.login_failed',
         outcome: 'failure',
@@ -186,10 +191,10 @@ export class AccountService {
       });
       throw new HestiaError('HESTIA_BAD_CREDENTIALS');
     }
-    if (throttle) await this.directory.clearLoginThrottle(throttleKey);
+    if (throttle) await this.directory.sessions.clearLoginThrottle(throttleKey);
     await this.assertUsable(user);
     const tokens = await this.openSession(user, origin);
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: user.tenantId,
       action: 'auth.login',
       actor: { kind: 'user', userId: user.id, tenantId: user.tenantId, role: user.role, sessionId: '' },
@@ -200,13 +205,15 @@ export class AccountService {
 
   private async findTenantForLogin(slugOrId: string): Promise<Tenant | null> {
     return (
-      (await this.directory.findTenantBySlug(slugOrId)) ?? (await this.directory.findTenant(slugOrId)) ?? null
+      (await this.directory.tenants.findTenantBySlug(slugOrId)) ??
+      (await this.directory.tenants.findTenant(slugOrId)) ??
+      null
     );
   }
 
   /** Login without a tenant: the one account with this email, if there is exactly one. */
   private async uniqueAccount(email: string): Promise<UserWithSecret | undefined> {
-    const accounts = await this.directory.findUsersByEmail(email);
+    const accounts = await this.directory.people.findUsersByEmail(email);
     if (accounts.length > 1) {
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'tenant: this email needs the tenant to sign in');
     }
@@ -216,7 +223,7 @@ export class AccountService {
   private async assertUsable(user: User): Promise<void> {
     if (user.disabledAtMs !== null) throw new HestiaError('HESTIA_ACCOUNT_DISABLED');
     if (user.tenantId) {
-      const tenant = await this.directory.findTenant(user.tenantId);
+      const tenant = await this.directory.tenants.findTenant(user.tenantId);
       if (tenant?.status !== 'active') throw new HestiaError('HESTIA_TENANT_SUSPENDED');
     }
   }
@@ -226,7 +233,7 @@ export class AccountService {
     const refreshToken = newToken('hrt');
     const refreshExpiresAtMs = now + this.ctx.config.auth.refreshTokenTtlSeconds * 1000;
     const sessionId = randomUUID();
-    await this.directory.createSession({
+    await this.directory.sessions.createSession({
       id: sessionId,
       userId: user.id,
       tenantId: user.tenantId,
@@ -246,7 +253,7 @@ export class AccountService {
   ): Promise<{ accessToken: string; accessExpiresAtMs: number }> {
     const accessToken = newToken('hat');
     const accessExpiresAtMs = now + this.ctx.config.auth.accessTokenTtlSeconds * 1000;
-    await this.directory.createAccessToken({
+    await this.directory.sessions.createAccessToken({
       tokenHash: hashToken(accessToken),
       sessionId,
       userId,
@@ -262,14 +269,14 @@ export class AccountService {
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<SessionTokens> {
     const now = this.ctx.clock.now();
     const presented = hashToken(refreshToken);
-    const found = await this.directory.findSessionByRefresh(presented);
+    const found = await this.directory.sessions.findSessionByRefresh(presented);
     if (!found || found.session.revokedAtMs !== null || found.session.expiresAtMs <= now) {
       throw new HestiaError('HESTIA_UNAUTHENTICATED', 'The refresh token is unknown, revoked or expired');
     }
     const { session } = found;
     if (!found.current) {
-      await this.directory.revokeSession(session.id, now);
-      await this.audit.record({
+      await this.directory.sessions.revokeSession(session.id, now);
+      await this.deps.audit.record({
         tenantId: session.tenantId,
         action: 'auth.refresh_reused',
         outcome: 'failure',
@@ -282,12 +289,12 @@ export class AccountService {
         'The refresh token was already used; the session is revoked',
       );
     }
-    const user = await this.directory.findUser(session.userId);
+    const user = await this.directory.people.findUser(session.userId);
     if (!user) throw new HestiaError('HESTIA_UNAUTHENTICATED');
     await this.assertUsable(user);
     const nextRefresh = newToken('hrt');
     const refreshExpiresAtMs = now + this.ctx.config.auth.refreshTokenTtlSeconds * 1000;
-    const rotated = await this.directory.rotateRefreshToken({
+    const rotated = await this.directory.sessions.rotateRefreshToken({
       sessionId: session.id,
       fromHash: presented,
       toHash: hashToken(nextRefresh),
@@ -307,8 +314,8 @@ export class AccountService {
 
   /** Ends the caller's session: its access and refresh tokens stop working. */
   async logout(principal: UserPrincipal, origin: RequestOrigin): Promise<void> {
-    await this.directory.revokeSession(principal.sessionId, this.ctx.clock.now());
-    await this.audit.record({
+    await this.directory.sessions.revokeSession(principal.sessionId, this.ctx.clock.now());
+    await this.deps.audit.record({
       tenantId: principal.tenantId,
       action: 'auth.logout',
       actor: principal,
@@ -322,15 +329,15 @@ export class AccountService {
     input: { currentPassword: string; newPassword: string },
     origin: RequestOrigin,
   ): Promise<void> {
-    const user = await this.directory.findUser(principal.userId);
+    const user = await this.directory.people.findUser(principal.userId);
     if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
       throw new HestiaError('HESTIA_BAD_CREDENTIALS', 'The current password is wrong');
     }
     validatePassword(input.newPassword);
     const now = this.ctx.clock.now();
-    await this.directory.setUserPassword(user.id, await hashPassword(input.newPassword), now);
-    const ended = await this.directory.revokeUserSessions(user.id, now, principal.sessionId);
-    await this.audit.record({
+    await this.directory.people.setUserPassword(user.id, await hashPassword(input.newPassword), now);
+    const ended = await this.directory.sessions.revokeUserSessions(user.id, now, principal.sessionId);
+    await this.deps.audit.record({
       tenantId: user.tenantId,
       action: 'auth.password_changed',
       actor: principal,
@@ -356,7 +363,7 @@ export class AccountService {
         input.tenant === undefined
           ? await this.uniqueAccount(input.email)
           : tenant
-            ? await this.directory.findUserByEmail(tenant.id, input.email)
+            ? await this.directory.people.findUserByEmail(tenant.id, input.email)
             : undefined;
     } catch {
       user = undefined; // several accounts and no tenant: same silent answer
@@ -365,14 +372,14 @@ export class AccountService {
     const now = this.ctx.clock.now();
     const token = newToken('hpr');
     const ttlSeconds = this.ctx.config.auth.passwordResetTtlSeconds;
-    await this.directory.createOneTimeToken({
+    await this.directory.sessions.createOneTimeToken({
       tokenHash: hashToken(token),
       purpose: 'password_reset',
       userId: user.id,
       createdAtMs: now,
       expiresAtMs: now + ttlSeconds * 1000,
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: user.tenantId,
       action: 'auth.password_reset_requested',
       actor: { kind: 'anonymous', id: user.id },
@@ -395,14 +402,18 @@ export class AccountService {
   async resetPassword(input: { token: string; newPassword: string }, origin: RequestOrigin): Promise<void> {
     validatePassword(input.newPassword);
     const now = this.ctx.clock.now();
-    const userId = await this.directory.consumeOneTimeToken(hashToken(input.token), 'password_reset', now);
+    const userId = await this.directory.sessions.consumeOneTimeToken(
+      hashToken(input.token),
+      'password_reset',
+      now,
+    );
     if (!userId) throw new HestiaError('HESTIA_TOKEN_INVALID');
-    const user = await this.directory.findUser(userId);
+    const user = await this.directory.people.findUser(userId);
     if (!user) throw new HestiaError('HESTIA_TOKEN_INVALID');
-    await this.directory.setUserPassword(user.id, await hashPassword(input.newPassword), now);
-    await this.directory.revokeUserSessions(user.id, now);
-    await this.directory.clearLoginThrottle(`${user.tenantId ?? '-'}:${user.email.toLowerCase()}`);
-    await this.audit.record({
+    await this.directory.people.setUserPassword(user.id, await hashPassword(input.newPassword), now);
+    await this.directory.sessions.revokeUserSessions(user.id, now);
+    await this.directory.sessions.clearLoginThrottle(`${user.tenantId ?? '-'}:${user.email.toLowerCase()}`);
+    await this.deps.audit.record({
       tenantId: user.tenantId,
       action: 'auth.password_reset',
       actor: { kind: 'anonymous', id: user.id },
@@ -418,12 +429,12 @@ export class AccountService {
   async authenticate(bearer: string): Promise<Principal | undefined> {
     const now = this.ctx.clock.now();
     if (bearer.startsWith('hak_')) {
-      const key = await this.directory.findLiveApiKeyByHash(hashToken(bearer));
+      const key = await this.directory.apiKeys.findLiveApiKeyByHash(hashToken(bearer));
       if (!key) return undefined;
-      await this.directory.touchApiKey(key.id, now);
+      await this.directory.apiKeys.touchApiKey(key.id, now);
       return { kind: 'api_key', apiKeyId: key.id, tenantId: key.tenantId, scopes: key.scopes };
     }
-    const record = await this.directory.findAccessToken(hashToken(bearer), now);
+    const record = await this.directory.sessions.findAccessToken(hashToken(bearer), now);
     if (!record) return undefined;
     return {
       kind: 'user',
@@ -435,7 +446,7 @@ export class AccountService {
   }
 
   async me(principal: UserPrincipal): Promise<User> {
-    const user = await this.directory.findUser(principal.userId);
+    const user = await this.directory.people.findUser(principal.userId);
     if (!user) throw new HestiaError('HESTIA_UNAUTHENTICATED');
     return publicUser(user);
   }
@@ -449,22 +460,22 @@ export class AccountService {
     patch: { name?: string | null | undefined; language?: Language | null | undefined },
     origin: RequestOrigin,
   ): Promise<User> {
-    const user = await this.directory.findUser(principal.userId);
+    const user = await this.directory.people.findUser(principal.userId);
     if (!user) throw new HestiaError('HESTIA_UNAUTHENTICATED');
     const changed: Record<string, { from: string | null; to: string | null }> = {};
     if (patch.name !== undefined) {
       const name = patch.name?.trim() ? patch.name.trim().slice(0, 100) : null;
       if (name !== user.name) {
-        await this.directory.setUserName(user.id, name);
+        await this.directory.people.setUserName(user.id, name);
         changed.name = { from: user.name, to: name };
       }
     }
     if (patch.language !== undefined && patch.language !== user.language) {
-      await this.directory.setUserLanguage(user.id, patch.language);
+      await this.directory.people.setUserLanguage(user.id, patch.language);
       changed.language = { from: user.language, to: patch.language };
     }
     if (Object.keys(changed).length > 0) {
-      await this.audit.record({
+      await this.deps.audit.record({
         tenantId: user.tenantId,
         action: 'user.updated',
         actor: principal,
@@ -482,7 +493,7 @@ export class AccountService {
 
   async brandName(tenantId: string | null): Promise<string> {
     if (!tenantId) return 'Hestia';
-    const tenant = await this.directory.findTenant(tenantId);
+    const tenant = await this.directory.tenants.findTenant(tenantId);
     return tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
   }
 
@@ -496,7 +507,7 @@ export class AccountService {
     mail: { subject: string; text: string; html: string },
   ) {
     try {
-      await this.mailer.send({ to: user.email, ...mail });
+      await this.deps.mailer.send({ to: user.email, ...mail });
     } catch (error) {
       this.ctx.logger.error({ err: (error as Error).message, userId: user.id }, 'mail could not be sent');
     }

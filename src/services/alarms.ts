@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import type { Alarm, AlarmCause, AlarmState } from '../core/domain/alarm.ts';
+import type { Alarm, AlarmCause, AlarmState, AlarmRaise, HomeSecurity } from '../core/domain/alarm.ts';
 import type { HomeMode } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import { DEFAULT_LANGUAGE, renderNotification } from '../core/messages.ts';
-import type { AlarmRaise, HomeSecurity } from '../core/domain/alarm.ts';
-import type { SqlRunner } from '../store/directory/sql-runner.ts';
+import type { SqlRunner } from '../core/ports/sql.ts';
 import type { ReadingWrite } from '../core/domain/telemetry.ts';
 import {
   ALARM_CAPABILITIES,
@@ -83,7 +82,6 @@ export class AlarmService implements Extension {
   private raisedDuringReload: Set<string> | null = null;
   private queue: Promise<void> = Promise.resolve();
   private queued = 0;
-  private unsubscribe: (() => void) | null = null;
   private reloadTimer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -94,7 +92,7 @@ export class AlarmService implements Extension {
 
   start(): void {
     this.stopped = false;
-    this.unsubscribe = this.ctx.bus.on('telemetry.committed', ({ readings }) => this.onCommitted(readings));
+    this.ctx.bus.on('telemetry.committed', ({ readings }) => this.onCommitted(readings), this);
     const reload = (): void => {
       this.reloadActiveKeys().catch((error: unknown) =>
         this.ctx.logger.error({ err: error }, 'could not reload the active alarms'),
@@ -107,8 +105,7 @@ export class AlarmService implements Extension {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    this.ctx.bus.removeListeners(this);
     if (this.reloadTimer) clearInterval(this.reloadTimer);
     this.reloadTimer = null;
     // Readings already committed are evaluated before the store closes.
@@ -189,7 +186,7 @@ export class AlarmService implements Extension {
     severity: AlarmRaise['severity'],
   ): Promise<void> {
     const { reading } = candidate;
-    const device = await this.ctx.store.findDevice(reading.deviceId);
+    const device = await this.ctx.store.devices.findDevice(reading.deviceId);
     if (!device) return;
     const deviceName = device.name ?? `${reading.label} sensor ${device.id.slice(0, 8)}`;
     const nowMs = this.ctx.clock.now();
@@ -292,7 +289,7 @@ export class AlarmService implements Extension {
     const cached = this.homes.get(homeId);
     const ttlMs = this.ctx.config.alarms.cacheTtlSeconds * 1000;
     if (cached && this.ctx.clock.now() - cached.loadedAtMs < ttlMs) return cached;
-    const found = await this.ctx.store.directory.findHome(homeId);
+    const found = await this.ctx.store.directory.homes.findHome(homeId);
     if (!found) {
       this.homes.delete(homeId);
       return undefined;

@@ -93,7 +93,7 @@ export class AuditService {
       detail: record.detail ?? {},
     };
     try {
-      await this.ctx.store.directory.appendAudit(entry);
+      await this.ctx.store.directory.audit.appendAudit(entry);
     } catch (error) {
       this.ctx.logger.error({ err: error, action: record.action }, 'could not write the audit log');
     }

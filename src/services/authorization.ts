@@ -81,7 +81,7 @@ export class Authorizer {
   }
 
   async home(principal: Principal, homeId: string, action: HomeAction): Promise<HomeAccess> {
-    const home = await this.ctx.store.directory.findHome(homeId);
+    const home = await this.ctx.store.directory.homes.findHome(homeId);
     if (!home) throw notFound('home');
     this.assertTenant(principal, home.tenantId, 'home');
     if (principal.kind === 'api_key') {
@@ -91,7 +91,7 @@ export class Authorizer {
       return { home, via: 'tenant' };
     }
     if (principal.role !== 'user') return { home, via: 'tenant' };
-    const role = await this.ctx.store.directory.findMemberRole(homeId, principal.userId);
+    const role = await this.ctx.store.directory.homes.findMemberRole(homeId, principal.userId);
     if (!role) throw notFound('home');
     if (!HOME_RIGHTS[role].includes(action))
       throw new HestiaError('HESTIA_FORBIDDEN', `A home ${role} may not ${action} this home`);
@@ -112,7 +112,7 @@ export class Authorizer {
         `This is for the home's service provider, not for a home ${role}`,
       );
     }
-    const home = await this.ctx.store.directory.findHome(homeId);
+    const home = await this.ctx.store.directory.homes.findHome(homeId);
     if (!home) throw notFound('home');
     this.assertTenantAdmin(principal, home.tenantId, scope, 'home');
     return home;
@@ -123,7 +123,7 @@ export class Authorizer {
    * staff only (people reach it by claiming it).
    */
   async gateway(principal: Principal, gatewayId: string, action: HomeAction): Promise<GatewayWithSecret> {
-    const gateway = await this.ctx.store.findGateway(gatewayId);
+    const gateway = await this.ctx.store.directory.gateways.findGateway(gatewayId);
     if (!gateway) throw notFound('gateway');
     this.assertTenant(principal, gateway.tenantId, 'gateway');
     if (principal.kind === 'api_key') {
@@ -139,7 +139,7 @@ export class Authorizer {
   }
 
   async device(principal: Principal, deviceId: string, action: HomeAction): Promise<Device> {
-    const device = await this.ctx.store.findDevice(deviceId);
+    const device = await this.ctx.store.devices.findDevice(deviceId);
     if (!device) throw notFound('device');
     this.assertTenant(principal, device.tenantId, 'device');
     if (principal.kind === 'api_key') {

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { capabilityOf, validateCommand } from '../core/capabilities.ts';
 import type { AppContext } from '../core/context.ts';
-import type { Command, WhenOffline } from '../core/domain/command.ts';
+import {
+  type Command,
+  type WhenOffline,
+  FINAL_COMMAND_STATUSES,
+  type CommandPosition,
+} from '../core/domain/command.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
 import type { GatewayLink } from '../ingest/gateway-link.ts';
@@ -10,7 +15,6 @@ import type {
   CommandResultOutcome,
   CommandResultSink,
 } from '../ingest/handlers/context.ts';
-import { FINAL_COMMAND_STATUSES, type CommandPosition } from '../core/domain/command.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import { SYSTEM_ORIGIN, type Principal, type RequestOrigin } from './principal.ts';
@@ -89,7 +93,6 @@ export class CommandService implements Extension, CommandResultSink {
   private readonly deliveries = new Map<string, Promise<void>>();
   private sweepTimer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
-  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -104,9 +107,13 @@ export class CommandService implements Extension, CommandResultSink {
   }
 
   start(): void {
-    this.unsubscribe = this.ctx.bus.on('gateway.down_subscribed', ({ gatewayId }) => {
-      void this.deliver(gatewayId);
-    });
+    this.ctx.bus.on(
+      'gateway.down_subscribed',
+      ({ gatewayId }) => {
+        void this.deliver(gatewayId);
+      },
+      this,
+    );
     this.sweepTimer = setInterval(() => {
       if (this.sweeping) return; // a slow database: the next tick catches up
       this.sweeping = this.sweep()
@@ -119,7 +126,7 @@ export class CommandService implements Extension, CommandResultSink {
   }
 
   async stop(): Promise<void> {
-    this.unsubscribe?.();
+    this.ctx.bus.removeListeners(this);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.sweepTimer = null;
     await this.sweeping;
@@ -158,7 +165,7 @@ export class CommandService implements Extension, CommandResultSink {
    * HESTIA_NOT_FOUND). Same capability checks, idempotency and per-home rate limit as `create`.
    */
   async sendForAutomation(input: AutomationCommandRequest): Promise<Command> {
-    const device = await this.ctx.store.findDevice(input.deviceId);
+    const device = await this.ctx.store.devices.findDevice(input.deviceId);
     if (!device || device.tenantId !== input.tenantId)
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
     const { command } = await this.submit({
@@ -268,9 +275,9 @@ export class CommandService implements Extension, CommandResultSink {
       );
     }
 
-    const device = await store.findDeviceWithChannels(request.deviceId);
+    const device = await store.devices.findDeviceWithChannels(request.deviceId);
     if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
-    const gateway = await store.findGateway(device.gatewayId);
+    const gateway = await store.directory.gateways.findGateway(device.gatewayId);
     if (request.homeId !== null && gateway?.homeId !== request.homeId)
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such device in this home');
     if (device.removedAtMs !== null || !gateway?.homeId) throw new HestiaError('HESTIA_DEVICE_REMOVED');

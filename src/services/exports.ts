@@ -16,6 +16,10 @@ import type { Principal } from './principal.ts';
 
 export type ExportFormat = 'csv' | 'json';
 
+export interface ExportDeps {
+  authorize: Authorizer;
+}
+
 /** Readings per page read from the store while streaming. */
 const EXPORT_PAGE = 5000;
 const MONTH_PATTERN = /^(\d{4})-(0[1-9]|1[0-2])$/;
@@ -41,7 +45,7 @@ export interface GatewayReportRow {
 export class ExportService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly authorize: Authorizer,
+    private readonly deps: ExportDeps,
   ) {}
 
   /** A device's history (one channel, or all) in [fromMs, toMs). Authorization happens before streaming. */
@@ -51,7 +55,7 @@ export class ExportService {
     query: { fromMs: number; toMs: number; label?: string | undefined; format: ExportFormat },
   ): Promise<Readable> {
     checkRange(query.fromMs, query.toMs);
-    const device = await this.authorize.device(principal, deviceId, 'read');
+    const device = await this.deps.authorize.device(principal, deviceId, 'read');
     const series = await this.seriesOf([device], query.label);
     return this.stream(series, query);
   }
@@ -63,10 +67,10 @@ export class ExportService {
     query: { fromMs: number; toMs: number; format: ExportFormat },
   ): Promise<Readable> {
     checkRange(query.fromMs, query.toMs);
-    await this.authorize.home(principal, homeId, 'read');
+    await this.deps.authorize.home(principal, homeId, 'read');
     const devices: Device[] = [];
-    for (const gateway of await this.ctx.store.directory.listHomeGateways(homeId)) {
-      devices.push(...(await this.ctx.store.listGatewayDevices(gateway.id)));
+    for (const gateway of await this.ctx.store.directory.gateways.listHomeGateways(homeId)) {
+      devices.push(...(await this.ctx.store.devices.listGatewayDevices(gateway.id)));
     }
     return this.stream(await this.seriesOf(devices), query);
   }
@@ -74,7 +78,7 @@ export class ExportService {
   private async seriesOf(devices: Device[], label?: string): Promise<SeriesRef[]> {
     const series: SeriesRef[] = [];
     for (const device of devices) {
-      const channels = (await this.ctx.store.findDeviceWithChannels(device.id))?.channels ?? [];
+      const channels = (await this.ctx.store.devices.findDeviceWithChannels(device.id))?.channels ?? [];
       for (const channel of channels) {
         if (label === undefined || channel.label === label) {
           series.push({ device, label: channel.label, unit: channel.unit });
@@ -100,7 +104,7 @@ export class ExportService {
       for (const { device, label, unit } of series) {
         let afterMs: number | undefined;
         for (;;) {
-          const page = await store.readHistory({
+          const page = await store.telemetry.readHistory({
             deviceId: device.id,
             label,
             fromMs: query.fromMs,
@@ -159,14 +163,16 @@ export class ExportService {
     fromMonth: string,
     toMonth: string,
   ): Promise<GatewayReportRow[]> {
-    this.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
+    this.deps.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
     const months = monthsBetween(fromMonth, toMonth);
     const { store, clock } = this.ctx;
     const gateways: Gateway[] = [];
-    for (let page = await store.listGateways(tenantId, { limit: 500 }); page.length > 0;) {
+    for (let page = await store.directory.gateways.listGateways(tenantId, { limit: 500 }); page.length > 0;) {
       gateways.push(...page);
       page =
-        page.length < 500 ? [] : await store.listGateways(tenantId, { limit: 500, after: page.at(-1)!.id });
+        page.length < 500
+          ? []
+          : await store.directory.gateways.listGateways(tenantId, { limit: 500, after: page.at(-1)!.id });
     }
     const byId = new Map(gateways.map((g) => [g.id, g]));
     const rows = new Map<string, GatewayReportRow>();
@@ -192,7 +198,11 @@ export class ExportService {
       const monthEnd = Date.parse(`${nextMonth(month)}-01T00:00:00Z`);
       for (const gateway of gateways) if (gateway.createdAtMs < monthEnd) row(month, gateway.id);
     }
-    for (const usage of await store.listGatewayUsage(tenantId, months[0]!, months[months.length - 1]!)) {
+    for (const usage of await store.telemetry.listGatewayUsage(
+      tenantId,
+      months[0]!,
+      months[months.length - 1]!,
+    )) {
       const entry = row(usage.month, usage.gatewayId);
       entry.messages = usage.messages;
       entry.hoursOnline += usage.onlineMs / 3_600_000;

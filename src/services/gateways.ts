@@ -4,7 +4,7 @@ import type { Gateway } from '../core/domain/gateway.ts';
 import type { Tariff } from '../core/domain/tariff.ts';
 import type { Home } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { GatewayIdentity } from '../ingest/gateway-identity.ts';
+import type { CredentialCheck, GatewayAuthority, RegistrationMessage } from '../ingest/gateway-authority.ts';
 import { GATEWAY_ID_PATTERN } from '../ingest/topics.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
@@ -13,16 +13,12 @@ import { formatCredentialsCsv, parseGatewayCsv } from './gateway-csv.ts';
 import type { Principal, RequestOrigin } from './principal.ts';
 import { ABSENT_TOKEN_HASH, hashToken, newToken, tokenMatches } from './secrets.ts';
 
-export type CredentialCheck =
-  | { ok: true; gateway: GatewayIdentity }
-  | { ok: false; reason: 'unknown_gateway' | 'bad_token' | 'revoked' | 'tenant_suspended' };
-
-/** The message a gateway receives on its `down` topic about its registration (seed: CheckGatewayExistance). */
-export type RegistrationMessage =
-  | { messageType: 'registration'; gatewayId: string; status: 'pending' }
-  | { messageType: 'registration'; gatewayId: string; status: 'accepted'; homeId: string; homeName: string };
-
 const CLAIM_WINDOW_MS = 60 * 60 * 1000; // 1 hour
+
+export interface GatewayDeps {
+  authorize: Authorizer;
+  audit: AuditService;
+}
 
 /**
  * Gateways from provisioning to removal: a provider provisions them (one by one or by CSV),
@@ -30,14 +26,13 @@ const CLAIM_WINDOW_MS = 60 * 60 * 1000; // 1 hour
  * printed on it; removing it from the home deletes its data and returns it to pending.
  * Credentials can be rotated or revoked, which ends the live MQTT session at once.
  */
-export class GatewayService {
+export class GatewayService implements GatewayAuthority {
   /** Failed claim attempts per person in the current window. */
   private readonly claimAttempts = new Map<string, { windowStartMs: number; count: number }>();
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly authorize: Authorizer,
-    private readonly audit: AuditService,
+    private readonly deps: GatewayDeps,
   ) {}
 
   private get directory() {
@@ -51,7 +46,7 @@ export class GatewayService {
     input: { id?: string | undefined; name: string; claimCode?: string | undefined },
     origin: RequestOrigin,
   ): Promise<{ gateway: Gateway; token: string; claimCode: string }> {
-    if (principal) this.authorize.assertTenantAdmin(principal, tenantId, 'gateways:write', 'tenant');
+    if (principal) this.deps.authorize.assertTenantAdmin(principal, tenantId, 'gateways:write', 'tenant');
     const id = input.id ?? randomUUID();
     if (!GATEWAY_ID_PATTERN.test(id)) {
       throw new HestiaError(
@@ -64,13 +59,13 @@ export class GatewayService {
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'name: 1 to 100 characters');
     if (input.claimCode !== undefined && !isValidClaimCode(input.claimCode))
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'claimCode: 8 to 32 letters and digits');
-    if (!(await this.directory.findTenant(tenantId)))
+    if (!(await this.directory.tenants.findTenant(tenantId)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
-    if (await this.ctx.store.findGateway(id))
+    if (await this.ctx.store.directory.gateways.findGateway(id))
       throw new HestiaError('HESTIA_CONFLICT', `Gateway ${id} already exists`);
     const token = newToken('hgw');
     const claimCode = input.claimCode ?? generateClaimCode();
-    const [gateway] = await this.directory.createGateways([
+    const [gateway] = await this.directory.gateways.createGateways([
       {
         id,
         tenantId,
@@ -80,7 +75,7 @@ export class GatewayService {
         createdAtMs: this.ctx.clock.now(),
       },
     ]);
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'gateway.provisioned',
       actor: principal ?? { kind: 'system' },
@@ -101,12 +96,12 @@ export class GatewayService {
     csvText: string,
     origin: RequestOrigin,
   ): Promise<{ count: number; credentialsCsv: string }> {
-    if (principal) this.authorize.assertTenantAdmin(principal, tenantId, 'gateways:write', 'tenant');
-    if (!(await this.directory.findTenant(tenantId)))
+    if (principal) this.deps.authorize.assertTenantAdmin(principal, tenantId, 'gateways:write', 'tenant');
+    if (!(await this.directory.tenants.findTenant(tenantId)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
     const parsed = parseGatewayCsv(csvText);
     if (!parsed.ok) throw new HestiaError('HESTIA_CSV_INVALID', undefined, { rows: parsed.errors });
-    const existing = await this.directory.existingGatewayIds(parsed.rows.map((row) => row.serial));
+    const existing = await this.directory.gateways.existingGatewayIds(parsed.rows.map((row) => row.serial));
     const errors = parsed.rows
       .filter((row) => existing.has(row.serial))
       .map((row) => ({ line: row.line, column: 'serial', message: `gateway ${row.serial} already exists` }));
@@ -118,7 +113,7 @@ export class GatewayService {
       token: newToken('hgw'),
       claimCode: row.claimCode ?? generateClaimCode(),
     }));
-    await this.directory.createGateways(
+    await this.directory.gateways.createGateways(
       issued.map((row) => ({
         id: row.serial,
         tenantId,
@@ -128,7 +123,7 @@ export class GatewayService {
         createdAtMs: now,
       })),
     );
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'gateway.imported',
       actor: principal ?? { kind: 'system' },
@@ -146,13 +141,13 @@ export class GatewayService {
     tenantId: string,
     page: { limit: number; after?: string | undefined },
   ) {
-    this.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
-    return this.ctx.store.listGateways(tenantId, page);
+    this.deps.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
+    return this.ctx.store.directory.gateways.listGateways(tenantId, page);
   }
 
   async listHomeGateways(principal: Principal, homeId: string): Promise<Gateway[]> {
-    await this.authorize.home(principal, homeId, 'read');
-    return this.directory.listHomeGateways(homeId);
+    await this.deps.authorize.home(principal, homeId, 'read');
+    return this.directory.gateways.listHomeGateways(homeId);
   }
 
   /**
@@ -166,15 +161,15 @@ export class GatewayService {
     input: { gatewayId: string; claimCode: string },
     origin: RequestOrigin,
   ): Promise<Gateway> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
     this.assertClaimAttemptsLeft(principal);
     // A full home is refused before the code is looked at, so the refusal says nothing about it.
     await this.assertTariffAllowsGateway(principal, home, input.gatewayId, origin);
-    const gateway = await this.ctx.store.findGateway(input.gatewayId);
+    const gateway = await this.ctx.store.directory.gateways.findGateway(input.gatewayId);
     const matches = claimCodeMatches(input.claimCode, gateway?.claimCodeHash ?? ABSENT_TOKEN_HASH);
     const claimable = gateway && gateway.tenantId === home.tenantId && gateway.homeId === null && matches;
     const registration = claimable
-      ? await this.directory.registerGatewayWithinTariff(gateway.id, homeId, this.ctx.clock.now())
+      ? await this.directory.gateways.registerGatewayWithinTariff(gateway.id, homeId, this.ctx.clock.now())
       : undefined;
     if (registration?.outcome === 'limit') {
       // Another claim took the home's last place meanwhile.
@@ -182,7 +177,7 @@ export class GatewayService {
     }
     if (!claimable || registration?.outcome !== 'registered') {
       this.countFailedClaim(principal);
-      await this.audit.record({
+      await this.deps.audit.record({
         tenantId: home.tenantId,
         action: 'gateway.claim_failed',
         outcome: 'failure',
@@ -193,7 +188,7 @@ export class GatewayService {
       });
       throw new HestiaError('HESTIA_CLAIM_FAILED');
     }
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'gateway.registered',
       actor: principal,
@@ -202,7 +197,7 @@ export class GatewayService {
       target: { type: 'gateway', id: gateway.id },
     });
     this.ctx.bus.emit('gateway.registration', { gatewayId: gateway.id, tenantId: gateway.tenantId, homeId });
-    return (await this.ctx.store.findGateway(gateway.id))!;
+    return (await this.ctx.store.directory.gateways.findGateway(gateway.id))!;
   }
 
   /** Refuses a claim into a home that has as many gateways as its tariff allows (HESTIA_TARIFF_LIMIT). */
@@ -212,9 +207,9 @@ export class GatewayService {
     gatewayId: string,
     origin: RequestOrigin,
   ): Promise<void> {
-    const tariff = await this.directory.tariffForHome(home.id);
+    const tariff = await this.directory.tariffs.tariffForHome(home.id);
     if (!tariff) return;
-    const registered = await this.directory.countHomeGateways(home.id);
+    const registered = await this.directory.gateways.countHomeGateways(home.id);
     if (registered >= tariff.maxGatewaysPerHome)
       await this.refuseOverLimit(principal, home, gatewayId, { tariff, registered }, origin);
   }
@@ -226,7 +221,7 @@ export class GatewayService {
     { tariff, registered }: { tariff: Tariff; registered: number },
     origin: RequestOrigin,
   ): Promise<never> {
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'gateway.claim_failed',
       outcome: 'failure',
@@ -289,11 +284,11 @@ export class GatewayService {
     confirm: string | undefined,
     origin: RequestOrigin,
   ): Promise<{ devices: number; readings: number }> {
-    const gateway = await this.authorize.gateway(principal, gatewayId, 'manage');
+    const gateway = await this.deps.authorize.gateway(principal, gatewayId, 'manage');
     if (!gateway.homeId) throw new HestiaError('HESTIA_CONFLICT', 'The gateway is not registered to a home');
     if (confirm !== gateway.id) {
-      const devices = await this.ctx.store.countGatewayDevices(gateway.id);
-      const readings = await this.ctx.store.countReadings({ gatewayId: gateway.id });
+      const devices = await this.ctx.store.devices.countGatewayDevices(gateway.id);
+      const readings = await this.ctx.store.telemetry.countReadings({ gatewayId: gateway.id });
       throw new HestiaError(
         'HESTIA_CONFIRMATION_REQUIRED',
         `Removing the gateway deletes ${devices} device(s) and ${readings} reading(s): repeat with confirm=${gateway.id}`,
@@ -301,15 +296,15 @@ export class GatewayService {
       );
     }
     const homeId = gateway.homeId;
-    await this.directory.unregisterGateway(gateway.id);
+    await this.directory.gateways.unregisterGateway(gateway.id);
     this.ctx.bus.emit('gateway.registration', {
       gatewayId: gateway.id,
       tenantId: gateway.tenantId,
       homeId: null,
     });
-    const deleted = await this.ctx.store.deleteGatewayData(gateway.id);
+    const deleted = await this.ctx.store.telemetry.deleteGatewayData(gateway.id);
     this.ctx.bus.emit('gateway.data_deleted', { gatewayId: gateway.id });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: gateway.tenantId,
       action: 'gateway.removed',
       actor: principal,
@@ -317,7 +312,7 @@ export class GatewayService {
       homeId,
       target: { type: 'gateway', id: gateway.id },
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: gateway.tenantId,
       action: 'data.deleted',
       actor: principal,
@@ -331,11 +326,11 @@ export class GatewayService {
 
   /** New MQTT credentials; the old token stops working and the live session is closed now. */
   async rotateCredentials(principal: Principal, gatewayId: string, origin: RequestOrigin): Promise<string> {
-    const gateway = await this.authorize.gateway(principal, gatewayId, 'manage');
+    const gateway = await this.deps.authorize.gateway(principal, gatewayId, 'manage');
     const token = newToken('hgw');
-    await this.directory.setGatewayToken(gateway.id, hashToken(token), this.ctx.clock.now());
+    await this.directory.gateways.setGatewayToken(gateway.id, hashToken(token), this.ctx.clock.now());
     this.ctx.bus.emit('gateway.credentials_changed', { gatewayId: gateway.id, reason: 'rotated' });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: gateway.tenantId,
       action: 'gateway.credentials_rotated',
       actor: principal,
@@ -348,10 +343,10 @@ export class GatewayService {
 
   /** Revokes the credentials (a stolen or retired device): no connection until they are rotated. */
   async revokeCredentials(principal: Principal, gatewayId: string, origin: RequestOrigin): Promise<void> {
-    const gateway = await this.authorize.gateway(principal, gatewayId, 'manage');
-    await this.directory.revokeGatewayCredentials(gateway.id, this.ctx.clock.now());
+    const gateway = await this.deps.authorize.gateway(principal, gatewayId, 'manage');
+    await this.directory.gateways.revokeGatewayCredentials(gateway.id, this.ctx.clock.now());
     this.ctx.bus.emit('gateway.credentials_changed', { gatewayId: gateway.id, reason: 'revoked' });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: gateway.tenantId,
       action: 'gateway.credentials_revoked',
       actor: principal,
@@ -363,20 +358,24 @@ export class GatewayService {
 
   /** The check the broker runs at every CONNECT. */
   async verifyCredentials(gatewayId: string, token: string): Promise<CredentialCheck> {
-    const gateway = await this.ctx.store.findGateway(gatewayId);
+    const gateway = await this.ctx.store.directory.gateways.findGateway(gatewayId);
     const matches = tokenMatches(token, gateway?.tokenHash ?? ABSENT_TOKEN_HASH);
     if (!gateway) return { ok: false, reason: 'unknown_gateway' };
     if (!matches) return { ok: false, reason: 'bad_token' };
     if (gateway.credentialsRevokedAtMs !== null) return { ok: false, reason: 'revoked' };
-    const tenant = await this.directory.findTenant(gateway.tenantId);
+    const tenant = await this.directory.tenants.findTenant(gateway.tenantId);
     if (tenant?.status !== 'active') return { ok: false, reason: 'tenant_suspended' };
-    return { ok: true, gateway: { id: gateway.id, tenantId: gateway.tenantId, homeId: gateway.homeId } };
+    return {
+      ok: true,
+      gateway: { id: gateway.id, tenantId: gateway.tenantId, homeId: gateway.homeId },
+      tokenHash: gateway.tokenHash,
+    };
   }
 
   /** What the gateway is told on `down` when it subscribes and whenever its registration changes. */
   async registrationMessage(gatewayId: string): Promise<RegistrationMessage> {
-    const gateway = await this.ctx.store.findGateway(gatewayId);
-    const home = gateway?.homeId ? await this.directory.findHome(gateway.homeId) : undefined;
+    const gateway = await this.ctx.store.directory.gateways.findGateway(gatewayId);
+    const home = gateway?.homeId ? await this.directory.homes.findHome(gateway.homeId) : undefined;
     return home
       ? { messageType: 'registration', gatewayId, status: 'accepted', homeId: home.id, homeName: home.name }
       : { messageType: 'registration', gatewayId, status: 'pending' };

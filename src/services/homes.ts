@@ -41,6 +41,12 @@ function validateName(name: string, what: string): string {
   return trimmed;
 }
 
+export interface HomeDeps {
+  authorize: Authorizer;
+  invitations: InvitationService;
+  audit: AuditService;
+}
+
 /**
  * Homes and the people in them. A person who creates a home owns it; owners invite members
  * and guests, change their roles, remove them and may hand the home to a member. Every method
@@ -49,9 +55,7 @@ function validateName(name: string, what: string): string {
 export class HomeService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly authorize: Authorizer,
-    private readonly invitations: InvitationService,
-    private readonly audit: AuditService,
+    private readonly deps: HomeDeps,
   ) {}
 
   private get directory() {
@@ -77,8 +81,8 @@ export class HomeService {
       tariffId: null,
       createdAtMs: this.ctx.clock.now(),
     };
-    await this.directory.createHome(home, principal.userId);
-    await this.audit.record({
+    await this.directory.homes.createHome(home, principal.userId);
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'home.created',
       actor: principal,
@@ -96,36 +100,39 @@ export class HomeService {
     tenantId?: string,
   ) {
     if (principal.kind === 'user' && principal.role === 'user')
-      return this.directory.listUserHomes(principal.userId);
-    const scoped = this.authorize.tenantOf(principal, tenantId);
-    this.authorize.assertTenantAdmin(principal, scoped, 'homes:read', 'tenant');
-    return (await this.directory.listTenantHomes(scoped, page)).map((home) => ({ ...home, role: null }));
+      return this.directory.homes.listUserHomes(principal.userId);
+    const scoped = this.deps.authorize.tenantOf(principal, tenantId);
+    this.deps.authorize.assertTenantAdmin(principal, scoped, 'homes:read', 'tenant');
+    return (await this.directory.homes.listTenantHomes(scoped, page)).map((home) => ({
+      ...home,
+      role: null,
+    }));
   }
 
   /** One home with the caller's role in it and the tariff in force (its own, or its tenant's default). */
   async getHome(principal: Principal, homeId: string) {
-    const access = await this.authorize.home(principal, homeId, 'read');
-    const tariff = (await this.directory.tariffForHome(homeId)) ?? null;
+    const access = await this.deps.authorize.home(principal, homeId, 'read');
+    const tariff = (await this.directory.tariffs.tariffForHome(homeId)) ?? null;
     return { ...access.home, role: access.via === 'member' ? access.role : null, tariff };
   }
 
   async updateHome(principal: Principal, homeId: string, patch: HomeInput): Promise<Home> {
-    await this.authorize.home(principal, homeId, 'manage');
+    await this.deps.authorize.home(principal, homeId, 'manage');
     validateHome(patch);
-    return (await this.directory.updateHome(homeId, { ...patch, name: patch.name?.trim() }))!;
+    return (await this.directory.homes.updateHome(homeId, { ...patch, name: patch.name?.trim() }))!;
   }
 
   /** Deleting a home needs its gateways removed first (which deletes their data, with confirmation). */
   async deleteHome(principal: Principal, homeId: string, origin: RequestOrigin): Promise<void> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    const gateways = await this.directory.countHomeGateways(homeId);
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    const gateways = await this.directory.gateways.countHomeGateways(homeId);
     if (gateways > 0)
       throw new HestiaError(
         'HESTIA_CONFLICT',
         `The home still has ${gateways} gateway(s): remove them first`,
       );
-    await this.directory.deleteHome(homeId);
-    await this.audit.record({
+    await this.directory.homes.deleteHome(homeId);
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'home.deleted',
       actor: principal,
@@ -137,10 +144,10 @@ export class HomeService {
 
   /** Devices of every gateway registered to the home, with their current state. */
   async listDevices(principal: Principal, homeId: string): Promise<DeviceWithChannels[]> {
-    await this.authorize.home(principal, homeId, 'read');
+    await this.deps.authorize.home(principal, homeId, 'read');
     const devices: DeviceWithChannels[] = [];
-    for (const gateway of await this.directory.listHomeGateways(homeId)) {
-      devices.push(...(await this.ctx.store.listGatewayDevices(gateway.id)));
+    for (const gateway of await this.directory.gateways.listHomeGateways(homeId)) {
+      devices.push(...(await this.ctx.store.devices.listGatewayDevices(gateway.id)));
     }
     return devices;
   }
@@ -151,28 +158,31 @@ export class HomeService {
     deviceId: string,
     patch: { name?: string | undefined; roomId?: string | null | undefined },
   ) {
-    await this.authorize.device(principal, deviceId, 'control');
-    const device = (await this.ctx.store.findDevice(deviceId))!;
-    const gateway = (await this.ctx.store.findGateway(device.gatewayId))!;
-    if (patch.roomId && (!gateway.homeId || !(await this.directory.findRoom(gateway.homeId, patch.roomId))))
+    await this.deps.authorize.device(principal, deviceId, 'control');
+    const device = (await this.ctx.store.devices.findDevice(deviceId))!;
+    const gateway = (await this.ctx.store.directory.gateways.findGateway(device.gatewayId))!;
+    if (
+      patch.roomId &&
+      (!gateway.homeId || !(await this.directory.homes.findRoom(gateway.homeId, patch.roomId)))
+    )
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'roomId: no such room in this home');
-    await this.directory.updateDevice(deviceId, {
+    await this.ctx.store.devices.updateDevice(deviceId, {
       name: patch.name === undefined ? undefined : validateName(patch.name, 'name'),
       roomId: patch.roomId,
     });
-    return this.ctx.store.findDeviceWithChannels(deviceId);
+    return this.ctx.store.devices.findDeviceWithChannels(deviceId);
   }
 
   // ---- rooms ----
 
   async listRooms(principal: Principal, homeId: string): Promise<Room[]> {
-    await this.authorize.home(principal, homeId, 'read');
-    return this.directory.listRooms(homeId);
+    await this.deps.authorize.home(principal, homeId, 'read');
+    return this.directory.homes.listRooms(homeId);
   }
 
   async createRoom(principal: Principal, homeId: string, name: string): Promise<Room> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    return this.directory.createRoom({
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    return this.directory.homes.createRoom({
       id: randomUUID(),
       tenantId: home.tenantId,
       homeId,
@@ -182,23 +192,23 @@ export class HomeService {
   }
 
   async renameRoom(principal: Principal, homeId: string, roomId: string, name: string): Promise<Room> {
-    await this.authorize.home(principal, homeId, 'manage');
-    if (!(await this.directory.renameRoom(homeId, roomId, validateName(name, 'name'))))
+    await this.deps.authorize.home(principal, homeId, 'manage');
+    if (!(await this.directory.homes.renameRoom(homeId, roomId, validateName(name, 'name'))))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such room');
-    return (await this.directory.findRoom(homeId, roomId))!;
+    return (await this.directory.homes.findRoom(homeId, roomId))!;
   }
 
   async deleteRoom(principal: Principal, homeId: string, roomId: string): Promise<void> {
-    await this.authorize.home(principal, homeId, 'manage');
-    if (!(await this.directory.deleteRoom(homeId, roomId)))
+    await this.deps.authorize.home(principal, homeId, 'manage');
+    if (!(await this.directory.homes.deleteRoom(homeId, roomId)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such room');
   }
 
   // ---- members ----
 
   async listMembers(principal: Principal, homeId: string): Promise<HomeMember[]> {
-    await this.authorize.home(principal, homeId, 'read');
-    return this.directory.listMembers(homeId);
+    await this.deps.authorize.home(principal, homeId, 'read');
+    return this.directory.homes.listMembers(homeId);
   }
 
   async inviteMember(
@@ -207,18 +217,18 @@ export class HomeService {
     input: { email: string; role: HomeRole; language?: Language | null | undefined },
     origin: RequestOrigin,
   ): Promise<Invitation> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    return this.invitations.inviteToHome(principal, home, input, origin);
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    return this.deps.invitations.inviteToHome(principal, home, input, origin);
   }
 
   async listInvitations(principal: Principal, homeId: string): Promise<Invitation[]> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    return this.invitations.listOpen(home.tenantId, homeId);
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    return this.deps.invitations.listOpen(home.tenantId, homeId);
   }
 
   async revokeInvitation(principal: Principal, homeId: string, invitationId: string): Promise<void> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    await this.invitations.revoke(home.tenantId, homeId, invitationId);
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    await this.deps.invitations.revoke(home.tenantId, homeId, invitationId);
   }
 
   /** Owners change members' and guests' roles; the owner role moves only by transfer. */
@@ -229,13 +239,13 @@ export class HomeService {
     role: HomeRole,
     origin: RequestOrigin,
   ): Promise<void> {
-    const { home } = await this.authorize.home(principal, homeId, 'manage');
-    const current = await this.directory.findMemberRole(homeId, userId);
+    const { home } = await this.deps.authorize.home(principal, homeId, 'manage');
+    const current = await this.directory.homes.findMemberRole(homeId, userId);
     if (!current) throw new HestiaError('HESTIA_NOT_FOUND', 'No such member');
     if (role === 'owner' || current === 'owner')
       throw new HestiaError('HESTIA_CONFLICT', 'Ownership changes hands only by transfer');
-    await this.directory.setMemberRole(homeId, userId, role);
-    await this.audit.record({
+    await this.directory.homes.setMemberRole(homeId, userId, role);
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'home.member_role_changed',
       actor: principal,
@@ -254,13 +264,13 @@ export class HomeService {
     origin: RequestOrigin,
   ): Promise<void> {
     const leaving = principal.kind === 'user' && principal.userId === userId;
-    const { home } = await this.authorize.home(principal, homeId, leaving ? 'read' : 'manage');
-    const current = await this.directory.findMemberRole(homeId, userId);
+    const { home } = await this.deps.authorize.home(principal, homeId, leaving ? 'read' : 'manage');
+    const current = await this.directory.homes.findMemberRole(homeId, userId);
     if (!current) throw new HestiaError('HESTIA_NOT_FOUND', 'No such member');
     if (current === 'owner')
       throw new HestiaError('HESTIA_CONFLICT', 'The owner cannot leave: transfer the home to a member first');
-    await this.directory.removeMember(homeId, userId);
-    await this.audit.record({
+    await this.directory.homes.removeMember(homeId, userId);
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'home.member_removed',
       actor: principal,
@@ -277,21 +287,21 @@ export class HomeService {
     toUserId: string,
     origin: RequestOrigin,
   ): Promise<void> {
-    const access = await this.authorize.home(principal, homeId, 'manage');
+    const access = await this.deps.authorize.home(principal, homeId, 'manage');
     const owner =
       access.via === 'member' && principal.kind === 'user'
         ? principal.userId
-        : (await this.directory.listMembers(homeId)).find((m) => m.role === 'owner')?.userId;
+        : (await this.directory.homes.listMembers(homeId)).find((m) => m.role === 'owner')?.userId;
     if (!owner) throw new HestiaError('HESTIA_CONFLICT', 'The home has no owner');
-    const target = await this.directory.findMemberRole(homeId, toUserId);
+    const target = await this.directory.homes.findMemberRole(homeId, toUserId);
     if (!target || target === 'owner')
       throw new HestiaError(
         'HESTIA_VALIDATION_FAILED',
         'userId: the new owner must be a member or guest of the home',
       );
-    if (!(await this.directory.transferOwnership(homeId, owner, toUserId)))
+    if (!(await this.directory.homes.transferOwnership(homeId, owner, toUserId)))
       throw new HestiaError('HESTIA_CONFLICT', 'The ownership changed meanwhile');
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: access.home.tenantId,
       action: 'home.ownership_transferred',
       actor: principal,

@@ -4,7 +4,7 @@ import type { Invitation, Role } from '../core/domain/person.ts';
 import type { HomeRole } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
-import type { MailPort } from '../mail/mail-port.ts';
+import type { MailPort } from '../core/ports/mail.ts';
 import { invitationMail } from '../mail/templates.ts';
 import { validateEmail, type AccountService, type SessionTokens } from './accounts.ts';
 import type { AuditService } from './audit.ts';
@@ -40,6 +40,12 @@ export interface InvitationPreview {
   language: Language | null;
 }
 
+export interface InvitationDeps {
+  accounts: AccountService;
+  audit: AuditService;
+  mailer: MailPort;
+}
+
 /**
  * Invitations by mail: to a tenant (as user or tenant admin, sent by its admins) or to a home
  * (as member or guest, sent by its owner). The mailed token is the proof of the address; an
@@ -49,9 +55,7 @@ export interface InvitationPreview {
 export class InvitationService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly accounts: AccountService,
-    private readonly audit: AuditService,
-    private readonly mailer: MailPort,
+    private readonly deps: InvitationDeps,
   ) {}
 
   private get directory() {
@@ -67,7 +71,7 @@ export class InvitationService {
     if (input.role === 'platform_admin')
       throw new HestiaError('HESTIA_FORBIDDEN', 'Platform administrators are not invited into a tenant');
     const email = validateEmail(input.email);
-    if (await this.directory.findUserByEmail(tenantId, email))
+    if (await this.directory.people.findUserByEmail(tenantId, email))
       throw new HestiaError('HESTIA_CONFLICT', `An account with email ${email} already exists`);
     const invitation = await this.create(
       principal,
@@ -75,7 +79,7 @@ export class InvitationService {
       null,
       input.language,
     );
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'user.invited',
       actor: principal ?? { kind: 'system' },
@@ -98,8 +102,8 @@ export class InvitationService {
         'role: member or guest (ownership is transferred, not invited)',
       );
     const email = validateEmail(input.email);
-    const existing = await this.directory.findUserByEmail(home.tenantId, email);
-    if (existing && (await this.directory.findMemberRole(home.id, existing.id)))
+    const existing = await this.directory.people.findUserByEmail(home.tenantId, email);
+    if (existing && (await this.directory.homes.findMemberRole(home.id, existing.id)))
       throw new HestiaError('HESTIA_CONFLICT', `${email} is already a member of this home`);
     const invitation = await this.create(
       principal,
@@ -107,7 +111,7 @@ export class InvitationService {
       home.name,
       input.language,
     );
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: home.tenantId,
       action: 'home.member_invited',
       actor: principal,
@@ -132,7 +136,8 @@ export class InvitationService {
     const now = this.ctx.clock.now();
     const ttlSeconds = this.ctx.config.auth.invitationTtlSeconds;
     const token = newToken('hin');
-    const inviter = principal?.kind === 'user' ? await this.directory.findUser(principal.userId) : undefined;
+    const inviter =
+      principal?.kind === 'user' ? await this.directory.people.findUser(principal.userId) : undefined;
     const invitation: Invitation = {
       id: randomUUID(),
       ...input,
@@ -143,14 +148,14 @@ export class InvitationService {
       acceptedAtMs: null,
       revokedAtMs: null,
     };
-    await this.directory.createInvitation({ ...invitation, tokenHash: hashToken(token) });
-    await this.accounts.sendQuietly(
+    await this.directory.invitations.createInvitation({ ...invitation, tokenHash: hashToken(token) });
+    await this.deps.accounts.sendQuietly(
       { email: input.email, id: invitation.id },
       invitationMail({
-        brandName: await this.accounts.brandName(input.tenantId),
+        brandName: await this.deps.accounts.brandName(input.tenantId),
         appUrl: this.ctx.config.mail.appUrl,
         token,
-        inviterEmail: inviter?.email ?? (await this.accounts.brandName(input.tenantId)),
+        inviterEmail: inviter?.email ?? (await this.deps.accounts.brandName(input.tenantId)),
         homeName,
         role: input.role,
         expiresInDays: Math.max(1, Math.round(ttlSeconds / 86_400)),
@@ -166,9 +171,11 @@ export class InvitationService {
    */
   async preview(token: string): Promise<InvitationPreview> {
     const invitation = await this.findOpen(token, this.ctx.clock.now());
-    const tenant = await this.accounts.activeTenant(invitation.tenantId);
-    const home = invitation.homeId ? await this.directory.findHome(invitation.homeId) : null;
-    const inviter = invitation.invitedBy ? await this.directory.findUser(invitation.invitedBy) : undefined;
+    const tenant = await this.deps.accounts.activeTenant(invitation.tenantId);
+    const home = invitation.homeId ? await this.directory.homes.findHome(invitation.homeId) : null;
+    const inviter = invitation.invitedBy
+      ? await this.directory.people.findUser(invitation.invitedBy)
+      : undefined;
     return {
       email: invitation.email,
       kind: invitation.homeId ? 'home' : 'tenant',
@@ -178,14 +185,14 @@ export class InvitationService {
       role: invitation.role,
       invitedBy: inviter ? { name: inviter.name, email: inviter.email } : null,
       expiresAtMs: invitation.expiresAtMs,
-      accountExists: (await this.directory.findUserByEmail(tenant.id, invitation.email)) !== undefined,
+      accountExists: (await this.directory.people.findUserByEmail(tenant.id, invitation.email)) !== undefined,
       language: invitation.language,
     };
   }
 
   /** The invitation of a mailed token, if it can still be accepted. */
   private async findOpen(token: string, now: number): Promise<Invitation> {
-    const invitation = await this.directory.findInvitationByToken(hashToken(token));
+    const invitation = await this.directory.invitations.findInvitationByToken(hashToken(token));
     if (
       !invitation ||
       invitation.acceptedAtMs !== null ||
@@ -213,8 +220,8 @@ export class InvitationService {
   ): Promise<AcceptResult> {
     const now = this.ctx.clock.now();
     const invitation = await this.findOpen(input.token, now);
-    const tenant = await this.accounts.activeTenant(invitation.tenantId);
-    const existing = await this.directory.findUserByEmail(tenant.id, invitation.email);
+    const tenant = await this.deps.accounts.activeTenant(invitation.tenantId);
+    const existing = await this.directory.people.findUserByEmail(tenant.id, invitation.email);
     if (existing) {
       // 401 only without any session: a client takes 401 for an expired token and renews it,
       // which cannot help when the session is valid but belongs to someone else.
@@ -235,7 +242,7 @@ export class InvitationService {
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'password: required to create the invited account');
     const role: Role = invitation.homeId ? 'user' : (invitation.role as Role);
     // Validate (and fail) before the invitation is spent.
-    const user = await this.accounts.createUser({
+    const user = await this.deps.accounts.createUser({
       tenantId: tenant.id,
       email: invitation.email,
       password: input.password,
@@ -244,7 +251,7 @@ export class InvitationService {
       language: input.language !== undefined ? input.language : invitation.language,
     });
     await this.claimInvitation(invitation, now);
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: tenant.id,
       action: 'user.joined',
       actor: { kind: 'anonymous', id: user.id },
@@ -254,7 +261,7 @@ export class InvitationService {
     });
     if (invitation.homeId)
       await this.joinHome(invitation, user.id, origin, { kind: 'anonymous', id: user.id });
-    const session = await this.accounts.login(
+    const session = await this.deps.accounts.login(
       { email: invitation.email, password: input.password, tenant: tenant.id },
       origin,
     );
@@ -262,7 +269,7 @@ export class InvitationService {
   }
 
   private async claimInvitation(invitation: Invitation, now: number): Promise<void> {
-    if (!(await this.directory.markInvitationAccepted(invitation.id, now)))
+    if (!(await this.directory.invitations.markInvitationAccepted(invitation.id, now)))
       throw new HestiaError('HESTIA_TOKEN_INVALID');
   }
 
@@ -272,14 +279,14 @@ export class InvitationService {
     origin: RequestOrigin,
     actor: Principal | { kind: 'anonymous'; id: string },
   ): Promise<void> {
-    await this.directory.addMember({
+    await this.directory.homes.addMember({
       homeId: invitation.homeId!,
       userId,
       tenantId: invitation.tenantId,
       role: invitation.role as HomeRole,
       atMs: this.ctx.clock.now(),
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: invitation.tenantId,
       action: 'home.member_joined',
       actor,
@@ -291,7 +298,7 @@ export class InvitationService {
   }
 
   async listOpen(tenantId: string, homeId: string | null): Promise<Invitation[]> {
-    return this.directory.listOpenInvitations(tenantId, homeId, this.ctx.clock.now());
+    return this.directory.invitations.listOpenInvitations(tenantId, homeId, this.ctx.clock.now());
   }
 
   /** The inviters of `invitations` by user id; an inviter whose account is gone is left out. */
@@ -299,16 +306,16 @@ export class InvitationService {
     const inviters = new Map<string, Inviter>();
     const ids = new Set(invitations.flatMap((invitation) => invitation.invitedBy ?? []));
     for (const id of ids) {
-      const user = await this.directory.findUser(id);
+      const user = await this.directory.people.findUser(id);
       if (user) inviters.set(id, { id: user.id, name: user.name, email: user.email });
     }
     return inviters;
   }
 
   async revoke(tenantId: string, homeId: string | null, invitationId: string): Promise<void> {
-    const invitation = await this.directory.findInvitation(tenantId, invitationId);
+    const invitation = await this.directory.invitations.findInvitation(tenantId, invitationId);
     if (!invitation || invitation.homeId !== homeId)
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such invitation');
-    await this.directory.revokeInvitation(invitationId, this.ctx.clock.now());
+    await this.directory.invitations.revokeInvitation(invitationId, this.ctx.clock.now());
   }
 }

@@ -3,7 +3,7 @@ import type { Device, DeviceAvailability } from '../core/domain/device.ts';
 import type { Gateway } from '../core/domain/gateway.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Extension } from '../core/extension.ts';
-import type { HeardWrite, StaleWindow } from '../store/control/presence-store.ts';
+import type { HeardWrite, StaleWindow } from '../core/ports/control.ts';
 import type { ReadingWrite } from '../core/domain/telemetry.ts';
 import type { Authorizer } from './authorization.ts';
 import type { Principal } from './principal.ts';
@@ -34,6 +34,10 @@ const REWRITE_SHARE = 0.1;
 /** Devices marked stale per sweep statement; the sweep repeats while it finds a full batch. */
 const SWEEP_BATCH = 1000;
 
+export interface PresenceDeps {
+  authorize: Authorizer;
+}
+
 /**
  * Device presence: stale when a device misses its reporting interval, unavailable behind an
  * offline gateway, else online.
@@ -54,7 +58,6 @@ export class PresenceService implements Extension {
   private stale = new Set<string>();
   /** Devices with an interval of their own, in seconds (reloaded each sweep for other workers' changes). */
   private intervals = new Map<string, number>();
-  private readonly unsubscribers: Array<() => void> = [];
   private flushTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -63,7 +66,7 @@ export class PresenceService implements Extension {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly authorize: Authorizer,
+    private readonly deps: PresenceDeps,
   ) {
     const { missedReportsBeforeStale, defaultReportIntervalSeconds } = ctx.config.presence;
     this.window = {
@@ -73,9 +76,11 @@ export class PresenceService implements Extension {
   }
 
   start(): void {
-    this.unsubscribers.push(
-      this.ctx.bus.on('telemetry.committed', ({ readings }) => this.onReadings(readings)),
-      this.ctx.bus.on('gateway.status', (event) => {
+    const { bus } = this.ctx;
+    bus.on('telemetry.committed', ({ readings }) => this.onReadings(readings), this);
+    bus.on(
+      'gateway.status',
+      (event) => {
         if (event.status === 'never_connected') return;
         const announcing = this.announceGateway(event.gatewayId, event.status === 'online', event.atMs)
           .catch((error: unknown) =>
@@ -86,7 +91,8 @@ export class PresenceService implements Extension {
           )
           .finally(() => this.announcing.delete(announcing));
         this.announcing.add(announcing);
-      }),
+      },
+      this,
     );
     this.flushTimer = setInterval(() => this.flushSoon(), FLUSH_INTERVAL_MS);
     this.flushTimer.unref();
@@ -99,7 +105,7 @@ export class PresenceService implements Extension {
   }
 
   async stop(): Promise<void> {
-    for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
+    this.ctx.bus.removeListeners(this);
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.flushTimer = null;
@@ -177,7 +183,7 @@ export class PresenceService implements Extension {
       const marked = await store.markStale(nowMs, SWEEP_BATCH);
       for (const row of marked) {
         if (!gateways.has(row.gatewayId))
-          gateways.set(row.gatewayId, await this.ctx.store.findGateway(row.gatewayId));
+          gateways.set(row.gatewayId, await this.ctx.store.directory.gateways.findGateway(row.gatewayId));
         const gateway = gateways.get(row.gatewayId);
         // Behind an offline gateway the device is already announced unavailable, which says more.
         if (!gateway?.homeId || gateway.status !== 'online') continue;
@@ -196,9 +202,9 @@ export class PresenceService implements Extension {
 
   /** A gateway went offline (its devices are unavailable) or came back (each is online or stale). */
   private async announceGateway(gatewayId: string, online: boolean, atMs: number): Promise<void> {
-    const gateway = await this.ctx.store.findGateway(gatewayId);
+    const gateway = await this.ctx.store.directory.gateways.findGateway(gatewayId);
     if (!gateway?.homeId) return;
-    const devices = await this.ctx.store.listGatewayDevices(gatewayId);
+    const devices = await this.ctx.store.devices.listGatewayDevices(gatewayId);
     const presence = online ? await this.describeMany(devices, gateway) : new Map<string, DevicePresence>();
     for (const device of devices) {
       const availability = online ? (presence.get(device.id)?.availability ?? 'online') : 'unavailable';
@@ -247,7 +253,7 @@ export class PresenceService implements Extension {
     if (knownGateway) gateways.set(knownGateway.id, knownGateway);
     for (const device of devices) {
       if (!gateways.has(device.gatewayId))
-        gateways.set(device.gatewayId, await this.ctx.store.findGateway(device.gatewayId));
+        gateways.set(device.gatewayId, await this.ctx.store.directory.gateways.findGateway(device.gatewayId));
     }
     const rows = new Map(
       (await this.ctx.store.control.presence.findMany(devices.map((d) => d.id))).map((row) => [
@@ -295,7 +301,7 @@ export class PresenceService implements Extension {
     deviceId: string,
     seconds: number | null,
   ): Promise<DevicePresence> {
-    const device = await this.authorize.device(principal, deviceId, 'control');
+    const device = await this.deps.authorize.device(principal, deviceId, 'control');
     if (
       seconds !== null &&
       (!Number.isInteger(seconds) ||

@@ -1,6 +1,5 @@
 import { ceilDay, ceilHour, dayStart, hourStart } from '../core/calendar.ts';
-import type { TimeRange } from '../store/ports.ts';
-import type { SummarySource } from '../core/domain/telemetry.ts';
+import type { TimeRange, SummarySource } from '../core/domain/telemetry.ts';
 
 /**
  * Chooses, for each query bucket, the data that answers it exactly at least cost. Rollup rows

@@ -1,8 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../core/context.ts';
-import { RETENTION_CHUNK_ROWS } from '../store/retention-sql.ts';
 
 const DAY_MS = 86_400_000;
+/**
+ * Rows one trim call deletes at most before the pause: one short statement's worth, so that a
+ * group commit waits for at most one statement between its turns.
+ */
+const ROWS_PER_TRIM = 2000;
 
 export interface RetentionPassResult {
   gateways: number;
@@ -33,13 +37,13 @@ export class RetentionService {
   /** `onProgress` hears the running totals of a pass after each step (the CLI prints them). */
   constructor(
     private readonly ctx: AppContext,
-    private readonly onProgress?: (sofar: RetentionPassResult) => void,
+    private readonly options: { onProgress?: (sofar: RetentionPassResult) => void } = {},
   ) {}
 
   start(): void {
     const { config, bus } = this.ctx;
     this.schedule(config.retention.initialDelaySeconds * 1000);
-    bus.on('retention.policy_changed', () => this.requestPass());
+    bus.on('retention.policy_changed', () => this.requestPass(), this);
   }
 
   /** Runs a pass soon: at once when idle, right after the current one otherwise. */
@@ -84,7 +88,7 @@ export class RetentionService {
     const result: RetentionPassResult = { gateways: 0, readings: 0, rollups: 0, audit: 0, durationMs: 0 };
     metrics.retentionRunning.set(1);
     try {
-      const policies = await store.directory.retentionPolicies();
+      const policies = await store.directory.tariffs.retentionPolicies();
       result.gateways = policies.length;
       let pending = policies;
       while (pending.length > 0 && !this.stopped) {
@@ -96,18 +100,18 @@ export class RetentionService {
           let turnRows = 0;
           for (;;) {
             const nowMs = clock.now();
-            const trimmed = await store.trimHistory({
+            const trimmed = await store.telemetry.trimHistory({
               gatewayId: policy.gatewayId,
               rawBeforeMs: nowMs - policy.rawRetentionDays * DAY_MS,
               rollupsBeforeMs: nowMs - policy.sensorRetentionDays * DAY_MS,
-              maxRows: RETENTION_CHUNK_ROWS,
+              maxRows: ROWS_PER_TRIM,
             });
             result.readings += trimmed.readings;
             result.rollups += trimmed.rollups;
             metrics.retentionDeleted.inc({ kind: 'readings' }, trimmed.readings);
             metrics.retentionDeleted.inc({ kind: 'rollups' }, trimmed.rollups);
             turnRows += trimmed.readings + trimmed.rollups;
-            this.onProgress?.(result);
+            this.options.onProgress?.(result);
             if (!trimmed.more || this.stopped) break;
             if (config.retention.pauseMs > 0) await sleep(config.retention.pauseMs);
             if (turnRows >= config.retention.rowsPerTurn) {
@@ -119,7 +123,7 @@ export class RetentionService {
         pending = again;
       }
       for (;;) {
-        const deleted = await store.directory.trimAuditLog(
+        const deleted = await store.directory.audit.trimAuditLog(
           clock.now() - config.retention.auditDays * DAY_MS,
           2000,
         );
@@ -141,6 +145,7 @@ export class RetentionService {
   /** Stops scheduling and lets a pass in progress end after its current statement. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.ctx.bus.removeListeners(this);
     clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
   }

@@ -1,7 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { dayStart, nextDayStart } from '../core/calendar.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { RangeSummary } from '../store/ports.ts';
+import type { RangeSummary } from '../core/domain/telemetry.ts';
 
 /**
  * Calendar-true bucketing and aggregation of a series. Buckets follow the caller's IANA

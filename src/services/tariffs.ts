@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
-import { RECORDING_MODES, type Tariff } from '../core/domain/tariff.ts';
+import {
+  RECORDING_MODES,
+  type Tariff,
+  type TariffPatch,
+  MIN_RAW_RETENTION_DAYS,
+} from '../core/domain/tariff.ts';
 import type { Home } from '../core/domain/home.ts';
 import { HestiaError, isHestiaError } from '../core/errors.ts';
-import type { TariffPatch } from '../core/domain/tariff.ts';
-import { MIN_RAW_RETENTION_DAYS } from '../core/domain/tariff.ts';
 import type { AuditService } from './audit.ts';
 import type { Authorizer } from './authorization.ts';
 import type { Principal, RequestOrigin } from './principal.ts';
@@ -73,6 +76,11 @@ function mergeTariff(current: Tariff, patch: TariffPatch): TariffInput {
   };
 }
 
+export interface TariffDeps {
+  authorize: Authorizer;
+  audit: AuditService;
+}
+
 /**
  * Tariffs: what a service provider sells a home — how long its raw readings, rollups and video
  * are kept, which recording modes its cameras may use, how many gateways and cameras it may
@@ -83,8 +91,7 @@ function mergeTariff(current: Tariff, patch: TariffPatch): TariffInput {
 export class TariffService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly authorize: Authorizer,
-    private readonly audit: AuditService,
+    private readonly deps: TariffDeps,
   ) {}
 
   private get directory() {
@@ -92,8 +99,8 @@ export class TariffService {
   }
 
   async list(principal: Principal, tenantId: string): Promise<Tariff[]> {
-    this.authorize.assertTenantAdmin(principal, tenantId, 'tariffs:read', 'tenant');
-    return this.directory.listTariffs(tenantId);
+    this.deps.authorize.assertTenantAdmin(principal, tenantId, 'tariffs:read', 'tenant');
+    return this.directory.tariffs.listTariffs(tenantId);
   }
 
   async get(principal: Principal, tariffId: string): Promise<Tariff> {
@@ -106,19 +113,19 @@ export class TariffService {
     input: TariffInput,
     origin: RequestOrigin,
   ): Promise<Tariff> {
-    if (principal) this.authorize.assertTenantAdmin(principal, tenantId, 'tariffs:write', 'tenant');
+    if (principal) this.deps.authorize.assertTenantAdmin(principal, tenantId, 'tariffs:write', 'tenant');
     const valid = validateTariff(input);
-    if (!(await this.directory.findTenant(tenantId)))
+    if (!(await this.directory.tenants.findTenant(tenantId)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
     const tariff = await this.named(valid.name, () =>
-      this.directory.createTariff({
+      this.directory.tariffs.createTariff({
         ...valid,
         id: randomUUID(),
         tenantId,
         createdAtMs: this.ctx.clock.now(),
       }),
     );
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'tariff.created',
       actor: principal ?? { kind: 'system' },
@@ -143,9 +150,9 @@ export class TariffService {
     );
     if (changed.length === 0) return current;
     const updated = (await this.named(valid.name, () =>
-      this.directory.updateTariff(tariffId, valid, this.ctx.clock.now()),
+      this.directory.tariffs.updateTariff(tariffId, valid, this.ctx.clock.now()),
     ))!;
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: current.tenantId,
       action: 'tariff.updated',
       actor: principal,
@@ -170,15 +177,15 @@ export class TariffService {
         'HESTIA_CONFLICT',
         `Tariff ${tariff.name} is the default of its tenant: make another tariff the default first`,
       );
-    const homes = await this.directory.countTariffHomes(tariffId);
+    const homes = await this.directory.tariffs.countTariffHomes(tariffId);
     if (homes > 0)
       throw new HestiaError(
         'HESTIA_CONFLICT',
         `Tariff ${tariff.name} is in use by ${homes} home(s): move them to another tariff first`,
       );
-    if (!(await this.directory.deleteTariff(tariffId)))
+    if (!(await this.directory.tariffs.deleteTariff(tariffId)))
       throw new HestiaError('HESTIA_CONFLICT', `Tariff ${tariff.name} changed meanwhile: try again`);
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: tariff.tenantId,
       action: 'tariff.deleted',
       actor: principal,
@@ -192,10 +199,10 @@ export class TariffService {
   async setDefault(principal: Principal, tariffId: string, origin: RequestOrigin): Promise<Tariff> {
     const tariff = await this.visibleTariff(principal, tariffId, 'tariffs:write');
     if (tariff.isDefault) return tariff;
-    const previous = (await this.directory.listTariffs(tariff.tenantId)).find((t) => t.isDefault);
-    if (!(await this.directory.setDefaultTariff(tariff.tenantId, tariffId, this.ctx.clock.now())))
+    const previous = (await this.directory.tariffs.listTariffs(tariff.tenantId)).find((t) => t.isDefault);
+    if (!(await this.directory.tariffs.setDefaultTariff(tariff.tenantId, tariffId, this.ctx.clock.now())))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such tariff');
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: tariff.tenantId,
       action: 'tariff.updated',
       actor: principal,
@@ -204,7 +211,7 @@ export class TariffService {
       detail: { fields: ['isDefault'], previousDefault: previous?.id ?? null },
     });
     this.ctx.bus.emit('retention.policy_changed', { tenantId: tariff.tenantId });
-    return (await this.directory.findTariff(tariffId))!;
+    return (await this.directory.tariffs.findTariff(tariffId))!;
   }
 
   /**
@@ -219,20 +226,20 @@ export class TariffService {
     origin: RequestOrigin,
   ): Promise<{ home: Home; tariff: Tariff }> {
     const home = principal
-      ? await this.authorize.homeForProvider(principal, homeId, 'tariffs:write')
-      : await this.directory.findHome(homeId);
+      ? await this.deps.authorize.homeForProvider(principal, homeId, 'tariffs:write')
+      : await this.directory.homes.findHome(homeId);
     if (!home) throw new HestiaError('HESTIA_NOT_FOUND', 'No such home');
     if (tariffId !== null) {
-      const tariff = await this.directory.findTariff(tariffId);
+      const tariff = await this.directory.tariffs.findTariff(tariffId);
       // Another tenant's tariff is as absent as an unknown one.
       if (!tariff || tariff.tenantId !== home.tenantId)
         throw new HestiaError('HESTIA_NOT_FOUND', 'No such tariff');
     }
     if (home.tariffId !== tariffId) {
-      const before = await this.directory.tariffForHome(homeId);
-      await this.directory.setHomeTariff(homeId, tariffId);
-      const after = await this.directory.tariffForHome(homeId);
-      await this.audit.record({
+      const before = await this.directory.tariffs.tariffForHome(homeId);
+      await this.directory.tariffs.setHomeTariff(homeId, tariffId);
+      const after = await this.directory.tariffs.tariffForHome(homeId);
+      await this.deps.audit.record({
         tenantId: home.tenantId,
         action: 'home.tariff_changed',
         actor: principal ?? { kind: 'system' },
@@ -248,7 +255,7 @@ export class TariffService {
       });
       this.ctx.bus.emit('retention.policy_changed', { tenantId: home.tenantId });
     }
-    return { home: { ...home, tariffId }, tariff: (await this.directory.tariffForHome(homeId))! };
+    return { home: { ...home, tariffId }, tariff: (await this.directory.tariffs.tariffForHome(homeId))! };
   }
 
   private async visibleTariff(
@@ -256,9 +263,9 @@ export class TariffService {
     tariffId: string,
     scope: 'tariffs:read' | 'tariffs:write',
   ): Promise<Tariff> {
-    const tariff = await this.directory.findTariff(tariffId);
+    const tariff = await this.directory.tariffs.findTariff(tariffId);
     if (!tariff) throw new HestiaError('HESTIA_NOT_FOUND', 'No such tariff');
-    this.authorize.assertTenantAdmin(principal, tariff.tenantId, scope, 'tariff');
+    this.deps.authorize.assertTenantAdmin(principal, tariff.tenantId, scope, 'tariff');
     return tariff;
   }
 

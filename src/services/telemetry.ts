@@ -1,11 +1,14 @@
 import { DateTime } from 'luxon';
 import type { AppContext } from '../core/context.ts';
-import type { Reading } from '../core/domain/telemetry.ts';
+import {
+  type Reading,
+  type RangeSummary,
+  type SummarySource,
+  contiguousRuns,
+  mergeSummaries,
+} from '../core/domain/telemetry.ts';
 import type { Device } from '../core/domain/device.ts';
 import { HestiaError } from '../core/errors.ts';
-import type { RangeSummary } from '../store/ports.ts';
-import type { SummarySource } from '../core/domain/telemetry.ts';
-import { contiguousRuns, mergeSummaries } from '../core/domain/telemetry.ts';
 import { planSources } from './query-planner.ts';
 import {
   aggregateBuckets,
@@ -92,7 +95,11 @@ export class TelemetryService {
     },
   ): Promise<HistoryPage> {
     // One extra row tells whether another page follows.
-    const rows = await this.ctx.store.readHistory({ deviceId: device.id, ...query, limit: query.limit + 1 });
+    const rows = await this.ctx.store.telemetry.readHistory({
+      deviceId: device.id,
+      ...query,
+      limit: query.limit + 1,
+    });
     const items = rows.slice(0, query.limit);
     return { items, nextAfterMs: rows.length > query.limit ? items[items.length - 1]!.tsMs : null };
   }
@@ -112,7 +119,7 @@ export class TelemetryService {
       checkTimezone(query.timezone),
     );
     const sources: QuerySources = { raw: 0, hourly: 0, daily: 0 };
-    const series = await this.ctx.store.findSeries(device.id, query.label);
+    const series = await this.ctx.store.telemetry.findSeries(device.id, query.label);
     if (!series) return { plan, summaries: [], sources };
     const pieces = planSources(plan.boundariesMs, series.zone);
     const perBucket = new Map<number, RangeSummary>();
@@ -120,7 +127,7 @@ export class TelemetryService {
       const ranges = pieces[source];
       if (ranges.length === 0) continue;
       sources[source] = contiguousRuns(ranges).length;
-      const parts = await this.ctx.store.summarize({ seriesId: series.id, source, ranges });
+      const parts = await this.ctx.store.telemetry.summarize({ seriesId: series.id, source, ranges });
       for (const part of parts) {
         const bucket = ranges[part.index]!.bucket;
         const current = perBucket.get(bucket);

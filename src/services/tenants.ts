@@ -169,6 +169,13 @@ function validateBranding(branding: Partial<Branding>): void {
   }
 }
 
+export interface TenantDeps {
+  accounts: AccountService;
+  invitations: InvitationService;
+  audit: AuditService;
+  authorize: Authorizer;
+}
+
 /**
  * Service providers (tenants) and what their admins manage tenant-wide: the tenant's people
  * and roles, its API keys and its push-provider credentials. Creating and suspending tenants is
@@ -177,10 +184,7 @@ function validateBranding(branding: Partial<Branding>): void {
 export class TenantService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly accounts: AccountService,
-    private readonly invitations: InvitationService,
-    private readonly audit: AuditService,
-    private readonly authorize: Authorizer,
+    private readonly deps: TenantDeps,
   ) {}
 
   private get directory() {
@@ -217,9 +221,9 @@ export class TenantService {
     // Check the admin's account first: a refused admin must not leave a tenant without one.
     const adminEmail = validateEmail(input.adminEmail);
     if (input.adminPassword !== undefined) validatePassword(input.adminPassword);
-    if (await this.directory.findTenantBySlug(slug))
+    if (await this.directory.tenants.findTenantBySlug(slug))
       throw new HestiaError('HESTIA_CONFLICT', `A tenant with slug ${slug} already exists`);
-    const tenant = await this.directory.createTenant({
+    const tenant = await this.directory.tenants.createTenant({
       id: randomUUID(),
       slug,
       name,
@@ -227,7 +231,7 @@ export class TenantService {
       signupOpen: input.signupOpen ?? true,
       branding: input.branding ?? {},
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId: tenant.id,
       action: 'tenant.created',
       actor: principal ?? { kind: 'system' },
@@ -236,7 +240,7 @@ export class TenantService {
       detail: { slug },
     });
     if (input.adminPassword !== undefined) {
-      const admin = await this.accounts.createUser({
+      const admin = await this.deps.accounts.createUser({
         tenantId: tenant.id,
         email: adminEmail,
         password: input.adminPassword,
@@ -246,7 +250,7 @@ export class TenantService {
       this.ctx.logger.info({ tenantId: tenant.id, userId: admin.id }, 'tenant and admin created');
       return { tenant, admin, invitationId: null };
     }
-    const invitation = await this.invitations.inviteToTenant(
+    const invitation = await this.deps.invitations.inviteToTenant(
       principal ?? null,
       tenant.id,
       { email: adminEmail, role: 'tenant_admin' },
@@ -257,14 +261,14 @@ export class TenantService {
 
   async listTenants(principal: Principal): Promise<Tenant[]> {
     assertPlatformAdmin(principal);
-    return this.directory.listTenants();
+    return this.directory.tenants.listTenants();
   }
 
   async getTenant(principal: Principal, tenantId: string): Promise<Tenant> {
-    this.authorize.assertTenant(principal, tenantId, 'tenant');
+    this.deps.authorize.assertTenant(principal, tenantId, 'tenant');
     if (principal.kind === 'api_key' && !principal.scopes.includes('tenant:read'))
       throw new HestiaError('HESTIA_FORBIDDEN', 'This API key lacks the scope tenant:read');
-    const tenant = await this.directory.findTenant(tenantId);
+    const tenant = await this.directory.tenants.findTenant(tenantId);
     if (!tenant) throw new HestiaError('HESTIA_NOT_FOUND', 'No such tenant');
     return tenant;
   }
@@ -285,12 +289,12 @@ export class TenantService {
     if (patch.name !== undefined && (patch.name.trim().length === 0 || patch.name.length > 100))
       throw new HestiaError('HESTIA_VALIDATION_FAILED', 'name: 1 to 100 characters');
     if (patch.branding) validateBranding(patch.branding);
-    const updated = await this.directory.updateTenant(tenantId, {
+    const updated = await this.directory.tenants.updateTenant(tenantId, {
       name: patch.name?.trim(),
       branding: patch.branding ? { ...current.branding, ...patch.branding } : undefined,
       signupOpen: patch.signupOpen,
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'tenant.updated',
       actor: principal,
@@ -308,21 +312,25 @@ export class TenantService {
   async setSuspended(principal: Principal, tenantId: string, suspended: boolean, origin: RequestOrigin) {
     assertPlatformAdmin(principal);
     const tenant = await this.getTenant(principal, tenantId);
-    await this.directory.setTenantStatus(tenant.id, suspended ? 'suspended' : 'active', this.ctx.clock.now());
+    await this.directory.tenants.setTenantStatus(
+      tenant.id,
+      suspended ? 'suspended' : 'active',
+      this.ctx.clock.now(),
+    );
     if (suspended) {
-      const gatewayIds = await this.directory.listTenantGatewayIds(tenant.id);
+      const gatewayIds = await this.directory.gateways.listTenantGatewayIds(tenant.id);
       for (const gatewayId of gatewayIds) {
         this.ctx.bus.emit('gateway.credentials_changed', { gatewayId, reason: 'tenant_suspended' });
       }
     }
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: suspended ? 'tenant.suspended' : 'tenant.resumed',
       actor: principal,
       origin,
       target: { type: 'tenant', id: tenantId },
     });
-    return (await this.directory.findTenant(tenantId))!;
+    return (await this.directory.tenants.findTenant(tenantId))!;
   }
 
   async setPushCredentials(
@@ -332,7 +340,7 @@ export class TenantService {
     origin: RequestOrigin,
   ): Promise<void> {
     this.assertTenantAdminUser(principal, tenantId);
-    const storedJson = input ? await this.directory.findTenantPushCredentials(tenantId) : null;
+    const storedJson = input ? await this.directory.tenants.findTenantPushCredentials(tenantId) : null;
     const credentials = input
       ? withStoredSecrets(input, storedJson ? (JSON.parse(storedJson) as PushCredentials) : {})
       : null;
@@ -341,8 +349,11 @@ export class TenantService {
     if (credentials && webhookEndpoints(credentials).length > MAX_WEBHOOKS)
       throw new HestiaError('HESTIA_VALIDATION_FAILED', `webhooks: at most ${MAX_WEBHOOKS}`);
     if (credentials?.fcm) parseServiceAccount(credentials.fcm.serviceAccountJson);
-    await this.directory.setTenantPushCredentials(tenantId, credentials ? JSON.stringify(credentials) : null);
-    await this.audit.record({
+    await this.directory.tenants.setTenantPushCredentials(
+      tenantId,
+      credentials ? JSON.stringify(credentials) : null,
+    );
+    await this.deps.audit.record({
       tenantId,
       action: 'tenant.push_credentials_changed',
       actor: principal,
@@ -355,7 +366,7 @@ export class TenantService {
   /** Which providers are configured; the secrets themselves never leave the store. */
   async pushCredentialStatus(principal: Principal, tenantId: string) {
     this.assertTenantAdminUser(principal, tenantId);
-    const json = await this.directory.findTenantPushCredentials(tenantId);
+    const json = await this.directory.tenants.findTenantPushCredentials(tenantId);
     const credentials = json ? (JSON.parse(json) as PushCredentials) : {};
     return {
       oneSignal: credentials.oneSignal
@@ -385,8 +396,8 @@ export class TenantService {
     tenantId: string,
     page: { limit: number; after?: string | undefined },
   ) {
-    this.authorize.assertTenantAdmin(principal, tenantId, 'users:read', 'tenant');
-    return this.directory.listUsers(tenantId, page);
+    this.deps.authorize.assertTenantAdmin(principal, tenantId, 'users:read', 'tenant');
+    return this.directory.people.listUsers(tenantId, page);
   }
 
   /** Role changes and disabling are for the tenant's admins; an admin cannot demote or disable itself. */
@@ -398,7 +409,7 @@ export class TenantService {
     origin: RequestOrigin,
   ): Promise<User> {
     this.assertTenantAdminUser(principal, tenantId);
-    const user = await this.directory.findUser(userId);
+    const user = await this.directory.people.findUser(userId);
     if (!user || user.tenantId !== tenantId) throw new HestiaError('HESTIA_NOT_FOUND', 'No such user');
     if (principal.kind === 'user' && principal.userId === userId)
       throw new HestiaError(
@@ -409,8 +420,8 @@ export class TenantService {
     if (patch.role !== undefined && patch.role !== user.role) {
       if (patch.role === 'platform_admin')
         throw new HestiaError('HESTIA_FORBIDDEN', 'Platform administrators are not members of a tenant');
-      await this.directory.setUserRole(userId, patch.role);
-      await this.audit.record({
+      await this.directory.people.setUserRole(userId, patch.role);
+      await this.deps.audit.record({
         tenantId,
         action: 'user.role_changed',
         actor: principal,
@@ -420,9 +431,9 @@ export class TenantService {
       });
     }
     if (patch.disabled !== undefined && patch.disabled !== (user.disabledAtMs !== null)) {
-      await this.directory.setUserDisabled(userId, patch.disabled ? now : null);
-      if (patch.disabled) await this.directory.revokeUserSessions(userId, now);
-      await this.audit.record({
+      await this.directory.people.setUserDisabled(userId, patch.disabled ? now : null);
+      if (patch.disabled) await this.directory.sessions.revokeUserSessions(userId, now);
+      await this.deps.audit.record({
         tenantId,
         action: patch.disabled ? 'user.disabled' : 'user.enabled',
         actor: principal,
@@ -430,7 +441,7 @@ export class TenantService {
         target: { type: 'user', id: userId },
       });
     }
-    const { passwordHash: _secret, ...updated } = (await this.directory.findUser(userId))!;
+    const { passwordHash: _secret, ...updated } = (await this.directory.people.findUser(userId))!;
     return updated;
   }
 
@@ -453,7 +464,7 @@ export class TenantService {
         `scopes: one or more of ${API_KEY_SCOPES.join(', ')}`,
       );
     const key = newToken('hak');
-    const apiKey = await this.directory.createApiKey({
+    const apiKey = await this.directory.apiKeys.createApiKey({
       id: randomUUID(),
       tenantId,
       name,
@@ -462,7 +473,7 @@ export class TenantService {
       createdAtMs: this.ctx.clock.now(),
       keyHash: hashToken(key),
     });
-    await this.audit.record({
+    await this.deps.audit.record({
       tenantId,
       action: 'api_key.created',
       actor: principal,
@@ -475,7 +486,7 @@ export class TenantService {
 
   async listApiKeys(principal: Principal, tenantId: string): Promise<ApiKey[]> {
     this.assertTenantAdminUser(principal, tenantId);
-    return this.directory.listApiKeys(tenantId);
+    return this.directory.apiKeys.listApiKeys(tenantId);
   }
 
   async revokeApiKey(
@@ -485,10 +496,10 @@ export class TenantService {
     origin: RequestOrigin,
   ): Promise<void> {
     this.assertTenantAdminUser(principal, tenantId);
-    if (!(await this.directory.findApiKey(tenantId, id)))
+    if (!(await this.directory.apiKeys.findApiKey(tenantId, id)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such API key');
-    await this.directory.revokeApiKey(tenantId, id, this.ctx.clock.now());
-    await this.audit.record({
+    await this.directory.apiKeys.revokeApiKey(tenantId, id, this.ctx.clock.now());
+    await this.deps.audit.record({
       tenantId,
       action: 'api_key.revoked',
       actor: principal,
@@ -502,8 +513,8 @@ export class TenantService {
     tenantId: string,
     query: { limit: number; beforeId?: number | undefined; action?: string | undefined },
   ) {
-    this.authorize.assertTenantAdmin(principal, tenantId, 'audit:read', 'tenant');
-    return this.directory.listAudit({ tenantId, ...query });
+    this.deps.authorize.assertTenantAdmin(principal, tenantId, 'audit:read', 'tenant');
+    return this.directory.audit.listAudit({ tenantId, ...query });
   }
 
   /**
@@ -511,7 +522,7 @@ export class TenantService {
    * keys: a leaked key must not be able to mint more keys or change where pushes go.
    */
   private assertTenantAdminUser(principal: Principal, tenantId: string): void {
-    this.authorize.assertTenant(principal, tenantId, 'tenant');
+    this.deps.authorize.assertTenant(principal, tenantId, 'tenant');
     if (principal.kind === 'api_key' || principal.role === 'user') throw new HestiaError('HESTIA_FORBIDDEN');
   }
 }

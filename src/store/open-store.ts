@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { HestiaConfig } from '../core/config.ts';
-import type { Store } from './ports.ts';
+import type { Store } from '../core/ports/store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 
 /** Opens and migrates the configured storage backend. */

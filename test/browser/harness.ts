@@ -340,7 +340,7 @@ export async function joinedPerson(
   role: 'member' | 'guest',
 ): Promise<{ page: Page & PageProblems; token: string; userId: string }> {
   const person = await world.app.signUp(email);
-  await world.app.hestia.ctx.store.directory.addMember({
+  await world.app.hestia.ctx.store.directory.homes.addMember({
     homeId: world.app.homeId,
     userId: person.userId,
     tenantId: world.app.tenantId,

@@ -275,7 +275,7 @@ describe('sign-up, a new home and its settings in Chromium', { timeout: 300_000 
 
   it('a member who is not an owner sees the settings read-only', async () => {
     assert.ok(homeId);
-    await world.app.hestia.ctx.store.directory.addMember({
+    await world.app.hestia.ctx.store.directory.homes.addMember({
       homeId,
       userId: world.app.ownerId,
       tenantId: world.app.tenantId,

@@ -277,7 +277,8 @@ describe('the platform console and the provider settings in Chromium', { timeout
     // the new webhook's secret, made in the browser, is shown once.
     const stored = async () =>
       JSON.parse(
-        (await world.app.hestia.ctx.store.directory.findTenantPushCredentials(world.app.tenantId)) ?? '{}',
+        (await world.app.hestia.ctx.store.directory.tenants.findTenantPushCredentials(world.app.tenantId)) ??
+          '{}',
       ) as {
         oneSignal?: { appId: string; restApiKey: string };
         webhooks?: Array<{ url: string; secret: string; minSeverity: string }>;

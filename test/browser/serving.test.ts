@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { dashboardRoutes, DASHBOARD_CSP } from '../../src/api/routes/web.ts';
-import type { ApiContext } from '../../src/api/server.ts';
+import type { ApiContext } from '../../src/api/context.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

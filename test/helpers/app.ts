@@ -5,7 +5,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
-import type { MailPort } from '../../src/mail/mail-port.ts';
+import type { MailPort } from '../../src/core/ports/mail.ts';
 
 /**
  * Starts a real Hestia (embedded broker on free ports, SQLite in a temporary directory unless
@@ -77,8 +77,10 @@ export async function startTestApp(
   );
   // Suites register many gateways to the one home; the tariff's gateway limit (2 in the default
   // "Basic") has its own tests in tariffs.test.ts, on tenants of their own.
-  const defaultTariff = (await hestia.ctx.store.directory.listTariffs(tenant.id)).find((t) => t.isDefault)!;
-  await hestia.ctx.store.directory.updateTariff(
+  const defaultTariff = (await hestia.ctx.store.directory.tariffs.listTariffs(tenant.id)).find(
+    (t) => t.isDefault,
+  )!;
+  await hestia.ctx.store.directory.tariffs.updateTariff(
     defaultTariff.id,
     { maxGatewaysPerHome: TEST_GATEWAYS_PER_HOME },
     Date.now(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ConfigInput } from '../../src/core/config.ts';
 import { API_KEY_SCOPES } from '../../src/core/domain/tenant.ts';
-import type { MailMessage, MailPort } from '../../src/mail/mail-port.ts';
+import type { MailMessage, MailPort } from '../../src/core/ports/mail.ts';
 import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,

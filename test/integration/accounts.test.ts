@@ -317,12 +317,12 @@ function accountsSuite(backend: Backend): void {
 
     it('stores passwords as scrypt hashes and tokens only as SHA-256 digests', TIMEOUT, async () => {
       const bob = await signUp('bob');
-      const user = await app.hestia.ctx.store.directory.findUser(bob.id);
+      const user = await app.hestia.ctx.store.directory.people.findUser(bob.id);
       assert.ok(user);
       assert.match(user.passwordHash, /^scrypt\$/);
       assert.ok(!user.passwordHash.includes(PASSWORD));
       // the same password gets a different salt, hence a different hash, for another person
-      const alice = await app.hestia.ctx.store.directory.findUserByEmail(app.tenantId, email('alice'));
+      const alice = await app.hestia.ctx.store.directory.people.findUserByEmail(app.tenantId, email('alice'));
       assert.notEqual(alice?.passwordHash, user.passwordHash);
 
       const session = await login(bob.email);
@@ -904,7 +904,9 @@ function accountsSuite(backend: Backend): void {
       TIMEOUT,
       async (t) => {
         // whatever fails here, the tests after this one need the tenant active
-        t.after(() => app.hestia.ctx.store.directory.setTenantStatus(app.tenantId, 'active', Date.now()));
+        t.after(() =>
+          app.hestia.ctx.store.directory.tenants.setTenantStatus(app.tenantId, 'active', Date.now()),
+        );
         const rootEmail = email('root');
         await app.hestia.services.accounts.createUser({
           tenantId: null,
@@ -1173,7 +1175,7 @@ function accountsSuite(backend: Backend): void {
 
         // every entry of every tenant, read from the store, holds none of the secrets seen here
         const everything = JSON.stringify(
-          await app.hestia.ctx.store.directory.listAudit({ tenantId: undefined, limit: 100_000 }),
+          await app.hestia.ctx.store.directory.audit.listAudit({ tenantId: undefined, limit: 100_000 }),
         );
         assert.ok(everything.includes(gateway.id), 'the dump is the audit log');
         assert.ok(secrets.size > 20, `${secrets.size} secrets collected`);

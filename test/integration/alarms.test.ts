@@ -58,14 +58,14 @@ function alarmsSuite(backend: Backend): void {
       guest = await app.signUp('guest@alarms.example');
       outsider = await app.signUp('outsider@alarms.example');
       const { directory } = app.hestia.ctx.store;
-      await directory.addMember({
+      await directory.homes.addMember({
         homeId: app.homeId,
         userId: member.userId,
         tenantId: app.tenantId,
         role: 'member',
         atMs: Date.now(),
       });
-      await directory.addMember({
+      await directory.homes.addMember({
         homeId: app.homeId,
         userId: guest.userId,
         tenantId: app.tenantId,

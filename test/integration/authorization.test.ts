@@ -191,7 +191,7 @@ async function pushDeviceOf(f: AuthorizationFixture, caller: Caller): Promise<st
 /** An in-app notification of the caller (a person). */
 async function inAppNotificationOf(f: AuthorizationFixture, caller: Caller): Promise<string> {
   if (!isPerson(caller)) return randomUUID();
-  const { notifications } = f.app.hestia.ctx.store.control;
+  const { notifications, recipients } = f.app.hestia.ctx.store.control;
   const request = await notifications.enqueue({
     tenantId: f.tenantA,
     homeId: null,
@@ -204,7 +204,7 @@ async function inAppNotificationOf(f: AuthorizationFixture, caller: Caller): Pro
     userIds: [],
     createdAtMs: Date.now(),
   });
-  const { notification } = await notifications.insertInApp({
+  const { notification } = await recipients.insertInApp({
     tenantId: f.tenantA,
     userId: f.users[caller],
     homeId: null,

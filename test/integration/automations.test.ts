@@ -4,7 +4,7 @@ import pino from 'pino';
 import * as SunCalc from 'suncalc';
 import { Hestia } from '../../src/app.ts';
 import { openStore } from '../../src/store/open-store.ts';
-import type { Store } from '../../src/store/ports.ts';
+import type { Store } from '../../src/core/ports/store.ts';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import {
@@ -219,14 +219,16 @@ function automationsSuite(backend: Backend): void {
         'the devices to be stored',
         async () => {
           const devices = await Promise.all(
-            [...NIGHT_DEVICES, ...DAY_DEVICES].map((device) => hestia.ctx.store.findDevice(device.deviceId)),
+            [...NIGHT_DEVICES, ...DAY_DEVICES].map((device) =>
+              hestia.ctx.store.devices.findDevice(device.deviceId),
+            ),
           );
           return devices.every(Boolean) ? true : undefined;
         },
         WAIT_MS,
       );
       const guest = await app.signUp('guest@automations.example');
-      await hestia.ctx.store.directory.addMember({
+      await hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: guest.userId,
         tenantId: app.tenantId,

@@ -96,7 +96,7 @@ function commandsSuite(backend: Backend): void {
         app.hestia.broker.isConnected(offline.id) ? undefined : true,
       );
       const guest = await app.signUp('guest@commands.example');
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: guest.userId,
         tenantId: app.tenantId,

@@ -91,7 +91,7 @@ function languageSuite(backend: Backend): void {
       assert.equal(signUp.status, 201, JSON.stringify(signUp.body));
       assert.equal(signUp.body.user.language, 'zh', 'sign-up takes the language');
       member = { token: signUp.body.accessToken, userId: signUp.body.user.id };
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: member.userId,
         tenantId: app.tenantId,

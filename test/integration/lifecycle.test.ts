@@ -52,7 +52,7 @@ function lifecycleSuite(backend: Backend): void {
       const reply = await app.request('PUT', `/v1/homes/${app.homeId}/tariff`, { tariffId: tariffs[name] });
       assert.equal(reply.status, 200, JSON.stringify(reply.body));
     };
-    const readingsOf = (deviceId: string) => app.hestia.ctx.store.countReadings({ deviceId });
+    const readingsOf = (deviceId: string) => app.hestia.ctx.store.telemetry.countReadings({ deviceId });
 
     before(async () => {
       const opened = await backend.open();

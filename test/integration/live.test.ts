@@ -130,7 +130,7 @@ function liveSuite(backend: Backend): void {
 
     it('lets a guest watch, and shows in-app notifications to their person only', async () => {
       const guest = await app.signUp(`guest-${backend.name}@example.com`);
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: guest.userId,
         tenantId: app.tenantId,
@@ -169,7 +169,7 @@ function liveSuite(backend: Backend): void {
 
     it('closes the feed when the person logs out or leaves the home', async () => {
       const member = await app.signUp(`member-${backend.name}@example.com`);
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: member.userId,
         tenantId: app.tenantId,
@@ -178,11 +178,11 @@ function liveSuite(backend: Backend): void {
       });
       const feed = await openFeed(app, app.homeId, member.token);
       await waitFor(feed, 'ready', (m) => m.type === 'ready');
-      await app.hestia.ctx.store.directory.removeMember(app.homeId, member.userId);
+      await app.hestia.ctx.store.directory.homes.removeMember(app.homeId, member.userId);
       assert.equal((await feed.closed).code, LIVE_CLOSE.notFound);
 
       const other = await app.signUp(`leaver-${backend.name}@example.com`);
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: other.userId,
         tenantId: app.tenantId,

@@ -234,7 +234,7 @@ function mqttSecuritySuites(backend: Backend): void {
     /** What A has stored: its devices with their state, and its number of readings. */
     const snapshotA = async () => ({
       devices: (await app.request('GET', `/v1/gateways/${a.id}/devices`)).body.items,
-      readings: await app.hestia.ctx.store.countReadings({ gatewayId: a.id }),
+      readings: await app.hestia.ctx.store.telemetry.countReadings({ gatewayId: a.id }),
     });
     const deadLetters = async (token: string) => {
       const reply = await app.request('GET', '/v1/dead-letters?limit=1000', undefined, token);
@@ -397,7 +397,7 @@ function mqttSecuritySuites(backend: Backend): void {
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
         assert.deepEqual(await snapshotA(), baselineA);
-        assert.equal(await app.hestia.ctx.store.findDevice('spoofed-by-b'), undefined);
+        assert.equal(await app.hestia.ctx.store.devices.findDevice('spoofed-by-b'), undefined);
         assert.equal(await status(), 'online', "B's 'offline' on A's status topic changed nothing");
         assert.equal(downOfA().length, downBefore, 'A received nothing B published to its down topic');
         assert.ok(clientA.connected, "A's session is untouched");
@@ -431,8 +431,8 @@ function mqttSecuritySuites(backend: Backend): void {
         );
         assert.equal(lettersA.length, 0);
         assert.deepEqual(await snapshotA(), baselineA);
-        assert.equal(await app.hestia.ctx.store.findDevice('spoofed-device'), undefined);
-        assert.equal((await app.hestia.ctx.store.findDevice(A_DEVICE))?.gatewayId, a.id);
+        assert.equal(await app.hestia.ctx.store.devices.findDevice('spoofed-device'), undefined);
+        assert.equal((await app.hestia.ctx.store.devices.findDevice(A_DEVICE))?.gatewayId, a.id);
         // B's own provider cannot read A's gateway either
         const foreign = await app.request('GET', `/v1/gateways/${a.id}`, undefined, adminB);
         assert.equal(foreign.status, 404);

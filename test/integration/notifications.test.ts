@@ -174,7 +174,7 @@ function notificationsSuite(backend: Backend): void {
     });
 
     test('push credentials: a secret left out keeps the stored one of the same app, project or URL', async () => {
-      const storedJson = () => app.hestia.ctx.store.directory.findTenantPushCredentials(app.tenantId);
+      const storedJson = () => app.hestia.ctx.store.directory.tenants.findTenantPushCredentials(app.tenantId);
       const before = await storedJson();
       await setCredentials({
         oneSignal: { appId: ONESIGNAL.appId },
@@ -486,7 +486,7 @@ function notificationsSuite(backend: Backend): void {
         404,
         'HESTIA_NOT_FOUND',
       );
-      const otherTenantId = (await app.hestia.ctx.store.directory.findTenantBySlug(slug))!.id;
+      const otherTenantId = (await app.hestia.ctx.store.directory.tenants.findTenantBySlug(slug))!.id;
       assertError(
         await app.request(
           'POST',

@@ -202,7 +202,7 @@ function presenceSuite(backend: Backend): void {
       await availabilityOf(sensor, 'online');
 
       const guest = await app.signUp(`guest-${randomUUID()}@presence.example`);
-      await app.hestia.ctx.store.directory.addMember({
+      await app.hestia.ctx.store.directory.homes.addMember({
         homeId: app.homeId,
         userId: guest.userId,
         tenantId: app.tenantId,

@@ -138,7 +138,7 @@ function registrationSuite(backend: Backend): void {
     };
     const claim = (gatewayId: string, claimCode: string, token = app.ownerToken, homeId = app.homeId) =>
       call(app, 'POST', `/v1/homes/${homeId}/gateways`, { body: { gatewayId, claimCode }, token });
-    const readings = () => app.hestia.ctx.store.countReadings({ gatewayId: gateway.id });
+    const readings = () => app.hestia.ctx.store.telemetry.countReadings({ gatewayId: gateway.id });
     const auditFor = async (action: string, gatewayId: string) =>
       (
         await call(app, 'GET', `/v1/tenants/${app.tenantId}/audit?limit=1000&action=${action}`)
@@ -206,8 +206,8 @@ function registrationSuite(backend: Backend): void {
         assert.ok(seen.lastSeenAt, 'the provider sees it is alive');
 
         assert.equal(await readings(), 0);
-        assert.equal(await app.hestia.ctx.store.countGatewayDevices(gateway.id), 0);
-        assert.equal(await app.hestia.ctx.store.findDevice('reg-d1'), undefined);
+        assert.equal(await app.hestia.ctx.store.devices.countGatewayDevices(gateway.id), 0);
+        assert.equal(await app.hestia.ctx.store.devices.findDevice('reg-d1'), undefined);
         const devices = await call(app, 'GET', `/v1/gateways/${gateway.id}/devices`);
         assert.deepEqual(devices.body.items, []);
         // not rejected either: nothing in the dead letters
@@ -243,7 +243,7 @@ function registrationSuite(backend: Backend): void {
         assert.equal((await gatewayView(gateway.id)).registration, 'pending');
         assert.equal(inbox.registrations().length, 1, 'no news for the gateway');
         assert.ok((await auditFor('gateway.claim_failed', gateway.id)).length >= 2);
-        const betaAudit = await app.hestia.ctx.store.directory.listAudit({
+        const betaAudit = await app.hestia.ctx.store.directory.audit.listAudit({
           tenantId: beta.tenantId,
           action: 'gateway.claim_failed',
           limit: 10,
@@ -366,8 +366,8 @@ function registrationSuite(backend: Backend): void {
         assert.equal(removed.status, 200, JSON.stringify(removed.body));
         assert.deepEqual(removed.body.deleted, { devices: 2, readings: 2 });
         assert.equal(await readings(), 0);
-        assert.equal(await app.hestia.ctx.store.countGatewayDevices(gateway.id), 0);
-        assert.equal(await app.hestia.ctx.store.findDevice('reg-d1'), undefined);
+        assert.equal(await app.hestia.ctx.store.devices.countGatewayDevices(gateway.id), 0);
+        assert.equal(await app.hestia.ctx.store.devices.findDevice('reg-d1'), undefined);
         assert.deepEqual(
           (await homeDevices()).filter((d) => d.gatewayId === gateway.id),
           [],
@@ -387,7 +387,7 @@ function registrationSuite(backend: Backend): void {
         });
         assert.equal((await gatewayView(gateway.id)).unregisteredMessages, 4);
         assert.equal(await readings(), 0);
-        assert.equal(await app.hestia.ctx.store.findDevice('reg-d1'), undefined);
+        assert.equal(await app.hestia.ctx.store.devices.findDevice('reg-d1'), undefined);
         assert.equal((await auditFor('gateway.removed', gateway.id)).length, 1);
         const deletion = await auditFor('data.deleted', gateway.id);
         assert.deepEqual(
@@ -560,7 +560,11 @@ function registrationSuite(backend: Backend): void {
         const client = await app.connectGateway(gateway);
         const closed = closesWithin(client, 3000, 'the session after a rotation by another process');
         const token = newToken('hgw');
-        await app.hestia.ctx.store.directory.setGatewayToken(gateway.id, hashToken(token), Date.now());
+        await app.hestia.ctx.store.directory.gateways.setGatewayToken(
+          gateway.id,
+          hashToken(token),
+          Date.now(),
+        );
         await closed;
         const login = { clientId: gateway.id, username: gateway.id, password: gateway.token };
         assert.equal(await refusedCode(app.mqttUrl, login), 4);
@@ -572,7 +576,7 @@ function registrationSuite(backend: Backend): void {
       const gateway = await app.createGateway('cli-unregistered');
       const inbox = await connectWithInbox(app, gateway);
       assert.equal((await inbox.registration(1)).status, 'accepted');
-      await app.hestia.ctx.store.directory.unregisterGateway(gateway.id);
+      await app.hestia.ctx.store.directory.gateways.unregisterGateway(gateway.id);
       // The state is told again on every change; a repeated "accepted" before the change is harmless.
       const news = await eventually(
         'the pending message',

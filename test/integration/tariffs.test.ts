@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
-import type { Tariff } from '../../src/core/domain/tariff.ts';
+import { type Tariff, DEFAULT_TARIFFS } from '../../src/core/domain/tariff.ts';
 import { gatewayConfigMessage } from '../../src/simulator/messages.ts';
 import { simulatedDevices } from '../../src/simulator/model.ts';
-import { DEFAULT_TARIFFS } from '../../src/core/domain/tariff.ts';
 import { ADMIN_PASSWORD, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -206,27 +205,27 @@ function tariffsSuite(backend: Backend): void {
         ORIGIN,
       );
       const storeMade = randomUUID();
-      await app.hestia.ctx.store.directory.createTenant({
+      await app.hestia.ctx.store.directory.tenants.createTenant({
         id: storeMade,
         slug: 'store-made',
         name: 'Store',
         createdAtMs: Date.now(),
       });
       for (const tenantId of [tenant.id, storeMade]) {
-        const tariffs = await app.hestia.ctx.store.directory.listTariffs(tenantId);
+        const tariffs = await app.hestia.ctx.store.directory.tariffs.listTariffs(tenantId);
         assert.deepEqual(terms(tariffs), expected, tenantId);
       }
       // a tenant that cannot be made leaves no tariffs behind
       const duplicate = randomUUID();
       await assert.rejects(
-        app.hestia.ctx.store.directory.createTenant({
+        app.hestia.ctx.store.directory.tenants.createTenant({
           id: duplicate,
           slug: 'store-made',
           name: 'Again',
           createdAtMs: Date.now(),
         }),
       );
-      assert.deepEqual(await app.hestia.ctx.store.directory.listTariffs(duplicate), []);
+      assert.deepEqual(await app.hestia.ctx.store.directory.tariffs.listTariffs(duplicate), []);
     });
 
     it('admins create, read and change tariffs; bad terms are refused naming the field', async () => {
@@ -353,13 +352,15 @@ function tariffsSuite(backend: Backend): void {
       const directory = app.hestia.ctx.store.directory;
       const ids = (await tariffsOf(world)).map((t) => t.id);
       for (let round = 0; round < 5; round++) {
-        await Promise.all(ids.map((id) => directory.setDefaultTariff(world.tenantId, id, Date.now())));
-        const defaults = (await directory.listTariffs(world.tenantId)).filter((t) => t.isDefault);
+        await Promise.all(
+          ids.map((id) => directory.tariffs.setDefaultTariff(world.tenantId, id, Date.now())),
+        );
+        const defaults = (await directory.tariffs.listTariffs(world.tenantId)).filter((t) => t.isDefault);
         assert.equal(defaults.length, 1, `round ${round}: ${defaults.map((t) => t.name).join(', ')}`);
       }
-      assert.equal(await directory.setDefaultTariff(other.tenantId, basic.id, Date.now()), false);
+      assert.equal(await directory.tariffs.setDefaultTariff(other.tenantId, basic.id, Date.now()), false);
       assert.equal(
-        (await directory.listTariffs(other.tenantId)).filter((t) => t.isDefault).length,
+        (await directory.tariffs.listTariffs(other.tenantId)).filter((t) => t.isDefault).length,
         1,
         "another tenant's tariff id changes nothing",
       );
@@ -481,8 +482,8 @@ function tariffsSuite(backend: Backend): void {
         /in use by 2 home/,
       );
       const directory = app.hestia.ctx.store.directory;
-      assert.equal(await directory.countTariffHomes(doomed.id), 2);
-      assert.equal(await directory.deleteTariff(doomed.id), false, 'the store refuses too');
+      assert.equal(await directory.tariffs.countTariffHomes(doomed.id), 2);
+      assert.equal(await directory.tariffs.deleteTariff(doomed.id), false, 'the store refuses too');
       assertError(
         await call('DELETE', `/v1/tariffs/${doomed.id}`, world.ownerToken),
         403,
@@ -499,7 +500,7 @@ function tariffsSuite(backend: Backend): void {
           200,
         );
       }
-      assert.equal(await directory.countTariffHomes(doomed.id), 0);
+      assert.equal(await directory.tariffs.countTariffHomes(doomed.id), 0);
       const deleted = await call('DELETE', `/v1/tariffs/${doomed.id}`, world.adminToken);
       assert.equal(deleted.status, 204, JSON.stringify(deleted.body));
       assertError(await call('GET', `/v1/tariffs/${doomed.id}`, world.adminToken), 404, 'HESTIA_NOT_FOUND');
@@ -507,7 +508,7 @@ function tariffsSuite(backend: Backend): void {
         (await auditActions(world, 'tariff.deleted')).map((entry) => entry.targetId),
         [doomed.id],
       );
-      assert.equal(await directory.findTariff(doomed.id), undefined);
+      assert.equal(await directory.tariffs.findTariff(doomed.id), undefined);
     });
 
     it(
@@ -544,8 +545,8 @@ function tariffsSuite(backend: Backend): void {
         );
 
         const directory = app.hestia.ctx.store.directory;
-        assert.equal(await directory.countHomeGateways(homeId), 2);
-        const atLimit = await directory.registerGatewayWithinTariff(third.id, homeId, Date.now());
+        assert.equal(await directory.gateways.countHomeGateways(homeId), 2);
+        const atLimit = await directory.gateways.registerGatewayWithinTariff(third.id, homeId, Date.now());
         assert.equal(atLimit.outcome, 'limit');
 
         // the provider moves the home to Standard (3 gateways): the claim goes through
@@ -558,14 +559,14 @@ function tariffsSuite(backend: Backend): void {
         const admitted = await claim(world, third, homeId);
         assert.equal(admitted.status, 200, JSON.stringify(admitted.body));
         assert.equal(admitted.body.homeId, homeId);
-        assert.equal(await directory.countHomeGateways(homeId), 3);
+        assert.equal(await directory.gateways.countHomeGateways(homeId), 3);
         const fourth = await provision(world);
         assertError(await claim(world, fourth, homeId), 409, 'HESTIA_TARIFF_LIMIT', /Standard.*3 gateway/);
 
         // limits are per home: the other home still has room
         assert.equal((await claim(world, fourth)).status, 200);
         // a registered gateway is taken, whatever the room
-        const taken = await directory.registerGatewayWithinTariff(
+        const taken = await directory.gateways.registerGatewayWithinTariff(
           fourth.id,
           await newHome(world, 'Empty'),
           Date.now(),
@@ -583,7 +584,7 @@ function tariffsSuite(backend: Backend): void {
         const gateway = await provision(other);
         assert.equal((await claim(other, gateway, homeId)).status, 200);
         const policyOf = async () =>
-          (await directory.retentionPolicies()).find((p) => p.gatewayId === gateway.id);
+          (await directory.tariffs.retentionPolicies()).find((p) => p.gatewayId === gateway.id);
         assert.deepEqual(await policyOf(), {
           gatewayId: gateway.id,
           tenantId: other.tenantId,
@@ -594,7 +595,7 @@ function tariffsSuite(backend: Backend): void {
         });
         const pendingGateway = await provision(other);
         assert.ok(
-          (await directory.retentionPolicies()).every((p) => p.gatewayId !== pendingGateway.id),
+          (await directory.tariffs.retentionPolicies()).every((p) => p.gatewayId !== pendingGateway.id),
           'a pending gateway has no policy',
         );
 
@@ -615,12 +616,12 @@ function tariffsSuite(backend: Backend): void {
         const standard = await tariffNamed(other, 'Standard');
         await call('PUT', `/v1/tariffs/${standard.id}/default`, other.adminToken);
         assert.equal((await policyOf())?.videoRetentionDays, 14);
-        assert.equal((await directory.tariffForHome(homeId))?.id, standard.id);
+        assert.equal((await directory.tariffs.tariffForHome(homeId))?.id, standard.id);
         await call('PUT', `/v1/tariffs/${(await tariffNamed(other, 'Basic')).id}/default`, other.adminToken);
-        assert.equal(await directory.tariffForHome(randomUUID()), undefined);
+        assert.equal(await directory.tariffs.tariffForHome(randomUUID()), undefined);
 
         // cameras: the gateway's configuration lists 3, then drops one (marked removed)
-        assert.equal(await directory.countHomeCameras(homeId), 0);
+        assert.equal(await directory.gateways.countHomeCameras(homeId), 0);
         const devices = simulatedDevices(gateway.id);
         const client = await app.connectGateway(gateway);
         const up = `hestia/v1/gw/${gateway.id}/up`;
@@ -628,7 +629,7 @@ function tariffsSuite(backend: Backend): void {
           qos: 1,
         });
         await eventually('three cameras', async () =>
-          (await directory.countHomeCameras(homeId)) === 3 ? true : undefined,
+          (await directory.gateways.countHomeCameras(homeId)) === 3 ? true : undefined,
         );
         const lastCamera = devices.filter((d) => d.deviceType === 'camera').at(-1)!;
         const fewer = devices.filter((d) => d.deviceId !== lastCamera.deviceId);
@@ -640,9 +641,9 @@ function tariffsSuite(backend: Backend): void {
           },
         );
         await eventually('a removed camera is not counted', async () =>
-          (await directory.countHomeCameras(homeId)) === 2 ? true : undefined,
+          (await directory.gateways.countHomeCameras(homeId)) === 2 ? true : undefined,
         );
-        assert.equal(await directory.countHomeCameras(other.homeId), 0, 'per home');
+        assert.equal(await directory.gateways.countHomeCameras(other.homeId), 0, 'per home');
         await client.endAsync();
       },
     );

@@ -4,8 +4,8 @@ import { before, describe, it } from 'node:test';
 import type { Device } from '../../src/core/domain/device.ts';
 import { TelemetryService } from '../../src/services/telemetry.ts';
 import { parseInterval, planBuckets } from '../../src/services/statistics.ts';
-import { increaseBetween } from '../../src/store/rollups.ts';
-import type { Store } from '../../src/store/ports.ts';
+import { increaseBetween } from '../../src/store/telemetry/rollups.ts';
+import type { Store } from '../../src/core/ports/store.ts';
 import { emptyBatch, type IngestBatch, type ReadingWrite } from '../../src/core/domain/telemetry.ts';
 
 /**
@@ -83,9 +83,14 @@ export function lifecycleSuite(getStore: () => Store): void {
     const telemetry = () => new TelemetryService({ store: getStore() });
 
     before(async () => {
-      await store().directory.createTenant({ id: tenantId, slug: tenantId, name: 'Life', createdAtMs: t0 });
+      await store().directory.tenants.createTenant({
+        id: tenantId,
+        slug: tenantId,
+        name: 'Life',
+        createdAtMs: t0,
+      });
       ownerId = (
-        await store().directory.createUser({
+        await store().directory.people.createUser({
           id: randomUUID(),
           tenantId,
           email: `${tenantId}@example.com`,
@@ -99,7 +104,7 @@ export function lifecycleSuite(getStore: () => Store): void {
     /** A gateway registered to a new home in `zone`, with one device. */
     async function homeDevice(zone: string): Promise<{ gatewayId: string; deviceId: string }> {
       const homeId = randomUUID();
-      await store().directory.createHome(
+      await store().directory.homes.createHome(
         {
           id: homeId,
           tenantId,
@@ -112,12 +117,12 @@ export function lifecycleSuite(getStore: () => Store): void {
         ownerId,
       );
       const gatewayId = randomUUID();
-      await store().directory.createGateways([
+      await store().directory.gateways.createGateways([
         { id: gatewayId, tenantId, name: zone, tokenHash: 'h', claimCodeHash: null, createdAtMs: t0 },
       ]);
-      assert.ok(await store().directory.registerGateway(gatewayId, homeId, t0));
+      assert.ok(await store().directory.gateways.registerGateway(gatewayId, homeId, t0));
       const deviceId = randomUUID();
-      await store().applyIngest({
+      await store().telemetry.applyIngest({
         ...emptyBatch(),
         devices: [
           {
@@ -216,7 +221,7 @@ export function lifecycleSuite(getStore: () => Store): void {
         const deliveries = [...onTime, ...texts.slice(0, 2), ...late, ...repeats, ...texts.slice(2)];
         for (let i = 0; i < deliveries.length;) {
           const size = 1 + Math.floor(random() * 40);
-          await store().applyIngest(batch({ readings: deliveries.slice(i, i + size) }));
+          await store().telemetry.applyIngest(batch({ readings: deliveries.slice(i, i + size) }));
           i += size;
         }
 
@@ -277,7 +282,7 @@ export function lifecycleSuite(getStore: () => Store): void {
       for (let ts = begin, v = 0; ts < end; ts += 10 * 60_000)
         points.push({ tsMs: ts, value: (v += (ts % 7) / 10) });
       for (let i = 0; i < points.length; i += 2000) {
-        await store().applyIngest(
+        await store().telemetry.applyIngest(
           batch({
             readings: points.slice(i, i + 2000).map((p) => reading(gatewayId, deviceId, p.tsMs, p.value)),
           }),
@@ -297,7 +302,7 @@ export function lifecycleSuite(getStore: () => Store): void {
       let total = 0;
       let steps = 0;
       for (;;) {
-        const trimmed = await store().trimHistory({
+        const trimmed = await store().telemetry.trimHistory({
           gatewayId,
           rawBeforeMs: horizon,
           rollupsBeforeMs: end - 1095 * DAY,
@@ -311,8 +316,8 @@ export function lifecycleSuite(getStore: () => Store): void {
       const expired = points.filter((p) => p.tsMs < horizon).length;
       assert.equal(total, expired);
       assert.ok(steps > expired / 500, 'the trim went in steps');
-      assert.equal(await store().countReadings({ deviceId }), points.length - expired);
-      const rawOld = await store().readHistory({
+      assert.equal(await store().telemetry.countReadings({ deviceId }), points.length - expired);
+      const rawOld = await store().telemetry.readHistory({
         deviceId,
         label: 'Meter',
         fromMs: begin,
@@ -338,8 +343,10 @@ export function lifecycleSuite(getStore: () => Store): void {
       );
 
       // A reading stamped before the horizon arriving now is dropped, and changes nothing.
-      await store().applyIngest(batch({ readings: [reading(gatewayId, deviceId, begin + 5 * 60_000, 1e9)] }));
-      assert.equal(await store().countReadings({ deviceId }), points.length - expired);
+      await store().telemetry.applyIngest(
+        batch({ readings: [reading(gatewayId, deviceId, begin + 5 * 60_000, 1e9)] }),
+      );
+      assert.equal(await store().telemetry.countReadings({ deviceId }), points.length - expired);
       assert.deepEqual(
         (await telemetry().aggregate(device, { ...query, agg: 'mean', fill: 'null' })).points,
         daysBefore.points,
@@ -347,7 +354,7 @@ export function lifecycleSuite(getStore: () => Store): void {
 
       // A shorter sensor retention deletes old rollups too.
       for (;;) {
-        const trimmed = await store().trimHistory({
+        const trimmed = await store().telemetry.trimHistory({
           gatewayId,
           rawBeforeMs: horizon,
           rollupsBeforeMs: end - 50 * DAY,
@@ -380,15 +387,15 @@ export function lifecycleSuite(getStore: () => Store): void {
     it('late readings and meter resets keep the increase exact; removal deletes rollups', async () => {
       const { gatewayId, deviceId } = await homeDevice('UTC');
       const at = (h: number) => t0 + h * HOUR;
-      await store().applyIngest(
+      await store().telemetry.applyIngest(
         batch({
           readings: [reading(gatewayId, deviceId, at(0), 10), reading(gatewayId, deviceId, at(2), 14)],
         }),
       );
       // Late, between the two: (10 → 14) becomes (10 → 12) + (12 → 14), in other hours.
-      await store().applyIngest(batch({ readings: [reading(gatewayId, deviceId, at(1), 12)] }));
+      await store().telemetry.applyIngest(batch({ readings: [reading(gatewayId, deviceId, at(1), 12)] }));
       // Reset: 14 → 3 counts 3; then 3 → 5 counts 2.
-      await store().applyIngest(
+      await store().telemetry.applyIngest(
         batch({ readings: [reading(gatewayId, deviceId, at(3), 3), reading(gatewayId, deviceId, at(4), 5)] }),
       );
       const device = { id: deviceId } as Device;
@@ -421,15 +428,15 @@ export function lifecycleSuite(getStore: () => Store): void {
       );
       assert.deepEqual(daily.sources, { raw: 0, hourly: 0, daily: 1 });
 
-      const removed = await store().deleteGatewayData(gatewayId);
+      const removed = await store().telemetry.deleteGatewayData(gatewayId);
       assert.equal(removed.readings, 5);
-      assert.equal(await store().findSeries(deviceId, 'Meter'), undefined);
+      assert.equal(await store().telemetry.findSeries(deviceId, 'Meter'), undefined);
     });
 
     it('gateway usage: messages per month, online time split at month ends, unclean stops counted to last contact', async () => {
       const { gatewayId } = await homeDevice('UTC');
       const jan31 = Date.UTC(2024, 0, 31, 23);
-      await store().applyIngest(
+      await store().telemetry.applyIngest(
         batch({
           gatewaySeen: [
             { gatewayId, tenantId, atMs: jan31, messages: 3, firmware: null, vendor: null },
@@ -437,18 +444,22 @@ export function lifecycleSuite(getStore: () => Store): void {
           ],
         }),
       );
-      await store().applyIngest(
+      await store().telemetry.applyIngest(
         batch({
           gatewaySeen: [
             { gatewayId, tenantId, atMs: jan31 + 3 * HOUR, messages: 1, firmware: null, vendor: null },
           ],
         }),
       );
-      await store().setGatewayStatus({ gatewayId, status: 'online', atMs: jan31 });
-      await store().setGatewayStatus({ gatewayId, status: 'offline', atMs: jan31 + 2 * HOUR });
+      await store().directory.gateways.setGatewayStatus({ gatewayId, status: 'online', atMs: jan31 });
+      await store().directory.gateways.setGatewayStatus({
+        gatewayId,
+        status: 'offline',
+        atMs: jan31 + 2 * HOUR,
+      });
       // An older change is ignored and counts nothing.
-      await store().setGatewayStatus({ gatewayId, status: 'online', atMs: jan31 - HOUR });
-      const usage = await store().listGatewayUsage(tenantId, '2024-01', '2024-02');
+      await store().directory.gateways.setGatewayStatus({ gatewayId, status: 'online', atMs: jan31 - HOUR });
+      const usage = await store().telemetry.listGatewayUsage(tenantId, '2024-01', '2024-02');
       const mine = usage.filter((u) => u.gatewayId === gatewayId);
       assert.deepEqual(
         mine.map((u) => [u.month, u.messages, u.onlineMs]),
@@ -457,20 +468,24 @@ export function lifecycleSuite(getStore: () => Store): void {
           ['2024-02', 5, HOUR],
         ],
       );
-      await store().setGatewayStatus({ gatewayId, status: 'online', atMs: jan31 + 10 * HOUR });
-      await store().applyIngest(
+      await store().directory.gateways.setGatewayStatus({
+        gatewayId,
+        status: 'online',
+        atMs: jan31 + 10 * HOUR,
+      });
+      await store().telemetry.applyIngest(
         batch({
           gatewaySeen: [
             { gatewayId, tenantId, atMs: jan31 + 10.5 * HOUR, messages: 1, firmware: null, vendor: null },
           ],
         }),
       );
-      await store().markAllGatewaysOffline(jan31 + 20 * HOUR);
-      const feb = (await store().listGatewayUsage(tenantId, '2024-02', '2024-02')).find(
+      await store().directory.gateways.markAllGatewaysOffline(jan31 + 20 * HOUR);
+      const feb = (await store().telemetry.listGatewayUsage(tenantId, '2024-02', '2024-02')).find(
         (u) => u.gatewayId === gatewayId,
       );
       assert.equal(feb?.onlineMs, HOUR + HOUR / 2);
-      assert.deepEqual(await store().listGatewayUsage('no-such-tenant', '2024-01', '2024-12'), []);
+      assert.deepEqual(await store().telemetry.listGatewayUsage('no-such-tenant', '2024-01', '2024-12'), []);
     });
   });
 }

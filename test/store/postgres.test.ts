@@ -2,9 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it, test } from 'node:test';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { postgresMigrations } from '../../src/store/postgres/schema.ts';
-import type { TestDatabase } from '../helpers/postgres.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
+import { type TestDatabase, createTestDatabase } from '../helpers/postgres.ts';
 import { runStoreConformance } from './conformance.ts';
 
 const name = 'store conformance: postgres';
@@ -56,7 +55,7 @@ if ('failed' in database) {
         );
         assert.deepEqual(
           rows.map((r) => r.version),
-          postgresMigrations.map((m) => m.version),
+          MIGRATIONS.map((m) => m.version),
         );
         await workers[0]!.migrate();
         await workers[1]!.ping();
@@ -70,13 +69,13 @@ if ('failed' in database) {
     it('int8 columns come back as numbers, and a value beyond 2^53 is an error, not a rounded number', async () => {
       const store = new PostgresStore({ connectionString: url, poolSize: 1 });
       try {
-        await store.directory.createTenant({
+        await store.directory.tenants.createTenant({
           id: 'int8',
           slug: 'int8',
           name: 'big',
           createdAtMs: 2 ** 53 - 1,
         });
-        assert.equal((await store.directory.findTenant('int8'))?.createdAtMs, 2 ** 53 - 1);
+        assert.equal((await store.directory.tenants.findTenant('int8'))?.createdAtMs, 2 ** 53 - 1);
         const admin = new pg.Client({ connectionString: url });
         await admin.connect();
         try {
@@ -84,7 +83,7 @@ if ('failed' in database) {
         } finally {
           await admin.end();
         }
-        await assert.rejects(store.directory.findTenant('int8'), /not a safe integer/);
+        await assert.rejects(store.directory.tenants.findTenant('int8'), /not a safe integer/);
       } finally {
         await store.close();
       }

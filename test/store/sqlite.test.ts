@@ -29,7 +29,7 @@ describe('SQLite control writes: relaxed commits, durable on demand', () => {
     await store.migrate();
     try {
       const db = (store as unknown as { db: Database.Database }).db;
-      await store.directory.createTenant({
+      await store.directory.tenants.createTenant({
         id: 't',
         slug: 'durable',
         name: 'Durable',
@@ -49,7 +49,7 @@ describe('SQLite control writes: relaxed commits, durable on demand', () => {
       });
       // The relaxed commit set NORMAL for itself only: ingest commits still fsync (2 = FULL).
       assert.equal(db.pragma('synchronous', { simple: true }), 2);
-      const counters = store as unknown as { relaxedCommits: number; syncedCommits: number };
+      const counters = (store as unknown as { wal: { relaxedCommits: number; syncedCommits: number } }).wal;
       assert.ok(counters.relaxedCommits > counters.syncedCommits, 'the write is not known to be on disk yet');
       await store.durable();
       assert.equal(counters.syncedCommits, counters.relaxedCommits);

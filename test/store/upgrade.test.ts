@@ -6,11 +6,10 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.ts';
-import { postgresMigrations } from '../../src/store/postgres/schema.ts';
-import type { Store } from '../../src/store/ports.ts';
+import type { Store } from '../../src/core/ports/store.ts';
 import { emptyBatch } from '../../src/core/domain/telemetry.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import { sqliteMigrations } from '../../src/store/sqlite/schema.ts';
+import { MIGRATIONS } from '../../src/store/migrations/index.ts';
 import { deliveryTexts } from '../../src/services/notifications/render.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
@@ -35,24 +34,24 @@ const VALUES = [1, 2, 4, 7, 8, 9, 0.5, 1.5, 3, 4];
 async function checkUpgraded(store: Store): Promise<void> {
   await store.migrate();
   assert.deepEqual(
-    (await store.directory.listTariffs('t1')).map((t) => [t.name, t.isDefault]),
+    (await store.directory.tariffs.listTariffs('t1')).map((t) => [t.name, t.isDefault]),
     [
       ['Basic', true],
       ['Premium', false],
       ['Standard', false],
     ],
   );
-  const series = await store.findSeries('d1', 'Energy');
+  const series = await store.telemetry.findSeries('d1', 'Energy');
   assert.ok(series);
   assert.equal(series.zone, 'UTC');
   const ranges = Array.from({ length: 5 }, (_, h) => ({ fromMs: t0 + h * HOUR, toMs: t0 + (h + 1) * HOUR }));
   const strip = (rows: Array<{ index: number; count: number; sum: number; increase: number }>) =>
     rows.map(({ index, count, sum, increase }) => ({ index, count, sum, increase }));
-  const raw = strip(await store.summarize({ seriesId: series.id, source: 'raw', ranges }));
-  const hourly = strip(await store.summarize({ seriesId: series.id, source: 'hourly', ranges }));
+  const raw = strip(await store.telemetry.summarize({ seriesId: series.id, source: 'raw', ranges }));
+  const hourly = strip(await store.telemetry.summarize({ seriesId: series.id, source: 'hourly', ranges }));
   assert.equal(hourly.length, 5);
   assert.deepEqual(hourly, raw);
-  const [day] = await store.summarize({
+  const [day] = await store.telemetry.summarize({
     seriesId: series.id,
     source: 'daily',
     ranges: [{ fromMs: t0, toMs: t0 + 24 * HOUR }],
@@ -60,7 +59,7 @@ async function checkUpgraded(store: Store): Promise<void> {
   assert.equal(day?.count, VALUES.length);
   assert.equal(day?.increase, 8 + 0.5 + 3.5);
   // The next reading continues from the last stored one: 4 → 6 adds 2.
-  await store.applyIngest({
+  await store.telemetry.applyIngest({
     ...emptyBatch(),
     readings: [
       {
@@ -76,7 +75,7 @@ async function checkUpgraded(store: Store): Promise<void> {
       },
     ],
   });
-  const [later] = await store.summarize({
+  const [later] = await store.telemetry.summarize({
     seriesId: series.id,
     source: 'hourly',
     ranges: [{ fromMs: t0 + 6 * HOUR, toMs: t0 + 7 * HOUR }],
@@ -92,8 +91,8 @@ describe('upgrading a schema-2 database with history', () => {
     const file = path.join(dir, 'hestia.db');
     const db = new Database(file);
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)');
-    for (const migration of sqliteMigrations.slice(0, 2)) {
-      db.exec(migration.sql);
+    for (const migration of MIGRATIONS.slice(0, 2)) {
+      db.exec(migration.sql('sqlite'));
       db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(migration.version);
     }
     for (const statement of SCHEMA_2) db.exec(statement);
@@ -113,8 +112,8 @@ describe('upgrading a schema-2 database with history', () => {
       await client.query(
         'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at_ms bigint NOT NULL)',
       );
-      for (const migration of postgresMigrations.slice(0, 2)) {
-        await client.query(migration.sql);
+      for (const migration of MIGRATIONS.slice(0, 2)) {
+        await client.query(migration.sql('postgres'));
         await client.query('INSERT INTO schema_migrations VALUES ($1, 0)', [migration.version]);
       }
       for (const statement of SCHEMA_2) await client.query(statement);
@@ -147,7 +146,7 @@ const SCHEMA_4 = [
 
 async function checkOutboxUpgraded(store: Store): Promise<void> {
   await store.migrate();
-  assert.equal((await store.directory.findUser('u1'))?.language, null, 'no language: the default');
+  assert.equal((await store.directory.people.findUser('u1'))?.language, null, 'no language: the default');
   const delivery = await store.control.notifications.claim('d1', t0 + 1, t0 + 60_000);
   assert.ok(delivery, 'the pending delivery is still claimed once');
   assert.equal(delivery.language, null);
@@ -168,8 +167,8 @@ describe('upgrading a schema-4 database with a notification in the outbox', () =
     const file = path.join(dir, 'hestia.db');
     const db = new Database(file);
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)');
-    for (const migration of sqliteMigrations.filter((m) => m.version <= 4)) {
-      db.exec(migration.sql);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
+      db.exec(migration.sql('sqlite'));
       db.prepare('INSERT INTO schema_migrations VALUES (?, 0)').run(migration.version);
     }
     for (const statement of SCHEMA_4) db.exec(statement);
@@ -187,8 +186,8 @@ describe('upgrading a schema-4 database with a notification in the outbox', () =
       await client.query(
         'CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at_ms bigint NOT NULL)',
       );
-      for (const migration of postgresMigrations.filter((m) => m.version <= 4)) {
-        await client.query(migration.sql);
+      for (const migration of MIGRATIONS.filter((m) => m.version <= 4)) {
+        await client.query(migration.sql('postgres'));
         await client.query('INSERT INTO schema_migrations VALUES ($1, 0)', [migration.version]);
       }
       for (const statement of SCHEMA_4) await client.query(statement);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { aggregateBuckets, parseInterval, planBuckets } from '../../src/services/statistics.ts';
-import { RangeAccumulator } from '../../src/store/rollups.ts';
+import { RangeAccumulator } from '../../src/store/telemetry/rollups.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const plan = (from: string, to: string, interval: string, zone: string) =>

@@ -1,13 +1,13 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { Alarm } from '../../core/domain/alarm.ts';
 import { ALARM_CAUSES, ALARM_SEVERITIES } from '../../core/domain/alarm.ts';
 import { HOME_MODES } from '../../core/domain/home.ts';
 import { HestiaError } from '../../core/errors.ts';
-import { THRESHOLD_RANGE_C, type SecurityView } from '../../services/alarms.ts';
+import { THRESHOLD_RANGE_C } from '../../services/alarms.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { decodeCursor, encodeCursor, iso } from '../present.ts';
+import { decodeCursor, encodeCursor } from '../paging.ts';
 import { Id, errorResponses, strictBody } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
+import { presentSecurity, presentAlarm } from '../presenters/control.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
@@ -60,39 +60,6 @@ export const SecuritySchema = Type.Object({
     { description: "The home's own thresholds; null where the installation's default applies" },
   ),
 });
-
-export function presentAlarm(alarm: Alarm) {
-  return {
-    id: alarm.id,
-    homeId: alarm.homeId,
-    gatewayId: alarm.gatewayId,
-    deviceId: alarm.deviceId,
-    cause: alarm.cause,
-    severity: alarm.severity,
-    state: alarm.state,
-    label: alarm.label,
-    value: alarm.value,
-    raisedAt: iso(alarm.raisedAtMs),
-    occurrences: alarm.occurrences,
-    lastOccurrenceAt: iso(alarm.lastOccurrenceAtMs),
-    acknowledgedAt: alarm.acknowledgedAtMs === null ? null : iso(alarm.acknowledgedAtMs),
-    acknowledgedBy: alarm.acknowledgedBy,
-    clearedAt: alarm.clearedAtMs === null ? null : iso(alarm.clearedAtMs),
-    clearedBy: alarm.clearedBy,
-  };
-}
-
-function presentSecurity(view: SecurityView) {
-  return {
-    homeId: view.homeId,
-    mode: view.mode,
-    changedAt: view.changedAtMs === null ? null : iso(view.changedAtMs),
-    changedBy: view.changedBy,
-    heatThresholdC: view.heatThresholdC,
-    freezeThresholdC: view.freezeThresholdC,
-    own: view.own,
-  };
-}
 
 /** The keyset position of a history page: "<raisedAtMs>:<id>" of its last alarm. */
 function decodeBefore(cursor: string | undefined): { raisedAtMs: number; id: string } | undefined {

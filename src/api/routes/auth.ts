@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 import { authenticated, optionallyAuthenticated, originOf, principalOf, userOf } from '../auth.ts';
 import {
   presentHome,
@@ -7,7 +7,7 @@ import {
   presentSession,
   presentTenant,
   presentUser,
-} from '../present.ts';
+} from '../presenters/directory.ts';
 import {
   HomeRoleSchema,
   HomeSchema,

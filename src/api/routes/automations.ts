@@ -1,14 +1,12 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import type { AutomationDetail, SceneStepResult } from '../../services/automations.ts';
-import type { AutomationRun, AutomationWithLastRun, Scene } from '../../core/domain/automation.ts';
+import type { SceneStepResult } from '../../services/automations/service.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { iso } from '../present.ts';
 import { Id, errorResponses, strictBody } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
+import { presentAutomation, presentRun, presentScene } from '../presenters/control.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
-const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 const HomeParams = Type.Object({ homeId: Id });
 const AutomationParams = Type.Object({ automationId: Id });
@@ -154,71 +152,6 @@ const StepResultSchema = Type.Object({
   status: Nullable(Type.String()),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
 });
-
-function presentAutomation(automation: AutomationWithLastRun | AutomationDetail) {
-  return {
-    id: automation.id,
-    tenantId: automation.tenantId,
-    homeId: automation.homeId,
-    name: automation.name,
-    enabled: automation.enabled,
-    triggers: automation.triggers,
-    conditions: automation.conditions,
-    actions: automation.actions,
-    cooldownSeconds: automation.cooldownSeconds,
-    flaggedAt: isoOrNull(automation.flaggedAtMs),
-    flagReason: automation.flagReason,
-    createdBy: automation.createdBy,
-    createdAt: iso(automation.createdAtMs),
-    updatedAt: iso(automation.updatedAtMs),
-    lastRun:
-      automation.lastRun === null
-        ? null
-        : {
-            id: automation.lastRun.id,
-            at: iso(automation.lastRun.atMs),
-            outcome: automation.lastRun.outcome,
-            error: automation.lastRun.error,
-          },
-    ...('schedule' in automation
-      ? {
-          schedule: automation.schedule.map((row) => ({
-            triggerIndex: row.triggerIndex,
-            nextFireAt: isoOrNull(row.nextFireAtMs),
-          })),
-        }
-      : {}),
-  };
-}
-
-function presentRun(run: AutomationRun) {
-  return {
-    id: run.id,
-    automationId: run.automationId,
-    homeId: run.homeId,
-    trigger: run.trigger,
-    startedAt: iso(run.startedAtMs),
-    finishedAt: isoOrNull(run.finishedAtMs),
-    outcome: run.outcome,
-    actions: run.actions,
-    error: run.error,
-    resumeAt: isoOrNull(run.resumeAtMs),
-    causes: run.causes,
-  };
-}
-
-function presentScene(scene: Scene) {
-  return {
-    id: scene.id,
-    tenantId: scene.tenantId,
-    homeId: scene.homeId,
-    name: scene.name,
-    actions: scene.actions,
-    createdBy: scene.createdBy,
-    createdAt: iso(scene.createdAtMs),
-    updatedAt: iso(scene.updatedAtMs),
-  };
-}
 
 const presentStep = (result: SceneStepResult) => result;
 

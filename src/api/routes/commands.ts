@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { Command } from '../../core/domain/command.ts';
+import type { Command, CommandPosition } from '../../core/domain/command.ts';
 import { HestiaError } from '../../core/errors.ts';
-import type { CommandPosition } from '../../core/domain/command.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { decodeCursor, iso, pageOf } from '../present.ts';
+import { decodeCursor, pageOf } from '../paging.ts';
 import { Id, PageQuery, errorResponses, pageResponse, strictBody } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
+import { presentCommand } from '../presenters/control.ts';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
@@ -60,28 +60,6 @@ export const CommandSchema = Type.Object(
   },
   { description: 'A command: pending → sent → succeeded | failed | timed_out' },
 );
-
-export function presentCommand(command: Command) {
-  return {
-    id: command.id,
-    tenantId: command.tenantId,
-    homeId: command.homeId,
-    gatewayId: command.gatewayId,
-    deviceId: command.deviceId,
-    action: command.action,
-    params: command.params,
-    idempotencyKey: command.idempotencyKey,
-    whenOffline: command.whenOffline,
-    status: command.status,
-    detail: command.detail,
-    requestedBy: command.requestedBy,
-    requestedByType: command.requestedByType,
-    createdAt: iso(command.createdAtMs),
-    sentAt: command.sentAtMs === null ? null : iso(command.sentAtMs),
-    completedAt: command.completedAtMs === null ? null : iso(command.completedAtMs),
-    expiresAt: iso(command.expiresAtMs),
-  };
-}
 
 /** Cursor of a device's command history: the last item's creation time and id. */
 function positionOf(command: Command): string {

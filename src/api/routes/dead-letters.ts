@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { authenticated, principalOf } from '../auth.ts';
-import { decodeNumericCursor, pageOf, presentDeadLetter } from '../present.ts';
+import { presentDeadLetter } from '../presenters/telemetry.ts';
+import { decodeNumericCursor, pageOf } from '../paging.ts';
 import { DeadLetterSchema, errorResponses, PageQuery, PlatformTenantId, pageResponse } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 /** Rejected uplink input of the caller's tenant, newest first, with the reason for each. */
 export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
@@ -26,7 +27,7 @@ export const deadLetterRoutes: ApiPlugin = async (app, { ctx, services }) => {
       const tenantId = services.authorize.tenantOf(principal, request.query.tenantId);
       services.authorize.assertTenantAdmin(principal, tenantId, 'gateways:read', 'tenant');
       const { limit, cursor } = request.query;
-      const letters = await ctx.store.listDeadLetters(tenantId, {
+      const letters = await ctx.store.deadLetters.listDeadLetters(tenantId, {
         limit: limit + 1,
         beforeId: decodeNumericCursor(cursor),
       });

@@ -9,15 +9,8 @@ import {
 } from '../../services/statistics.ts';
 import { authenticated, principalOf } from '../auth.ts';
 import type { Principal } from '../../services/principal.ts';
-import {
-  decodeNumericCursor,
-  encodeCursor,
-  iso,
-  parseTime,
-  presentDeviceWithPresence,
-  presentReading,
-  valueInUnits,
-} from '../present.ts';
+import { presentDeviceWithPresence, presentReading, valueInUnits } from '../presenters/telemetry.ts';
+import { decodeNumericCursor, encodeCursor, parseTime } from '../paging.ts';
 import { REPORT_INTERVAL_RANGE } from '../../services/presence.ts';
 import {
   DeviceSchema,
@@ -27,7 +20,8 @@ import {
   errorResponses,
   strictBody,
 } from '../schemas.ts';
-import type { ApiContext, ApiPlugin } from '../server.ts';
+import type { ApiContext, ApiPlugin } from '../context.ts';
+import { iso } from '../presenters/time.ts';
 
 const DeviceParams = Type.Object({ deviceId: Type.String({ minLength: 1, maxLength: 64 }) });
 const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
@@ -61,8 +55,8 @@ const literalUnion = (values: readonly string[]) => Type.Union(values.map((v) =>
 
 /** The timezone of the home the device's gateway is registered to: the home's calendar. */
 async function homeTimezone({ ctx }: ApiContext, device: Device): Promise<string | undefined> {
-  const gateway = await ctx.store.findGateway(device.gatewayId);
-  return gateway?.homeId ? (await ctx.store.directory.findHome(gateway.homeId))?.timezone : undefined;
+  const gateway = await ctx.store.directory.gateways.findGateway(device.gatewayId);
+  return gateway?.homeId ? (await ctx.store.directory.homes.findHome(gateway.homeId))?.timezone : undefined;
 }
 
 /** A device the caller may read: its home's members and guests, its provider's staff. */
@@ -93,9 +87,9 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
     },
     async (request) => {
       await loadDevice(api, principalOf(request), request.params.deviceId);
-      const device = await ctx.store.findDeviceWithChannels(request.params.deviceId);
+      const device = await ctx.store.devices.findDeviceWithChannels(request.params.deviceId);
       if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
-      const preview = device.type === 'camera' ? await ctx.store.findPreview(device.id) : undefined;
+      const preview = device.type === 'camera' ? await ctx.store.devices.findPreview(device.id) : undefined;
       const presence = await services.presence.describe(device);
       return {
         ...presentDeviceWithPresence(device, presence, request.query.units ?? 'metric'),
@@ -117,7 +111,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
     },
     async (request, reply) => {
       const device = await loadDevice(api, principalOf(request), request.params.deviceId);
-      const preview = await ctx.store.findPreview(device.id);
+      const preview = await ctx.store.devices.findPreview(device.id);
       if (!preview) throw new HestiaError('HESTIA_NOT_FOUND', 'This device has no preview');
       return reply
         .header('content-type', preview.contentType)
@@ -180,8 +174,9 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
       const units = q.units ?? 'metric';
       const storedUnit =
         units === 'imperial'
-          ? ((await ctx.store.findDeviceWithChannels(device.id))?.channels.find((c) => c.label === q.label)
-              ?.unit ?? null)
+          ? ((await ctx.store.devices.findDeviceWithChannels(device.id))?.channels.find(
+              (c) => c.label === q.label,
+            )?.unit ?? null)
           : null;
       return {
         deviceId: device.id,
@@ -376,7 +371,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
         timezone,
         atMs: q.at === undefined ? ctx.clock.now() : parseTime(q.at, 'at', 0),
       });
-      const channel = (await ctx.store.findDeviceWithChannels(device.id))?.channels.find(
+      const channel = (await ctx.store.devices.findDeviceWithChannels(device.id))?.channels.find(
         (c) => c.label === label,
       );
       return {
@@ -442,7 +437,7 @@ export const deviceRoutes: ApiPlugin = async (app, api) => {
           // The schema (a type list TypeBox does not infer) admits only an integer or null.
           reportIntervalSeconds as number | null,
         );
-      const device = await ctx.store.findDeviceWithChannels(request.params.deviceId);
+      const device = await ctx.store.devices.findDeviceWithChannels(request.params.deviceId);
       if (!device) throw new HestiaError('HESTIA_NOT_FOUND', 'No such device');
       return presentDeviceWithPresence(device, await services.presence.describe(device));
     },

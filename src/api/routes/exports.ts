@@ -1,11 +1,11 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import { ExportService } from '../../services/exports.ts';
 import { authenticated, principalOf } from '../auth.ts';
-import { parseTime } from '../present.ts';
+import { parseTime } from '../paging.ts';
 import { TimeParam, errorResponses } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 const FormatParam = Type.Optional(
   Type.Union([Type.Literal('csv'), Type.Literal('json')], {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { decodeCursor, pageOf, presentDeviceWithPresence, presentGateway } from '../present.ts';
+import { presentDeviceWithPresence, presentGateway } from '../presenters/telemetry.ts';
+import { decodeCursor, pageOf } from '../paging.ts';
 import {
   DeviceSchema,
   GatewaySchema,
@@ -13,7 +14,7 @@ import {
   pageResponse,
   strictBody,
 } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 const GatewayParams = Type.Object({ gatewayId: Id });
 
@@ -173,7 +174,7 @@ export const gatewayRoutes: ApiPlugin = async (app, { ctx, services }) => {
         request.params.gatewayId,
         'read',
       );
-      const devices = await ctx.store.listGatewayDevices(gateway.id);
+      const devices = await ctx.store.devices.listGatewayDevices(gateway.id);
       const presence = await services.presence.describeMany(devices);
       const units = request.query.units ?? 'metric';
       return {

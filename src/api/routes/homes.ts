@@ -1,17 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import { HestiaError } from '../../core/errors.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 import type { HomeInput } from '../../services/homes.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
-  presentDeviceWithPresence,
-  presentGateway,
   presentHome,
   presentHomeDetail,
   presentInvitation,
   presentMember,
   presentRoom,
-} from '../present.ts';
+} from '../presenters/directory.ts';
+import { presentDeviceWithPresence, presentGateway } from '../presenters/telemetry.ts';
 import {
   DeviceSchema,
   GatewaySchema,

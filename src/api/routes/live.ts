@@ -1,14 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import { HestiaError, isHestiaError } from '../../core/errors.ts';
 import type { Principal } from '../../services/principal.ts';
 import { optionallyAuthenticated } from '../auth.ts';
 import { LiveHub, type LiveMessage, type LiveSubscriber } from '../live-hub.ts';
 import { Id, errorResponses } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
-import { presentAlarm } from './alarms.ts';
-import { presentCommand } from './commands.ts';
+import type { ApiPlugin } from '../context.ts';
 
 const HomeParams = Type.Object({ homeId: Id });
 
@@ -57,7 +55,7 @@ function closeCodeOf(error: unknown): number {
 export const liveRoutes: ApiPlugin = async (app, { ctx, services }) => {
   const { config, metrics, logger } = ctx;
   // The same views as GET /v1/commands/{id} and GET /v1/alarms/{id}.
-  const hub = new LiveHub(ctx, { command: presentCommand, alarm: presentAlarm });
+  const hub = new LiveHub(ctx);
   const sockets = new Set<WebSocket>();
   const perPrincipal = new Map<string, number>();
   app.addHook('preClose', async () => {

@@ -1,18 +1,20 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { positionOf } from '../../store/control/notification-store.ts';
 import {
+  positionOf,
   DELIVERY_STATUSES,
   NOTIFICATION_CHANNELS,
   PERSONAL_CHANNELS,
-  type DeliveryWithRequest,
-  type InAppNotification,
-  type PushDevice,
 } from '../../core/domain/notification.ts';
-import type { EffectivePreferences } from '../../services/notifications/notifications.ts';
 import { authenticated, principalOf, originOf, userOf } from '../auth.ts';
-import { decodeCursor, iso, pageOf } from '../present.ts';
+import { decodeCursor, pageOf } from '../paging.ts';
 import { Id, errorResponses, strictBody } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
+import {
+  presentPreferences,
+  presentPushDevice,
+  presentInApp,
+  presentDelivery,
+} from '../presenters/notifications.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const IsoTime = Type.String({ format: 'date-time' });
@@ -109,93 +111,6 @@ const LogQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
   before: Type.Optional(Type.String({ maxLength: 400 })),
 });
-
-function presentPreferences(preferences: EffectivePreferences) {
-  return {
-    channels: preferences.channels,
-    quietHours:
-      preferences.quietStart && preferences.quietEnd
-        ? { start: preferences.quietStart, end: preferences.quietEnd, timezone: preferences.quietTimezone }
-        : null,
-    isDefault: preferences.isDefault,
-    updatedAt: preferences.updatedAtMs === null ? null : iso(preferences.updatedAtMs),
-  };
-}
-
-/** Enough of a token to tell two apart in a list, not enough to send to it. */
-function tokenHint(token: string): string {
-  return token.length <= 8 ? '…' : `${token.slice(0, 8)}…`;
-}
-
-function presentPushDevice(device: PushDevice) {
-  return {
-    id: device.id,
-    provider: device.provider,
-    platform: device.platform,
-    tokenHint: tokenHint(device.token),
-    createdAt: iso(device.createdAtMs),
-    lastSeenAt: iso(device.lastSeenAtMs),
-  };
-}
-
-function presentInApp(notification: InAppNotification) {
-  return {
-    id: notification.id,
-    homeId: notification.homeId,
-    requestId: notification.requestId,
-    severity: notification.severity,
-    title: notification.title,
-    body: notification.body,
-    data: notification.data,
-    createdAt: iso(notification.createdAtMs),
-    readAt: notification.readAtMs === null ? null : iso(notification.readAtMs),
-  };
-}
-
-/** A webhook URL may carry a secret in its query (…?token=): the log shows scheme, host and path. */
-function safeTarget(delivery: DeliveryWithRequest): string {
-  switch (delivery.channel) {
-    case 'fcm':
-      return tokenHint(delivery.target);
-    case 'webhook':
-      try {
-        const url = new URL(delivery.target);
-        return `${url.origin}${url.pathname}`;
-      } catch {
-        return 'webhook';
-      }
-    default:
-      return delivery.target;
-  }
-}
-
-function presentDelivery(delivery: DeliveryWithRequest) {
-  const open = delivery.status === 'pending' || delivery.status === 'sending';
-  return {
-    id: delivery.id,
-    requestId: delivery.requestId,
-    homeId: delivery.homeId,
-    userId: delivery.userId,
-    channel: delivery.channel,
-    target: safeTarget(delivery),
-    language: delivery.language,
-    status: delivery.status,
-    attempts: delivery.attempts,
-    nextAttemptAt: open ? iso(delivery.nextAttemptAtMs) : null,
-    lastError: delivery.lastError,
-    providerResponse: delivery.providerResponse,
-    createdAt: iso(delivery.createdAtMs),
-    updatedAt: iso(delivery.updatedAtMs),
-    sentAt: delivery.sentAtMs === null ? null : iso(delivery.sentAtMs),
-    request: {
-      kind: delivery.request.kind,
-      severity: delivery.request.severity,
-      title: delivery.request.title,
-      sourceKey: delivery.request.sourceKey,
-      createdAt: iso(delivery.request.createdAtMs),
-    },
-  };
-}
 
 /**
  * Notifications: a person's preferences, push devices and in-app feed (people only, not API

@@ -1,4 +1,4 @@
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 /** Liveness, readiness and Prometheus metrics (unauthenticated, as scrapers and probes expect). */
 export const opsRoutes: ApiPlugin = async (app, { ctx, isReady }) => {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { MIN_RAW_RETENTION_DAYS } from '../../core/domain/tariff.ts';
 import { MAX_DEVICES_PER_HOME, MAX_RETENTION_DAYS } from '../../services/tariffs.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
-import { presentHomeDetail, presentTariff } from '../present.ts';
+import { presentHomeDetail, presentTariff } from '../presenters/directory.ts';
 import {
   HomeDetailSchema,
   Id,
@@ -12,7 +12,7 @@ import {
   errorResponses,
   strictBody,
 } from '../schemas.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 const TariffParams = Type.Object({ tariffId: Id });
 

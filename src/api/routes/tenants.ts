@@ -2,18 +2,16 @@ import { Type, type TUnsafe } from '@sinclair/typebox';
 import { API_KEY_SCOPES, type Branding } from '../../core/domain/tenant.ts';
 import { MAX_WEBHOOKS } from '../../services/tenants.ts';
 import { HestiaError } from '../../core/errors.ts';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 import { authenticated, originOf, principalOf } from '../auth.ts';
 import {
-  decodeCursor,
-  decodeNumericCursor,
-  pageOf,
   presentApiKey,
   presentAudit,
   presentInvitation,
   presentTenant,
   presentUser,
-} from '../present.ts';
+} from '../presenters/directory.ts';
+import { decodeCursor, decodeNumericCursor, pageOf } from '../paging.ts';
 import {
   ApiKeySchema,
   AuditEntrySchema,

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiPlugin } from '../server.ts';
+import type { ApiPlugin } from '../context.ts';
 
 /** Where `npm run build:web` writes the dashboard (vite build of web/). */
 export const DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../../dist/web');

@@ -165,3 +165,16 @@ export interface DeliveryDecision {
   /** A reason makes it 'skipped' (quiet hours…); the delivery log shows it. */
   skippedBecause?: string | undefined;
 }
+
+/** Keyset position of the listings ordered by (created_at_ms, id) descending: "<ms>:<id>". */
+export function positionOf(row: { createdAtMs: number; id: string }): string {
+  return `${row.createdAtMs}:${row.id}`;
+}
+
+export function parsePosition(position: string | undefined): { ms: number; id: string } | undefined {
+  if (position === undefined) return undefined;
+  const colon = position.indexOf(':');
+  const ms = Number(position.slice(0, colon));
+  if (colon <= 0 || !Number.isSafeInteger(ms)) return undefined;
+  return { ms, id: position.slice(colon + 1) };
+}

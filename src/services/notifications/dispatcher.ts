@@ -59,11 +59,15 @@ export class OutboxDispatcher implements Extension {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly providers: ReadonlyMap<NotificationChannel, NotificationProvider>,
+    private readonly deps: { providers: ReadonlyMap<NotificationChannel, NotificationProvider> },
   ) {}
 
   private get store() {
     return this.ctx.store.control.notifications;
+  }
+
+  private get recipients() {
+    return this.ctx.store.control.recipients;
   }
 
   private get settings() {
@@ -158,24 +162,25 @@ export class OutboxDispatcher implements Extension {
     return this.ctx.store.control.transaction(async (tx) => {
       if (!(await this.store.markDecided(request.id, now, tx))) return 0;
       const credentials = parsePushCredentials(
-        await this.store.tenantPushCredentialsJson(request.tenantId, tx),
+        await this.recipients.tenantPushCredentialsJson(request.tenantId, tx),
       );
       let people: Recipient[];
-      if (request.userIds) people = await this.store.namedRecipients(request.tenantId, request.userIds, tx);
-      else if (request.homeId) people = await this.store.homeRecipients(request.homeId, tx);
-      else people = await this.store.tenantAdminRecipients(request.tenantId, tx);
+      if (request.userIds)
+        people = await this.recipients.namedRecipients(request.tenantId, request.userIds, tx);
+      else if (request.homeId) people = await this.recipients.homeRecipients(request.homeId, tx);
+      else people = await this.recipients.tenantAdminRecipients(request.tenantId, tx);
       const recipients: RecipientFacts[] = [];
       for (const person of people) {
-        const devices = await this.store.listPushDevices(person.userId, undefined, tx);
+        const devices = await this.recipients.listPushDevices(person.userId, undefined, tx);
         recipients.push({
           ...person,
-          preferences: await this.store.findPreferences(person.userId, tx),
+          preferences: await this.recipients.findPreferences(person.userId, tx),
           oneSignalDevices: devices.filter((device) => device.provider === 'onesignal').length,
           fcmTokens: devices.filter((device) => device.provider === 'fcm').map((device) => device.token),
         });
       }
       const homeTimezone = request.homeId
-        ? ((await this.store.homeTimezone(request.homeId, tx)) ?? null)
+        ? ((await this.recipients.homeTimezone(request.homeId, tx)) ?? null)
         : null;
       const decisions = decideDeliveries({ request, recipients, credentials, homeTimezone });
       const created = await this.store.insertDeliveries(request, decisions, now, tx);
@@ -241,13 +246,13 @@ export class OutboxDispatcher implements Extension {
   private async attempt(delivery: DeliveryWithRequest, signal: AbortSignal): Promise<void> {
     const { channel } = delivery;
     const lease = { leaseUntilMs: delivery.leaseUntilMs!, attempts: delivery.attempts };
-    const provider = this.providers.get(channel);
+    const provider = this.deps.providers.get(channel);
     let outcome: SendOutcome;
     if (!provider) {
       outcome = { status: 'failed', error: `no provider for the channel ${channel}` };
     } else {
       const credentials = parsePushCredentials(
-        await this.ctx.store.directory.findTenantPushCredentials(delivery.tenantId),
+        await this.ctx.store.directory.tenants.findTenantPushCredentials(delivery.tenantId),
       );
       if (delivery.attempts === 1) {
         this.ctx.metrics.notificationDispatchSeconds.observe(

@@ -4,8 +4,8 @@ import type { AppContext } from '../../core/context.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { Extension } from '../../core/extension.ts';
 import { DEFAULT_LANGUAGE, renderNotification, type NotificationMessage } from '../../core/messages.ts';
-import type { MailPort } from '../../mail/mail-port.ts';
-import type { SqlRunner } from '../../store/directory/sql-runner.ts';
+import type { MailPort } from '../../core/ports/mail.ts';
+import type { SqlRunner } from '../../core/ports/sql.ts';
 import {
   DEFAULT_CHANNELS,
   NOTIFICATION_SEVERITIES,
@@ -59,7 +59,7 @@ export class NotificationService implements Extension {
     private readonly ctx: AppContext,
     private readonly deps: NotificationDeps,
   ) {
-    const store = ctx.store.control.notifications;
+    const store = ctx.store.control.recipients;
     const now = () => ctx.clock.now();
     const settings = ctx.config.notifications;
     const providers: NotificationProvider[] = [
@@ -68,18 +68,21 @@ export class NotificationService implements Extension {
       new WebhookProvider({ now }),
       new EmailProvider({
         mailer: deps.mailer,
-        directory: ctx.store.directory,
+        tenants: ctx.store.directory.tenants,
       }),
       new InAppProvider({ store, bus: ctx.bus }),
     ];
-    this.dispatcher = new OutboxDispatcher(
-      ctx,
-      new Map(providers.map((provider) => [provider.channel, provider])),
-    );
+    this.dispatcher = new OutboxDispatcher(ctx, {
+      providers: new Map(providers.map((provider) => [provider.channel, provider])),
+    });
   }
 
   private get store() {
     return this.ctx.store.control.notifications;
+  }
+
+  private get recipients() {
+    return this.ctx.store.control.recipients;
   }
 
   start(): void {
@@ -117,7 +120,7 @@ export class NotificationService implements Extension {
   // ---- a person's own settings ----
 
   async getPreferences(principal: UserPrincipal): Promise<EffectivePreferences> {
-    const stored = await this.store.findPreferences(principal.userId);
+    const stored = await this.recipients.findPreferences(principal.userId);
     return stored
       ? { ...stored, isDefault: false }
       : {
@@ -176,7 +179,7 @@ export class NotificationService implements Extension {
       quietTimezone: quiet?.timezone ?? null,
       updatedAtMs: this.ctx.clock.now(),
     };
-    await this.store.savePreferences(principal.tenantId, preferences);
+    await this.recipients.savePreferences(principal.tenantId, preferences);
     return { ...preferences, isDefault: false };
   }
 
@@ -186,7 +189,7 @@ export class NotificationService implements Extension {
   ): Promise<PushDevice> {
     const token = input.token.trim();
     if (token.length === 0) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'token: must not be blank');
-    const device = await this.store.registerPushDevice({
+    const device = await this.recipients.registerPushDevice({
       userId: principal.userId,
       tenantId: principal.tenantId,
       provider: input.provider,
@@ -194,22 +197,22 @@ export class NotificationService implements Extension {
       platform: input.platform ?? null,
       createdAtMs: this.ctx.clock.now(),
     });
-    const devices = await this.store.listPushDevices(principal.userId);
+    const devices = await this.recipients.listPushDevices(principal.userId);
     if (devices.length > MAX_PUSH_DEVICES_PER_USER) {
       const stale = [...devices]
         .sort((a, b) => a.lastSeenAtMs - b.lastSeenAtMs)
         .slice(0, devices.length - MAX_PUSH_DEVICES_PER_USER);
-      for (const old of stale) await this.store.deletePushDevice(principal.userId, old.id);
+      for (const old of stale) await this.recipients.deletePushDevice(principal.userId, old.id);
     }
     return device;
   }
 
   async listPushDevices(principal: UserPrincipal): Promise<PushDevice[]> {
-    return this.store.listPushDevices(principal.userId);
+    return this.recipients.listPushDevices(principal.userId);
   }
 
   async deletePushDevice(principal: UserPrincipal, id: string): Promise<void> {
-    if (!(await this.store.deletePushDevice(principal.userId, id)))
+    if (!(await this.recipients.deletePushDevice(principal.userId, id)))
       throw new HestiaError('HESTIA_NOT_FOUND', 'No such push device');
   }
 
@@ -217,12 +220,12 @@ export class NotificationService implements Extension {
     principal: UserPrincipal,
     query: { unreadOnly: boolean; limit: number; before?: string | undefined },
   ): Promise<{ items: InAppNotification[]; unreadCount: number }> {
-    const items = await this.store.listInApp({ userId: principal.userId, ...query });
-    return { items, unreadCount: await this.store.countUnreadInApp(principal.userId) };
+    const items = await this.recipients.listInApp({ userId: principal.userId, ...query });
+    return { items, unreadCount: await this.recipients.countUnreadInApp(principal.userId) };
   }
 
   async markRead(principal: UserPrincipal, id: string): Promise<InAppNotification> {
-    const notification = await this.store.markInAppRead(principal.userId, id, this.ctx.clock.now());
+    const notification = await this.recipients.markInAppRead(principal.userId, id, this.ctx.clock.now());
     if (!notification) throw new HestiaError('HESTIA_NOT_FOUND', 'No such notification');
     return notification;
   }
@@ -267,7 +270,7 @@ export class NotificationService implements Extension {
         'Test notifications are sent by an administrator, not an API key',
       );
     const credentials = parsePushCredentials(
-      await this.ctx.store.directory.findTenantPushCredentials(tenantId),
+      await this.ctx.store.directory.tenants.findTenantPushCredentials(tenantId),
     );
     const configured =
       input.channel === 'onesignal'
@@ -287,11 +290,11 @@ export class NotificationService implements Extension {
       if (input.userId === undefined && principal.tenantId !== tenantId)
         throw new HestiaError('HESTIA_VALIDATION_FAILED', "userId: required outside one's own tenant");
       const userId = input.userId ?? principal.userId;
-      const user = await this.ctx.store.directory.findUser(userId);
+      const user = await this.ctx.store.directory.people.findUser(userId);
       if (!user || user.tenantId !== tenantId) throw new HestiaError('HESTIA_NOT_FOUND', 'No such user');
       userIds = [userId];
     }
-    const tenant = await this.ctx.store.directory.findTenant(tenantId);
+    const tenant = await this.ctx.store.directory.tenants.findTenant(tenantId);
     const brand = tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
     const message: NotificationMessage = {
       key: 'notification.test',

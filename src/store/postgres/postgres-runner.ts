@@ -1,7 +1,6 @@
 import type pg from 'pg';
 import { HestiaError } from '../../core/errors.ts';
-import type { SqlRunner } from '../directory/sql-runner.ts';
-import type { Row } from '../rows.ts';
+import type { SqlRunner, Row } from '../../core/ports/sql.ts';
 
 const UNIQUE_VIOLATION = '23505';
 

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import { HestiaError } from '../../core/errors.ts';
-import type { SqlRunner } from '../directory/sql-runner.ts';
-import type { Row } from '../rows.ts';
+import type { SqlRunner, Row } from '../../core/ports/sql.ts';
 
 /**
  * Serialises use of the one SQLite connection between async work. A transaction that awaits

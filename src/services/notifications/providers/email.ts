@@ -1,5 +1,5 @@
-import type { DirectoryStore } from '../../../store/directory/directory-store.ts';
-import type { MailPort } from '../../../mail/mail-port.ts';
+import type { TenantStore } from '../../../core/ports/directory.ts';
+import type { MailPort } from '../../../core/ports/mail.ts';
 import { escapeHtml } from '../../../mail/templates.ts';
 import { isHestiaError } from '../../../core/errors.ts';
 import { DEFAULT_LANGUAGE, translate, type Language } from '../../../core/messages.ts';
@@ -57,10 +57,10 @@ export function notificationMail(input: {
 export class EmailProvider implements NotificationProvider {
   readonly channel = 'email' as const;
 
-  constructor(private readonly options: { mailer: MailPort; directory: DirectoryStore }) {}
+  constructor(private readonly options: { mailer: MailPort; tenants: TenantStore }) {}
 
   async send({ delivery, signal }: SendContext): Promise<SendOutcome> {
-    const tenant = await this.options.directory.findTenant(delivery.tenantId);
+    const tenant = await this.options.tenants.findTenant(delivery.tenantId);
     const brandName = tenant?.branding.displayName ?? tenant?.name ?? 'Hestia';
     const { title, body, language } = deliveryTexts(delivery);
     const mail = notificationMail({

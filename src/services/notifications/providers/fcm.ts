@@ -1,6 +1,6 @@
 import { createSign } from 'node:crypto';
 import { parseServiceAccount } from '../../tenants.ts';
-import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import type { RecipientStore } from '../../../core/ports/control.ts';
 import { deliveryTexts } from '../render.ts';
 import {
   clip,
@@ -65,7 +65,7 @@ export class FcmProvider implements NotificationProvider {
     private readonly options: {
       baseUrl: string;
       tokenUrl: string;
-      store: NotificationStore;
+      store: RecipientStore;
       now: () => number;
     },
   ) {}

@@ -1,5 +1,5 @@
 import type { EventBus } from '../../../core/bus.ts';
-import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import type { RecipientStore } from '../../../core/ports/control.ts';
 import { deliveryTexts } from '../render.ts';
 import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
 
@@ -10,7 +10,7 @@ import type { NotificationProvider, SendContext, SendOutcome } from './provider.
 export class InAppProvider implements NotificationProvider {
   readonly channel = 'in_app' as const;
 
-  constructor(private readonly options: { store: NotificationStore; bus: EventBus }) {}
+  constructor(private readonly options: { store: RecipientStore; bus: EventBus }) {}
 
   async send({ delivery }: SendContext): Promise<SendOutcome> {
     if (!delivery.userId) return { status: 'failed', error: 'an in-app delivery without a person' };

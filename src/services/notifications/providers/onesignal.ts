@@ -1,5 +1,5 @@
 import type { Language } from '../../../core/messages.ts';
-import type { NotificationStore } from '../../../store/control/notification-store.ts';
+import type { RecipientStore } from '../../../core/ports/control.ts';
 import { deliveryTexts } from '../render.ts';
 import {
   clip,
@@ -19,7 +19,7 @@ import {
 export class OneSignalProvider implements NotificationProvider {
   readonly channel = 'onesignal' as const;
 
-  constructor(private readonly options: { baseUrl: string; store: NotificationStore }) {}
+  constructor(private readonly options: { baseUrl: string; store: RecipientStore }) {}
 
   async send({ delivery, credentials, signal }: SendContext): Promise<SendOutcome> {
     const oneSignal = credentials.oneSignal;

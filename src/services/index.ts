@@ -1,0 +1,70 @@
+import type { AppContext } from '../core/context.ts';
+import type { MailPort } from '../core/ports/mail.ts';
+import { AccountService } from './accounts.ts';
+import { AlarmService } from './alarms.ts';
+import { AuditService } from './audit.ts';
+import { Authorizer } from './authorization.ts';
+import { AutomationService } from './automations/service.ts';
+import { CommandService } from './commands.ts';
+import { ExportService } from './exports.ts';
+import { GatewayService } from './gateways.ts';
+import { HomeService } from './homes.ts';
+import { InvitationService } from './invitations.ts';
+import { NotificationService } from './notifications/notifications.ts';
+import { PresenceService } from './presence.ts';
+import { TariffService } from './tariffs.ts';
+import { TelemetryService } from './telemetry.ts';
+import { TenantService } from './tenants.ts';
+
+/** The services of one process: what the API, the CLI, ingest's ports and the tests use. */
+export interface Services {
+  authorize: Authorizer;
+  audit: AuditService;
+  accounts: AccountService;
+  invitations: InvitationService;
+  tenants: TenantService;
+  homes: HomeService;
+  gateways: GatewayService;
+  tariffs: TariffService;
+  telemetry: TelemetryService;
+  exports: ExportService;
+  presence: PresenceService;
+  commands: CommandService;
+  alarms: AlarmService;
+  notifications: NotificationService;
+  automations: AutomationService;
+}
+
+/** What the services need from outside the context. */
+export interface ServiceDeps {
+  mailer: MailPort;
+}
+
+/** The services of one process, wired once; `hestia start`, the CLI and the tests use the same graph. */
+export function createServices(ctx: AppContext, { mailer }: ServiceDeps): Services {
+  const audit = new AuditService(ctx);
+  const authorize = new Authorizer(ctx);
+  const accounts = new AccountService(ctx, { audit, mailer });
+  const invitations = new InvitationService(ctx, { accounts, audit, mailer });
+  const commands = new CommandService(ctx, { authorize, audit });
+  const notifications = new NotificationService(ctx, { authorize, audit, mailer });
+  const alarms = new AlarmService(ctx, { authorize, audit, notifications });
+  const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
+  return {
+    audit,
+    authorize,
+    accounts,
+    invitations,
+    tenants: new TenantService(ctx, { accounts, invitations, audit, authorize }),
+    homes: new HomeService(ctx, { authorize, invitations, audit }),
+    gateways: new GatewayService(ctx, { authorize, audit }),
+    tariffs: new TariffService(ctx, { authorize, audit }),
+    telemetry: new TelemetryService(ctx),
+    exports: new ExportService(ctx, { authorize }),
+    presence: new PresenceService(ctx, { authorize }),
+    commands,
+    alarms,
+    notifications,
+    automations,
+  };
+}
