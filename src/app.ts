@@ -35,6 +35,18 @@ export interface StartOptions {
 const DEAD_LETTER_TRIM_INTERVAL_MS = 60_000; // 1 minute
 const TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000; // 1 hour
 
+/** The parts of a started process, as `Hestia.start` wires them. */
+interface HestiaParts {
+  ctx: AppContext;
+  services: Services;
+  mailer: MailPort;
+  ingest: IngestService;
+  broker: EmbeddedBroker;
+  api: ApiInstance;
+  ports: HestiaPorts;
+  retention: RetentionService;
+}
+
 /**
  * One Hestia process in embedded mode: storage, the built-in broker, ingest and the HTTP API,
  * started in order and stopped in reverse, draining accepted writes before exit.
@@ -43,16 +55,25 @@ export class Hestia {
   private ready = false;
   private readonly timers: NodeJS.Timeout[] = [];
 
-  private constructor(
-    readonly ctx: AppContext,
-    readonly services: Services,
-    private readonly mailer: MailPort,
-    readonly ingest: IngestService,
-    readonly broker: EmbeddedBroker,
-    readonly api: ApiInstance,
-    readonly ports: HestiaPorts,
-    readonly retention: RetentionService,
-  ) {}
+  readonly ctx: AppContext;
+  readonly services: Services;
+  readonly ingest: IngestService;
+  readonly broker: EmbeddedBroker;
+  readonly api: ApiInstance;
+  readonly ports: HestiaPorts;
+  readonly retention: RetentionService;
+  private readonly mailer: MailPort;
+
+  private constructor(parts: HestiaParts) {
+    this.ctx = parts.ctx;
+    this.services = parts.services;
+    this.ingest = parts.ingest;
+    this.broker = parts.broker;
+    this.api = parts.api;
+    this.ports = parts.ports;
+    this.retention = parts.retention;
+    this.mailer = parts.mailer;
+  }
 
   static async start(config: Readonly<HestiaConfig>, options: StartOptions = {}): Promise<Hestia> {
     const logger = options.logger ?? createLogger(config.log.level);
@@ -69,7 +90,7 @@ export class Hestia {
     const mailer = options.mailer ?? openMailer(config, logger);
     const services = createServices(ctx, { mailer });
     const ingest = new IngestService(ctx, { commandResults: services.commands });
-    const broker = new EmbeddedBroker(ctx, services.gateways, ingest);
+    const broker = new EmbeddedBroker(ctx, { authority: services.gateways, ingest });
     services.commands.attachLink(broker);
     let api: ApiInstance | undefined;
     try {
@@ -86,7 +107,16 @@ export class Hestia {
         http: typeof address === 'object' && address ? address.port : config.http.port,
       };
       writeFileSync(path.join(config.dataDir, 'ports.json'), JSON.stringify(ports, null, 2) + '\n');
-      instance = new Hestia(ctx, services, mailer, ingest, broker, api, ports, new RetentionService(ctx));
+      instance = new Hestia({
+        ctx,
+        services,
+        mailer,
+        ingest,
+        broker,
+        api,
+        ports,
+        retention: new RetentionService(ctx),
+      });
       instance.startHousekeeping();
       instance.ready = true;
       logger.info({ ports, storage: store.kind, dataDir: config.dataDir }, 'Hestia is ready');

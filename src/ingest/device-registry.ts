@@ -30,7 +30,7 @@ export class DeviceRegistry {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly homeTariffs: HomeTariffs,
+    private readonly deps: { homeTariffs: HomeTariffs },
   ) {}
 
   /**
@@ -76,7 +76,7 @@ export class DeviceRegistry {
       owner = this.owners.get(ref.deviceId) ?? { gatewayId: gateway.id, committed: false };
       if (!this.owners.has(ref.deviceId)) {
         if (ref.deviceType === 'camera' && gateway.homeId !== null)
-          this.homeTariffs.cameraAdded(gateway.homeId);
+          this.deps.homeTariffs.cameraAdded(gateway.homeId);
         this.owners.set(ref.deviceId, owner);
         this.deviceCounts.set(gateway.id, count + 1);
       }
@@ -99,9 +99,9 @@ export class DeviceRegistry {
 
   /** A new camera must fit in its home's tariff. */
   private async checkCameraLimit(homeId: string): Promise<Rejection | null> {
-    const tariff = await this.homeTariffs.tariff(homeId);
+    const tariff = await this.deps.homeTariffs.tariff(homeId);
     if (!tariff) return null;
-    const cameras = await this.homeTariffs.cameraCount(homeId);
+    const cameras = await this.deps.homeTariffs.cameraCount(homeId);
     if (cameras < tariff.maxCamerasPerHome) return null;
     return {
       code: 'HESTIA_INGEST_TARIFF_LIMIT',

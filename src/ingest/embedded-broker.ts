@@ -57,8 +57,7 @@ export class EmbeddedBroker implements GatewayLink {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly gateways: GatewayAuthority,
-    private readonly ingest: IngestService,
+    private readonly deps: { authority: GatewayAuthority; ingest: IngestService },
   ) {
     this.aedes = new Aedes({
       id: 'hestia-embedded',
@@ -239,7 +238,7 @@ export class EmbeddedBroker implements GatewayLink {
 
   /** Tells the gateway its registration state on `down` (pending, or accepted with the home). */
   private sendRegistration(gatewayId: string): void {
-    this.gateways
+    this.deps.authority
       .registrationMessage(gatewayId)
       .then((message) => this.publishToGateway(gatewayId, message))
       .catch((error: unknown) =>
@@ -269,7 +268,7 @@ export class EmbeddedBroker implements GatewayLink {
       metrics.mqttAuthFailures.inc({ reason: 'anonymous' });
       throw new ConnectRefused('username and password are required', 4);
     }
-    const check = await this.gateways.verifyCredentials(username, password.toString('utf8'));
+    const check = await this.deps.authority.verifyCredentials(username, password.toString('utf8'));
     if (!check.ok) {
       metrics.mqttAuthFailures.inc({ reason: check.reason });
       this.ctx.logger.warn(
@@ -315,7 +314,7 @@ export class EmbeddedBroker implements GatewayLink {
     }
     // Uplinks are not kept by the broker: a retained uplink would replay into every new subscriber.
     packet.retain = false;
-    await this.ingest.handleUplink(identity, packet.payload as Buffer);
+    await this.deps.ingest.handleUplink(identity, packet.payload as Buffer);
   }
 
   private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
@@ -387,7 +386,7 @@ export class EmbeddedBroker implements GatewayLink {
       'MQTT connection closed: bad packet',
     );
     const code = oversized !== undefined ? 'HESTIA_MQTT_PACKET_TOO_LARGE' : 'HESTIA_MQTT_MALFORMED_PACKET';
-    this.ingest.recordRejection(identity, { code, detail: error.message }).catch((failure: unknown) => {
+    this.deps.ingest.recordRejection(identity, { code, detail: error.message }).catch((failure: unknown) => {
       this.ctx.logger.error({ err: failure }, 'could not record a dead letter for a bad packet');
     });
   }

@@ -22,7 +22,10 @@ export class GroupCommitter {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly onCommitted: (batch: IngestBatch) => void,
+    private readonly deps: {
+      /** Called after each successful commit with what it made durable. */
+      onCommitted: (batch: IngestBatch) => void;
+    },
   ) {}
 
   /** Adds writes to the next commit; resolves once they are durable, rejects if that commit fails. */
@@ -75,7 +78,7 @@ export class GroupCommitter {
           stopTimer();
           this.ctx.metrics.commitRows.observe(rows);
           for (const waiter of waiters) waiter.resolve();
-          this.onCommitted(batch);
+          this.deps.onCommitted(batch);
         },
         (error: unknown) => {
           stopTimer();

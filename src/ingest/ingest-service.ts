@@ -43,8 +43,8 @@ export class IngestService {
   ) {
     this.commandResults = options.commandResults ?? NO_COMMANDS;
     this.homeTariffs = new HomeTariffs(ctx);
-    this.registry = new DeviceRegistry(ctx, this.homeTariffs);
-    this.committer = new GroupCommitter(ctx, (batch) => this.committed(batch));
+    this.registry = new DeviceRegistry(ctx, { homeTariffs: this.homeTariffs });
+    this.committer = new GroupCommitter(ctx, { onCommitted: (batch) => this.committed(batch) });
     ctx.bus.on('gateway.data_deleted', ({ gatewayId }) => this.registry.forgetGateway(gatewayId), this);
   }
 

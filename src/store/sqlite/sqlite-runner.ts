@@ -99,11 +99,18 @@ export class SqliteRunner implements SqlRunner {
     };
   }
 
+  /**
+   * A read runs at once when no transaction is open on the connection (it sees what is
+   * committed); while one is open, awaiting between its statements, the read waits its turn so
+   * that it never sees that transaction's uncommitted writes.
+   */
   all(sql: string, params?: readonly unknown[]): Promise<Row[]> {
+    if (!this.db.inTransaction) return this.direct.all(sql, params);
     return this.lock.exclusive(() => this.direct.all(sql, params));
   }
 
   get(sql: string, params?: readonly unknown[]): Promise<Row | undefined> {
+    if (!this.db.inTransaction) return this.direct.get(sql, params);
     return this.lock.exclusive(() => this.direct.get(sql, params));
   }
 
