@@ -6,7 +6,7 @@
  * Layers, lowest first (a module imports only its own layer or lower ones):
  *
  *   0 core       domain types, ports, errors, config, bus, context
- *   1 adapters   store, mail (and the broker, media and push adapters to come): each imports
+ *   1 adapters   store, mail, push (and the broker and media adapters to come): each imports
  *                core and its own folder only, never another adapter
  *   1 simulator  a client of Hestia over MQTT and HTTP: core and itself
  *   2 ingest     broker → codec → dispatcher → handlers → group commit; owns the small ports
@@ -15,6 +15,10 @@
  *   4 api
  *   5 app.ts     wires a process together
  *   6 cli
+ *
+ * ingest, services and api use adapters only through their ports in core/ports: they never
+ * import an adapter. Only app.ts and the cli compose adapters (open the store, the mailer, the
+ * push providers) and hand them over.
  *
  * Type-only imports count: they are dependencies of the design even if they vanish at runtime.
  * Exits 1 with one line per problem; `--graph` prints the module graph (file → imports) instead.
@@ -32,6 +36,8 @@ interface Layer {
   rank: number;
   /** Folders of this layer that may not import each other (the adapters). */
   isolated?: boolean;
+  /** An adapter: reached through its port, composed only by app.ts and the cli. */
+  adapter?: boolean;
 }
 
 /** The layer of a file under src/, by its first path segment. */
@@ -46,7 +52,7 @@ export function layerOf(relativePath: string): Layer & { room: string } {
     case 'broker':
     case 'media':
     case 'push':
-      return { name: 'adapters', rank: 1, isolated: true, room };
+      return { name: 'adapters', rank: 1, isolated: true, adapter: true, room };
     case 'simulator':
       return { name: 'simulator', rank: 1, isolated: true, room };
     case 'ingest':
@@ -178,6 +184,10 @@ export function checkGraph(graph: Map<string, string[]>): string[] {
       if (to.rank > from.rank) {
         problems.push(
           `src/${file} (${from.name}) imports src/${target} (${to.name}): an import may not point up a layer`,
+        );
+      } else if (to.adapter && from.rank >= 2 && from.rank <= 4) {
+        problems.push(
+          `src/${file} (${from.name}) imports src/${target} (the ${to.room} adapter): ${from.name} use adapters through their ports in core/ports; app.ts and the cli compose them`,
         );
       } else if (to.rank === from.rank && from.isolated && to.room !== from.room) {
         problems.push(

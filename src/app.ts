@@ -18,6 +18,7 @@ import { RetentionService } from './services/retention.ts';
 import { newToken } from './services/secrets.ts';
 import type { Extension } from './core/extension.ts';
 import { openStore } from './store/open-store.ts';
+import { createPushProviders } from './push/index.ts';
 
 export interface HestiaPorts extends BrokerPorts {
   http: number;
@@ -88,7 +89,7 @@ export class Hestia {
       metrics: new Metrics(),
     };
     const mailer = options.mailer ?? openMailer(config, logger);
-    const services = createServices(ctx, { mailer });
+    const services = createServices(ctx, { mailer, pushProviders: createPushProviders(ctx) });
     const ingest = new IngestService(ctx, { commandResults: services.commands });
     const broker = new EmbeddedBroker(ctx, { authority: services.gateways, ingest });
     services.commands.attachLink(broker);

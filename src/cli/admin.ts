@@ -13,6 +13,7 @@ import { AuditService } from '../services/audit.ts';
 import type { RequestOrigin } from '../services/principal.ts';
 import { hashToken, newToken } from '../services/secrets.ts';
 import { openStore } from '../store/open-store.ts';
+import { createPushProviders } from '../push/index.ts';
 import { RetentionService } from '../services/retention.ts';
 
 /** Runs `work` with a context on the configured store (no broker, no HTTP), then closes it. */
@@ -361,7 +362,7 @@ async function withServices<T>(
   return withContext(configFile, async (ctx) => {
     const mailer = openMailer(ctx.config, ctx.logger);
     try {
-      return await work(createServices(ctx, { mailer }), ctx);
+      return await work(createServices(ctx, { mailer, pushProviders: createPushProviders(ctx) }), ctx);
     } finally {
       await mailer.close();
     }

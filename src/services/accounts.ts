@@ -5,7 +5,7 @@ import type { Tenant } from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../core/ports/mail.ts';
-import { passwordChangedMail, passwordResetMail } from '../mail/templates.ts';
+import { passwordChangedMail, passwordResetMail } from './mail-templates.ts';
 import type { AuditService } from './audit.ts';
 import type { Principal, RequestOrigin, UserPrincipal } from './principal.ts';
 import { hashPassword, hashToken, newToken, verifyPassword } from './secrets.ts';

@@ -1,5 +1,6 @@
 import type { AppContext } from '../core/context.ts';
 import type { MailPort } from '../core/ports/mail.ts';
+import type { NotificationProvider } from '../core/ports/notification-provider.ts';
 import { AccountService } from './accounts.ts';
 import { AlarmService } from './alarms.ts';
 import { AuditService } from './audit.ts';
@@ -38,16 +39,18 @@ export interface Services {
 /** What the services need from outside the context. */
 export interface ServiceDeps {
   mailer: MailPort;
+  /** Push providers and webhooks (src/push/ `createPushProviders`); none where nothing is sent. */
+  pushProviders: readonly NotificationProvider[];
 }
 
 /** The services of one process, wired once; `hestia start`, the CLI and the tests use the same graph. */
-export function createServices(ctx: AppContext, { mailer }: ServiceDeps): Services {
+export function createServices(ctx: AppContext, { mailer, pushProviders }: ServiceDeps): Services {
   const audit = new AuditService(ctx);
   const authorize = new Authorizer(ctx);
   const accounts = new AccountService(ctx, { audit, mailer });
   const invitations = new InvitationService(ctx, { accounts, audit, mailer });
   const commands = new CommandService(ctx, { authorize, audit });
-  const notifications = new NotificationService(ctx, { authorize, audit, mailer });
+  const notifications = new NotificationService(ctx, { authorize, audit, mailer, pushProviders });
   const alarms = new AlarmService(ctx, { authorize, audit, notifications });
   const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
   return {

@@ -5,7 +5,7 @@ import type { HomeRole } from '../core/domain/home.ts';
 import { HestiaError } from '../core/errors.ts';
 import type { Language } from '../core/messages.ts';
 import type { MailPort } from '../core/ports/mail.ts';
-import { invitationMail } from '../mail/templates.ts';
+import { invitationMail } from './mail-templates.ts';
 import { validateEmail, type AccountService, type SessionTokens } from './accounts.ts';
 import type { AuditService } from './audit.ts';
 import type { Principal, RequestOrigin } from './principal.ts';

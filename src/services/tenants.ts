@@ -1,4 +1,4 @@
-import { createPrivateKey, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../core/context.ts';
 import type { Role, User } from '../core/domain/person.ts';
 import {
@@ -9,37 +9,21 @@ import {
   type Tenant,
 } from '../core/domain/tenant.ts';
 import { HestiaError } from '../core/errors.ts';
-import { validateEmail, validatePassword, type AccountService } from './accounts.ts';
-import type { AuditService } from './audit.ts';
-import type { Authorizer } from './authorization.ts';
-import type { InvitationService } from './invitations.ts';
+import { validateEmail, validatePassword, AccountService } from './accounts.ts';
+import { AuditService } from './audit.ts';
+import { Authorizer } from './authorization.ts';
+import { InvitationService } from './invitations.ts';
 import type { Principal, RequestOrigin } from './principal.ts';
 import { hashToken, newToken } from './secrets.ts';
+import {
+  type WebhookCredentials,
+  type PushCredentials,
+  webhookEndpoints,
+  parseServiceAccount,
+} from '../core/domain/push-credentials.ts';
 
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const COLOR_PATTERN = /^#[0-9a-fA-F]{6}$/;
-
-/** A tenant's webhook: notifications of `minSeverity` and above are POSTed to `url`, signed with `secret`. */
-export interface WebhookCredentials {
-  url: string;
-  secret: string;
-  /** The lowest severity sent; absent: every notification. */
-  minSeverity?: 'critical' | 'warning' | 'info' | undefined;
-}
-
-/**
- * Push-provider credentials a tenant may set (src/services/notifications uses them). Stored as
- * JSON on the tenant; the API says which are configured but never returns a secret.
- */
-export interface PushCredentials {
-  /** OneSignal's app id and REST API key (sent as `Authorization: Basic <key>`). */
-  oneSignal?: { appId: string; restApiKey: string } | undefined;
-  /** Firebase Cloud Messaging HTTP v1: the project and a service account's JSON key file. */
-  fcm?: { projectId: string; serviceAccountJson: string } | undefined;
-  /** The first webhook (the API's original shape); `webhooks` adds more. */
-  webhook?: WebhookCredentials | undefined;
-  webhooks?: WebhookCredentials[] | undefined;
-}
 
 /**
  * Credentials as an admin sends them: a secret left out keeps the stored one of the same app id,
@@ -87,51 +71,6 @@ export function withStoredSecrets(input: PushCredentialsInput, stored: PushCrede
 
 /** Most webhooks one tenant may have: each notification is POSTed to every one of them. */
 export const MAX_WEBHOOKS = 10;
-
-/** Every webhook of the credentials, `webhook` first, each URL once. */
-export function webhookEndpoints(credentials: PushCredentials): WebhookCredentials[] {
-  const all = [...(credentials.webhook ? [credentials.webhook] : []), ...(credentials.webhooks ?? [])];
-  const seen = new Set<string>();
-  return all.filter((endpoint) => !seen.has(endpoint.url) && seen.add(endpoint.url));
-}
-
-/** The service account fields FCM's OAuth2 grant needs, or a validation error naming what is missing. */
-export function parseServiceAccount(json: string): {
-  clientEmail: string;
-  privateKey: string;
-  tokenUri: string | null;
-} {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new HestiaError(
-      'HESTIA_VALIDATION_FAILED',
-      'fcm.serviceAccountJson: not JSON (use the key file as downloaded)',
-    );
-  }
-  const account = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
-  const clientEmail = account.client_email;
-  const privateKey = account.private_key;
-  if (typeof clientEmail !== 'string' || typeof privateKey !== 'string')
-    throw new HestiaError(
-      'HESTIA_VALIDATION_FAILED',
-      'fcm.serviceAccountJson: needs client_email and private_key',
-    );
-  try {
-    createPrivateKey(privateKey);
-  } catch {
-    throw new HestiaError(
-      'HESTIA_VALIDATION_FAILED',
-      'fcm.serviceAccountJson: private_key is not a PEM private key',
-    );
-  }
-  return {
-    clientEmail,
-    privateKey,
-    tokenUri: typeof account.token_uri === 'string' ? account.token_uri : null,
-  };
-}
 
 function validateWebhook(endpoint: WebhookCredentials, field: string): void {
   let url: URL | undefined;

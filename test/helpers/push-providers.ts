@@ -1,7 +1,7 @@
 import { verify } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhookSignature } from '../../src/services/notifications/providers/webhook.ts';
+import { verifyWebhookSignature } from '../../src/push/webhook.ts';
 
 /**
  * Local HTTP servers standing in for the push providers at the edge of the test: each checks

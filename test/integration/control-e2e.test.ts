@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
-import { verifyWebhookSignature } from '../../src/services/notifications/providers/webhook.ts';
+import { verifyWebhookSignature } from '../../src/push/webhook.ts';
 import { ALL_DEVICES_PER_GATEWAY, onChangeDevices, simulatedDevices } from '../../src/simulator/model.ts';
 import { Simulator, type SimulatorEvent } from '../../src/simulator/simulator.ts';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';

@@ -14,7 +14,7 @@ import {
   invitationMail,
   passwordChangedMail,
   passwordResetMail,
-} from '../../src/mail/templates.ts';
+} from '../../src/services/mail-templates.ts';
 import { freePort } from '../helpers/process.ts';
 import { extractToken, parseMail, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
 

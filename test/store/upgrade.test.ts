@@ -10,7 +10,7 @@ import type { Store } from '../../src/core/ports/store.ts';
 import { emptyBatch } from '../../src/core/domain/telemetry.ts';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { MIGRATIONS } from '../../src/store/migrations/index.ts';
-import { deliveryTexts } from '../../src/services/notifications/render.ts';
+import { deliveryTexts } from '../../src/core/domain/notification.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
 /**

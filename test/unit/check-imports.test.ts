@@ -23,8 +23,8 @@ describe('the import check (npm run check:imports)', () => {
   it('refuses an adapter importing another adapter, allows importing core and lower layers', () => {
     const problems = checkGraph(
       graphOf({
-        'store/open-store.ts': ['mail/templates.ts', 'core/config.ts'],
-        'mail/templates.ts': [],
+        'store/open-store.ts': ['mail/smtp-mailer.ts', 'core/config.ts'],
+        'mail/smtp-mailer.ts': [],
         'core/config.ts': [],
         'api/server.ts': ['services/index.ts', 'core/config.ts'],
         'services/index.ts': ['ingest/topics.ts'],
@@ -32,7 +32,24 @@ describe('the import check (npm run check:imports)', () => {
       }),
     );
     assert.deepEqual(problems.length, 1);
-    assert.match(problems[0]!, /open-store\.ts \(store\) imports src\/mail\/templates\.ts \(mail\)/);
+    assert.match(problems[0]!, /open-store\.ts \(store\) imports src\/mail\/smtp-mailer\.ts \(mail\)/);
+  });
+
+  it('refuses services, ingest or api importing an adapter; app.ts and the cli compose them', () => {
+    const problems = checkGraph(
+      graphOf({
+        'services/notifications/notifications.ts': ['push/fcm.ts'],
+        'push/fcm.ts': ['core/ports/notification-provider.ts'],
+        'core/ports/notification-provider.ts': [],
+        'app.ts': ['push/fcm.ts', 'store/open-store.ts'],
+        'store/open-store.ts': [],
+      }),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0]!,
+      /notifications\.ts \(services\) imports src\/push\/fcm\.ts \(the push adapter\)/,
+    );
   });
 
   it('names a cycle as a path that ends where it starts', () => {

@@ -10,9 +10,9 @@ import {
   type MessageKey,
 } from '../../src/core/messages.ts';
 import { alarmMessage, alarmNotification } from '../../src/services/alarm-rules.ts';
-import { invitationMail, passwordChangedMail, passwordResetMail } from '../../src/mail/templates.ts';
-import { notificationMail } from '../../src/services/notifications/providers/email.ts';
-import { deliveryTexts } from '../../src/services/notifications/render.ts';
+import { invitationMail, passwordChangedMail, passwordResetMail } from '../../src/services/mail-templates.ts';
+import { notificationMail } from '../../src/services/notifications/channels/email.ts';
+import { deliveryTexts } from '../../src/core/domain/notification.ts';
 
 const CAUSES: AlarmCause[] = [
   'smoke',

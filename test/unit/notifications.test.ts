@@ -6,16 +6,13 @@ import {
   inQuietHours,
   type RecipientFacts,
 } from '../../src/services/notifications/decide.ts';
-import { parsePushCredentials, retryDelayMs } from '../../src/services/notifications/dispatcher.ts';
-import { notificationMail } from '../../src/services/notifications/providers/email.ts';
-import { serviceAccountAssertion } from '../../src/services/notifications/providers/fcm.ts';
-import { outcomeOfStatus } from '../../src/services/notifications/providers/provider.ts';
-import {
-  verifyWebhookSignature,
-  webhookEventType,
-  webhookSignature,
-} from '../../src/services/notifications/providers/webhook.ts';
-import type { PushCredentials } from '../../src/services/tenants.ts';
+import { retryDelayMs } from '../../src/services/notifications/dispatcher.ts';
+import { parsePushCredentials } from '../../src/core/domain/push-credentials.ts';
+import { notificationMail } from '../../src/services/notifications/channels/email.ts';
+import { serviceAccountAssertion } from '../../src/push/fcm.ts';
+import { outcomeOfStatus } from '../../src/push/http.ts';
+import { verifyWebhookSignature, webhookEventType, webhookSignature } from '../../src/push/webhook.ts';
+import type { PushCredentials } from '../../src/core/domain/push-credentials.ts';
 import type { NotificationRequest } from '../../src/core/domain/notification.ts';
 
 const NIGHT_UTC = Date.parse('2024-01-15T23:30:00Z');

@@ -1,6 +1,11 @@
 /** Notifications: the outbox contract, deliveries per channel, people's preferences, push devices, the in-app feed. */
 
-import type { NotificationMessage, Language } from '../messages.ts';
+import {
+  type NotificationMessage,
+  type Language,
+  DEFAULT_LANGUAGE,
+  renderNotification,
+} from '../messages.ts';
 
 // ---- types ----
 
@@ -177,4 +182,20 @@ export function parsePosition(position: string | undefined): { ms: number; id: s
   const ms = Number(position.slice(0, colon));
   if (colon <= 0 || !Number.isSafeInteger(ms)) return undefined;
   return { ms, id: position.slice(colon + 1) };
+}
+
+/**
+ * What the person of a delivery reads: the request's catalogue message in the language decided
+ * for them, or the request's own title and body when it has no message (a text a person wrote,
+ * a request stored before languages existed) or one this version does not know.
+ */
+export function deliveryTexts(delivery: Pick<DeliveryWithRequest, 'language' | 'request'>): {
+  title: string;
+  body: string;
+  language: Language;
+} {
+  const language = delivery.language ?? DEFAULT_LANGUAGE;
+  const { request } = delivery;
+  const rendered = request.message ? renderNotification(request.message, language) : undefined;
+  return { ...(rendered ?? { title: request.title, body: request.body }), language };
 }

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { webhookEndpoints, type PushCredentials } from '../tenants.ts';
+import { webhookEndpoints, type PushCredentials } from '../../core/domain/push-credentials.ts';
 import {
   DEFAULT_CHANNELS,
   type DeliveryDecision,

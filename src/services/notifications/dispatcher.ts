@@ -6,9 +6,9 @@ import type {
   NotificationRequest,
   Recipient,
 } from '../../core/domain/notification.ts';
-import type { PushCredentials } from '../tenants.ts';
+import { parsePushCredentials } from '../../core/domain/push-credentials.ts';
 import { decideDeliveries, type RecipientFacts } from './decide.ts';
-import type { NotificationProvider, SendOutcome } from './providers/provider.ts';
+import type { NotificationProvider, SendOutcome } from '../../core/ports/notification-provider.ts';
 
 /** Requests decided per turn before the sender gets its turn (new work keeps the loop going). */
 const DECIDE_BATCH = 100;
@@ -20,17 +20,7 @@ const LEASE_MARGIN_MS = 30_000; // 30 seconds
 /** Longest wait between two attempts, however many there were. */
 const MAX_RETRY_DELAY_MS = 60 * 60_000; // 1 hour
 /** At shutdown, attempts in flight get this long (at most their own timeout) before they are abandoned. */
-const STOP_GRACE_MS = 2_000; // 2 seconds
-
-export function parsePushCredentials(json: string | null): PushCredentials {
-  if (!json) return {};
-  try {
-    const parsed: unknown = JSON.parse(json);
-    return typeof parsed === 'object' && parsed !== null ? parsed : {};
-  } catch {
-    return {}; // written by the tenant service as JSON; unreadable means nothing is configured
-  }
-}
+const STOP_GRACE_MS = 2_000;
 
 /** The delay before attempt `attempts + 1`: base · 2^(attempts − 1), capped; a provider's Retry-After wins if longer. */
 export function retryDelayMs(attempts: number, baseMs: number, retryAfterMs?: number): number {

@@ -24,20 +24,20 @@ import {
 import type { AuditService } from '../audit.ts';
 import type { Authorizer } from '../authorization.ts';
 import type { Principal, RequestOrigin, UserPrincipal } from '../principal.ts';
-import { webhookEndpoints } from '../tenants.ts';
+import { webhookEndpoints } from '../../core/domain/push-credentials.ts';
 import { CLOCK_TIME } from './decide.ts';
-import { OutboxDispatcher, parsePushCredentials } from './dispatcher.ts';
-import { EmailProvider } from './providers/email.ts';
-import { FcmProvider } from './providers/fcm.ts';
-import { InAppProvider } from './providers/in-app.ts';
-import { OneSignalProvider } from './providers/onesignal.ts';
-import type { NotificationProvider } from './providers/provider.ts';
-import { WebhookProvider } from './providers/webhook.ts';
+import { OutboxDispatcher } from './dispatcher.ts';
+import { parsePushCredentials } from '../../core/domain/push-credentials.ts';
+import { EmailProvider } from './channels/email.ts';
+import { InAppProvider } from './channels/in-app.ts';
+import type { NotificationProvider } from '../../core/ports/notification-provider.ts';
 
 export interface NotificationDeps {
   authorize: Authorizer;
   audit: AuditService;
   mailer: MailPort;
+  /** The push providers and webhooks (src/push/), beside the service's own mail and in-app channels. */
+  pushProviders: readonly NotificationProvider[];
 }
 
 /** Push devices one person may have; registering more forgets the one seen least recently. */
@@ -59,18 +59,13 @@ export class NotificationService implements Extension {
     private readonly ctx: AppContext,
     private readonly deps: NotificationDeps,
   ) {
-    const store = ctx.store.control.recipients;
-    const now = () => ctx.clock.now();
-    const settings = ctx.config.notifications;
     const providers: NotificationProvider[] = [
-      new OneSignalProvider({ baseUrl: settings.oneSignalUrl, store }),
-      new FcmProvider({ baseUrl: settings.fcmUrl, tokenUrl: settings.fcmTokenUrl, store, now }),
-      new WebhookProvider({ now }),
+      ...deps.pushProviders,
       new EmailProvider({
         mailer: deps.mailer,
         tenants: ctx.store.directory.tenants,
       }),
-      new InAppProvider({ store, bus: ctx.bus }),
+      new InAppProvider({ store: ctx.store.control.recipients, bus: ctx.bus }),
     ];
     this.dispatcher = new OutboxDispatcher(ctx, {
       providers: new Map(providers.map((provider) => [provider.channel, provider])),

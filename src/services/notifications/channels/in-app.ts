@@ -1,7 +1,11 @@
 import type { EventBus } from '../../../core/bus.ts';
 import type { RecipientStore } from '../../../core/ports/control.ts';
-import { deliveryTexts } from '../render.ts';
-import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
+import { deliveryTexts } from '../../../core/domain/notification.ts';
+import type {
+  NotificationProvider,
+  SendContext,
+  SendOutcome,
+} from '../../../core/ports/notification-provider.ts';
 
 /**
  * The in-app feed: a row per person and request (the unique key makes a repeated attempt add

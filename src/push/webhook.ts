@@ -1,13 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { webhookEndpoints } from '../../tenants.ts';
-import {
-  httpRequest,
-  isAnswer,
-  outcomeOfStatus,
-  type NotificationProvider,
-  type SendContext,
-  type SendOutcome,
-} from './provider.ts';
+import { webhookEndpoints } from '../core/domain/push-credentials.ts';
+import { httpRequest, isAnswer, outcomeOfStatus } from './http.ts';
+import type { NotificationProvider, SendContext, SendOutcome } from '../core/ports/notification-provider.ts';
 
 /** The signed content: `<timestamp>.<raw body>`, so a captured body cannot be replayed with a new time. */
 export function webhookSignature(secret: string, timestamp: string, rawBody: string): string {

@@ -1,11 +1,15 @@
 import type { TenantStore } from '../../../core/ports/directory.ts';
 import type { MailPort } from '../../../core/ports/mail.ts';
-import { escapeHtml } from '../../../mail/templates.ts';
+import { escapeHtml } from '../../mail-templates.ts';
 import { isHestiaError } from '../../../core/errors.ts';
 import { DEFAULT_LANGUAGE, translate, type Language } from '../../../core/messages.ts';
 import type { NotificationRequest } from '../../../core/domain/notification.ts';
-import { deliveryTexts } from '../render.ts';
-import type { NotificationProvider, SendContext, SendOutcome } from './provider.ts';
+import { deliveryTexts } from '../../../core/domain/notification.ts';
+import type {
+  NotificationProvider,
+  SendContext,
+  SendOutcome,
+} from '../../../core/ports/notification-provider.ts';
 
 const SEVERITY_COLOUR = { critical: '#c62828', warning: '#ef6c00', info: '#1f6feb' } as const;
 

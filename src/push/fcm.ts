@@ -1,16 +1,9 @@
 import { createSign } from 'node:crypto';
-import { parseServiceAccount } from '../../tenants.ts';
-import type { RecipientStore } from '../../../core/ports/control.ts';
-import { deliveryTexts } from '../render.ts';
-import {
-  clip,
-  httpRequest,
-  isAnswer,
-  outcomeOfStatus,
-  type NotificationProvider,
-  type SendContext,
-  type SendOutcome,
-} from './provider.ts';
+import { parseServiceAccount } from '../core/domain/push-credentials.ts';
+import type { RecipientStore } from '../core/ports/control.ts';
+import { deliveryTexts } from '../core/domain/notification.ts';
+import { clip, httpRequest, isAnswer, outcomeOfStatus } from './http.ts';
+import type { NotificationProvider, SendContext, SendOutcome } from '../core/ports/notification-provider.ts';
 
 const FCM_SCOPE = 'https://www.googleapis.com/auth/firebase.messaging';
 /** Google grants at most one hour; asked for in full, renewed a minute before it ends. */

@@ -1,15 +1,8 @@
-import type { Language } from '../../../core/messages.ts';
-import type { RecipientStore } from '../../../core/ports/control.ts';
-import { deliveryTexts } from '../render.ts';
-import {
-  clip,
-  httpRequest,
-  isAnswer,
-  outcomeOfStatus,
-  type NotificationProvider,
-  type SendContext,
-  type SendOutcome,
-} from './provider.ts';
+import type { Language } from '../core/messages.ts';
+import type { RecipientStore } from '../core/ports/control.ts';
+import { deliveryTexts } from '../core/domain/notification.ts';
+import { clip, httpRequest, isAnswer, outcomeOfStatus } from './http.ts';
+import type { NotificationProvider, SendContext, SendOutcome } from '../core/ports/notification-provider.ts';
 
 /**
  * OneSignal's create-notification call (REST API v1, `POST /api/v1/notifications`), the provider
