@@ -5,6 +5,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
+import type { Clock } from '../../src/core/clock.ts';
 import type { MailPort } from '../../src/core/ports/mail.ts';
 
 /**
@@ -49,7 +50,7 @@ export const TEST_GATEWAYS_PER_HOME = 1000;
 
 export async function startTestApp(
   overrides: ConfigInput = {},
-  options: { mailer?: MailPort } = {},
+  options: { mailer?: MailPort; clock?: Clock } = {},
 ): Promise<TestApp> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hestia-test-'));
   const config = loadConfig({
@@ -68,6 +69,7 @@ export async function startTestApp(
   const hestia = await Hestia.start(config, {
     logger,
     ...(options.mailer ? { mailer: options.mailer } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const origin = { ip: '127.0.0.1', userAgent: 'test' };
   const { tenant } = await hestia.services.tenants.createTenant(
