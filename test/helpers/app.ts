@@ -6,6 +6,7 @@ import pino from 'pino';
 import { Hestia } from '../../src/app.ts';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
 import type { MailPort } from '../../src/mail/mail-port.ts';
+import { EVENT_TIMEOUT_MS, READY_TIMEOUT_MS } from './wait.ts';
 
 /**
  * Starts a real Hestia (embedded broker on free ports, SQLite in a temporary directory unless
@@ -169,7 +170,7 @@ export async function startTestApp(
         username: gateway.id,
         password: gateway.token,
         reconnectPeriod: 0,
-        connectTimeout: 5000,
+        connectTimeout: READY_TIMEOUT_MS,
         ...options,
       });
       clients.push(client);
@@ -199,17 +200,20 @@ export async function seedMessages(): Promise<{
 
 export const SEED_GATEWAY_ID = '6774f85a-0a5b-4059-9b68-00000000b001';
 
-/** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`: a
+ * deadline for something that will happen, so generous by default (EVENT_TIMEOUT_MS).
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  timeoutMs = 5000,
+  timeoutMs = EVENT_TIMEOUT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

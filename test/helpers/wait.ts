@@ -1,10 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
+ * How long tests wait, in one place. Every wait is a deadline for something that will happen,
+ * never an expectation of speed: a busy machine only makes a run slower, never red, and what
+ * really does not happen still fails, with a message that says what was waited for.
+ *
  * Waiting for something outside the test's own process to be ready (a server to accept a
- * connection, a child process to say it listens, a browser to start): waitUntilReady polls up
- * to one generous deadline and fails naming the service, its address and the last error, so
- * that a busy machine only makes a run slower, never red.
+ * connection, a child process to say it listens, a browser to start) polls with waitUntilReady
+ * and fails naming the service, its address and the last error.
  */
 
 /**
@@ -12,6 +15,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * seconds to accept a local connection; the ceiling costs nothing when the service is quick.
  */
 export const READY_TIMEOUT_MS = 30_000; // 30 seconds
+/**
+ * How long a test waits for something it caused to show (a stored reading, a mail, a message on
+ * a feed, a connection closed by the server), e.g. eventually()'s default. The same ceiling.
+ */
+export const EVENT_TIMEOUT_MS = 30_000; // 30 seconds
+/**
+ * A test's own `timeout` where it sets one: only there so that a hung test fails rather than
+ * hangs the run, so it leaves room for several of the waits above.
+ */
+export const TEST_TIMEOUT_MS = 120_000; // 2 minutes
+/** The same for a whole suite (`describe`), its setup included. */
+export const SUITE_TIMEOUT_MS = 600_000; // 10 minutes
 /** Pause between two attempts: short, as most services are ready within a few attempts. */
 const POLL_INTERVAL_MS = 50;
 
