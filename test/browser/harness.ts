@@ -60,10 +60,18 @@ export const TEST_DASHBOARD_DIR = process.env.HESTIA_TEST_DASHBOARD_DIR
   : DASHBOARD_DIR;
 
 /**
+ * Set by scripts/test.js, which builds the dashboard once before the test files run side by side:
+ * a file must then not rebuild it (emptying the directory another file's Hestia is serving).
+ */
+const DASHBOARD_BUILT_ENV = 'HESTIA_TEST_DASHBOARD_BUILT';
+
+/**
  * Builds the dashboard when it is missing or older than a file under web/ (scripts/build-web.js
- * decides), once per test file; the build output is shown only when it fails.
+ * decides), when a test file runs on its own; the build output is shown only when it fails.
  */
 export function ensureDashboardBuilt(): void {
+  if (process.env[DASHBOARD_BUILT_ENV] === '1' && existsSync(path.join(TEST_DASHBOARD_DIR, 'index.html')))
+    return;
   const build = spawnSync(
     process.execPath,
     [path.join(PROJECT_DIR, 'scripts/build-web.js'), '--if-stale', '--out-dir', TEST_DASHBOARD_DIR],
