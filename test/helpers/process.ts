@@ -7,14 +7,50 @@ import { READY_TIMEOUT_MS, waitUntilReady } from './wait.ts';
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const HESTIA_BIN = path.join(REPO_ROOT, 'bin/hestia.js');
 
-/** A TCP port that was free a moment ago (for a child that must come back on the same port). */
-export function freePort(): Promise<number> {
+/**
+ * A loopback TCP port that was free a moment ago, for a child that must come back on the same
+ * port or for "nothing listens there". Where the kernel says which ports it hands out by itself
+ * (Linux), the port is picked below that range: a listen(0) or an outgoing connection of another
+ * test file running at the same time cannot take it in between.
+ */
+export async function freePort(): Promise<number> {
+  const ephemeral = ephemeralPortRange();
+  if (ephemeral && ephemeral.low > PICKED_PORT_LOW) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = PICKED_PORT_LOW + Math.floor(Math.random() * (ephemeral.low - PICKED_PORT_LOW));
+      if (await isFree(port)) return port;
+    }
+  }
+  return listenOnce(0);
+}
+
+/** The lowest port freePort picks itself (below it: services' registered ports). */
+const PICKED_PORT_LOW = 20_000;
+
+function ephemeralPortRange(): { low: number; high: number } | undefined {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/);
+    return low && high ? { low: Number(low), high: Number(high) } : undefined;
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return listenOnce(port).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Listens on 127.0.0.1:`port` (0: any), closes again and returns the port. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const address = server.address() as net.AddressInfo;
+      server.close(() => resolve(address.port));
     });
   });
 }
