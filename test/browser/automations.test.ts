@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { eventually } from '../helpers/app.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   UI_TIMEOUT_MS,
   joinedPerson,
@@ -35,7 +36,7 @@ interface AutomationBody {
   actions: Array<Record<string, unknown>>;
 }
 
-describe('the automations pages in Chromium', { timeout: 300_000 }, () => {
+describe('the automations pages in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let page: Page & PageProblems;
   let automationId = '';

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TENANT_SLUG, eventually } from '../helpers/app.ts';
 import { CommandGateway } from '../helpers/command-gateway.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   HOME_NAME,
   OWNER,
@@ -25,7 +26,7 @@ import {
 const ADMIN: Credentials = { tenant: TENANT_SLUG, email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
 const BRAND_COLOUR = '#0f766e';
 
-describe('the provider console in Chromium', { timeout: 300_000 }, () => {
+describe('the provider console in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let page: Page & PageProblems;
   let provisioned: { id: string; token: string; claimCode: string } | undefined;

@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import type { Locator, Page, Request } from 'playwright-core';
 import { DASHBOARD_CSP } from '../../src/api/routes/web.ts';
 import { ADMIN_PASSWORD, TENANT_SLUG, eventually } from '../helpers/app.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   HISTORY_DAYS,
   HOME_NAME,
@@ -51,7 +52,7 @@ function logOutControl(page: Page): Locator {
     .or(page.getByRole('link', { name: 'Log out', exact: true }));
 }
 
-describe('the web dashboard in Chromium', { timeout: 300_000 }, () => {
+describe('the web dashboard in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   /** The owner's browser page, logged in by the first step. */
   let page: Page & PageProblems;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { eventually } from '../helpers/app.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   HOME_NAME,
   UI_TIMEOUT_MS,
@@ -29,7 +30,7 @@ interface DeviceBody {
   ownReportInterval: boolean;
 }
 
-describe('the device settings in Chromium', { timeout: 300_000 }, () => {
+describe('the device settings in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let page: Page & PageProblems;
   let studyId = '';

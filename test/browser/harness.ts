@@ -16,6 +16,7 @@ import {
   type TestApp,
 } from '../helpers/app.ts';
 import { CommandGateway, type SimulatedDevice } from '../helpers/command-gateway.ts';
+import { EVENT_TIMEOUT_MS, waitUntilReady } from '../helpers/wait.ts';
 
 /**
  * The browser tests' world: a real Hestia (test app: embedded broker, SQLite) whose HTTP server
@@ -29,7 +30,7 @@ export const PROJECT_DIR = path.resolve(import.meta.dirname, '../..');
 export const SCREENSHOT_DIR = path.join(PROJECT_DIR, 'test-output', 'screenshots');
 export const CHROMIUM_PATH = process.env.HESTIA_TEST_CHROMIUM ?? '/usr/bin/chromium';
 /** A deadline for one step in the browser (never an expectation: steps take milliseconds to a second). */
-export const UI_TIMEOUT_MS = 20_000;
+export const UI_TIMEOUT_MS = EVENT_TIMEOUT_MS;
 export const HOME_NAME = 'Seaside flat';
 export const OWNER = { tenant: TENANT_SLUG, email: OWNER_EMAIL, password: ADMIN_PASSWORD };
 /** Simulated time runs this much faster, so the periodic sensors report within the run. */
@@ -59,10 +60,18 @@ export const TEST_DASHBOARD_DIR = process.env.HESTIA_TEST_DASHBOARD_DIR
   : DASHBOARD_DIR;
 
 /**
+ * Set by scripts/test.js, which builds the dashboard once before the test files run side by side:
+ * a file must then not rebuild it (emptying the directory another file's Hestia is serving).
+ */
+const DASHBOARD_BUILT_ENV = 'HESTIA_TEST_DASHBOARD_BUILT';
+
+/**
  * Builds the dashboard when it is missing or older than a file under web/ (scripts/build-web.js
- * decides), once per test file; the build output is shown only when it fails.
+ * decides), when a test file runs on its own; the build output is shown only when it fails.
  */
 export function ensureDashboardBuilt(): void {
+  if (process.env[DASHBOARD_BUILT_ENV] === '1' && existsSync(path.join(TEST_DASHBOARD_DIR, 'index.html')))
+    return;
   const build = spawnSync(
     process.execPath,
     [path.join(PROJECT_DIR, 'scripts/build-web.js'), '--if-stale', '--out-dir', TEST_DASHBOARD_DIR],
@@ -201,10 +210,7 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     await owner('PATCH', `/v1/devices/${thermostat.deviceId}`, { roomId: livingRoom.id });
     await owner('PATCH', `/v1/devices/${leak.deviceId}`, { roomId: kitchen.id });
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
     const launched = browser;
     const baseUrl = `http://127.0.0.1:${app.hestia.ports.http}`;
 
@@ -240,6 +246,24 @@ export async function startDashboardWorld(): Promise<DashboardWorld> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * Debian's Chromium, waited for up to READY_TIMEOUT_MS: a launch that fails on a busy machine
+ * (a slow start, a crash of the new process) is tried again; a missing binary fails at once.
+ */
+async function launchChromium(): Promise<Browser> {
+  return waitUntilReady(
+    'Chromium',
+    CHROMIUM_PATH,
+    (remainingMs) =>
+      chromium.launch({
+        executablePath: CHROMIUM_PATH,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+        timeout: remainingMs,
+      }),
+    { retryable: () => existsSync(CHROMIUM_PATH) },
+  );
 }
 
 /** 44 days of hourly readings up to an hour ago, a daily swing around 20 °C, oldest first. */

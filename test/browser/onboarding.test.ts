@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TENANT_SLUG, eventually } from '../helpers/app.ts';
 import { CommandGateway } from '../helpers/command-gateway.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   OWNER,
   UI_TIMEOUT_MS,
@@ -32,7 +33,7 @@ const CLOSED_SLUG = 'globex';
 const PHONE = { width: 390, height: 844 };
 const WALL_PANEL = { width: 1024, height: 600 };
 
-describe('sign-up, a new home and its settings in Chromium', { timeout: 300_000 }, () => {
+describe('sign-up, a new home and its settings in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let page: Page & PageProblems;
   let provisioned: { id: string; token: string; claimCode: string } | undefined;

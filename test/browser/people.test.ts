@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { ADMIN_PASSWORD, OWNER_EMAIL, TENANT_SLUG, eventually } from '../helpers/app.ts';
 import { parseMail } from '../helpers/smtp-sink.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   HOME_NAME,
   OWNER,
@@ -58,7 +59,7 @@ async function waitForMail(world: DashboardWorld, to: string, page: string): Pro
   );
 }
 
-describe('members, invitations and notification settings in Chromium', { timeout: 300_000 }, () => {
+describe('members, invitations and notification settings in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let owner: Page & PageProblems;
   const pages: Array<Page & PageProblems> = [];

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, TENANT_SLUG } from '../helpers/app.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 import {
   UI_TIMEOUT_MS,
   logIn,
@@ -25,7 +26,7 @@ const PLATFORM: Credentials = { tenant: '', email: 'root@example.com', password:
 const ADMIN: Credentials = { tenant: TENANT_SLUG, email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
 const ONESIGNAL_KEY = 'os-rest-key-7f3a9c1e5b2d4f60';
 
-describe('the platform console and the provider settings in Chromium', { timeout: 300_000 }, () => {
+describe('the platform console and the provider settings in Chromium', { timeout: SUITE_TIMEOUT_MS }, () => {
   let world: DashboardWorld;
   let platformPage: Page & PageProblems;
   let page: Page & PageProblems;

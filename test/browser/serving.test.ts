@@ -45,24 +45,28 @@ async function serverFor(root: string, options: { dashboard?: boolean } = {}) {
 }
 
 describe('serving the web dashboard', () => {
+  let parent: string;
   let built: string;
   let app: FastifyInstance;
 
   before(async () => {
-    built = mkdtempSync(path.join(tmpdir(), 'hestia-web-'));
-    mkdirSync(path.join(built, 'assets'));
+    // The build in a directory of its own, so that the file beside it (which must never be
+    // served) is this run's and is removed with it.
+    parent = mkdtempSync(path.join(tmpdir(), 'hestia-web-'));
+    built = path.join(parent, 'web');
+    mkdirSync(path.join(built, 'assets'), { recursive: true });
     writeFileSync(path.join(built, 'index.html'), INDEX);
     writeFileSync(path.join(built, 'assets', 'app-3f2a1b.js'), SCRIPT);
     writeFileSync(path.join(built, 'assets', 'app-3f2a1b.js.gz'), gzipSync(SCRIPT));
     writeFileSync(path.join(built, 'robots.txt'), 'User-agent: *\nDisallow: /\n');
     writeFileSync(path.join(built, '.env'), 'SECRET=1\n');
-    writeFileSync(path.join(path.dirname(built), 'outside.txt'), 'outside\n');
+    writeFileSync(path.join(parent, 'outside.txt'), 'outside\n');
     ({ app } = await serverFor(built));
   });
 
   after(async () => {
     await app?.close();
-    rmSync(built, { recursive: true, force: true });
+    rmSync(parent, { recursive: true, force: true });
   });
 
   const get = (url: string, headers: Record<string, string> = { accept: 'text/html' }) =>

@@ -7,6 +7,7 @@ import { Hestia } from '../../src/app.ts';
 import { loadConfig, type ConfigInput } from '../../src/core/config.ts';
 import type { Clock } from '../../src/core/clock.ts';
 import type { MailPort } from '../../src/core/ports/mail.ts';
+import { EVENT_TIMEOUT_MS, READY_TIMEOUT_MS } from './wait.ts';
 
 /**
  * Starts a real Hestia (embedded broker on free ports, SQLite in a temporary directory unless
@@ -173,7 +174,7 @@ export async function startTestApp(
         username: gateway.id,
         password: gateway.token,
         reconnectPeriod: 0,
-        connectTimeout: 5000,
+        connectTimeout: READY_TIMEOUT_MS,
         ...options,
       });
       clients.push(client);
@@ -203,17 +204,20 @@ export async function seedMessages(): Promise<{
 
 export const SEED_GATEWAY_ID = '6774f85a-0a5b-4059-9b68-00000000b001';
 
-/** Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`. */
+/**
+ * Polls `check` until it returns a value that is not undefined, or fails after `timeoutMs`: a
+ * deadline for something that will happen, so generous by default (EVENT_TIMEOUT_MS).
+ */
 export async function eventually<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  timeoutMs = 5000,
+  timeoutMs = EVENT_TIMEOUT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${timeoutMs} ms)`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,5 +1,5 @@
 import type { ConfigInput } from '../../src/core/config.ts';
-import { createTestDatabase } from './postgres.ts';
+import { createTestDatabase, probeTestServer } from './postgres.ts';
 
 /** A storage backend an integration suite runs on; `open` makes a fresh store for one suite. */
 export interface Backend {
@@ -19,25 +19,30 @@ export const POSTGRES: Backend = {
 };
 
 /**
- * Runs `suite` on SQLite, then on PostgreSQL. When PostgreSQL cannot be reached the run fails
- * with the reason, unless the PostgreSQL helper says to skip it (HESTIA_TEST_POSTGRES_URL=skip).
+ * Declares the PostgreSQL suites (`declare`) once the test server answers (waiting for it as
+ * postgres.ts does). When it does not, a test `<title> (PostgreSQL)` stands in for them: failing
+ * with the reason on CI (`CI=true`) or when the server refuses the connection, skipped otherwise.
  */
-export async function onEveryBackend(title: string, suite: (backend: Backend) => void): Promise<void> {
+export async function onPostgres(title: string, declare: () => void): Promise<void> {
   const { test } = await import('node:test');
-  suite(SQLITE);
-  const probe = await createTestDatabase().catch((error: unknown) => ({ failed: error }));
-  if ('failed' in probe) {
+  const probe = await probeTestServer().catch((error: unknown) => ({ failed: error }));
+  if (probe === undefined) {
+    declare();
+  } else if ('failed' in probe) {
     test(`${title} (PostgreSQL)`, () => {
       throw probe.failed;
     });
-  } else if ('skipped' in probe) {
+  } else {
     test(
       `${title} (PostgreSQL)`,
       { skip: `${probe.skipped}: skipping the postgres storage backend` },
       () => {},
     );
-  } else {
-    await probe.drop();
-    suite(POSTGRES);
   }
+}
+
+/** Runs `suite` on SQLite, then on PostgreSQL (see onPostgres for a server that does not answer). */
+export async function onEveryBackend(title: string, suite: (backend: Backend) => void): Promise<void> {
+  suite(SQLITE);
+  await onPostgres(title, () => suite(POSTGRES));
 }

@@ -1,4 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
+import { READY_TIMEOUT_MS } from './wait.ts';
 
 /** A deviceCommand as a gateway receives it on its down topic. */
 export interface ReceivedCommand {
@@ -84,7 +85,7 @@ export class CommandGateway {
       username: gateway.id,
       password: gateway.token,
       reconnectPeriod: 0,
-      connectTimeout: 5000,
+      connectTimeout: READY_TIMEOUT_MS,
     });
     const simulated = new CommandGateway(client, gateway.id);
     for (const device of devices) simulated.devices.set(device.deviceId, { ...device });

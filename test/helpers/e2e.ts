@@ -9,6 +9,7 @@ import {
 } from '../../src/simulator/model.ts';
 import { eventually } from './app.ts';
 import { WebhookServer, type ProviderCall } from './push-providers.ts';
+import { EVENT_TIMEOUT_MS } from './wait.ts';
 
 /**
  * Helpers of the end-to-end tests that drive the real simulator against the real app: the live
@@ -49,7 +50,7 @@ export function nextOnFeed(
   feed: LiveFeed,
   what: string,
   match: (message: Record<string, any>) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = EVENT_TIMEOUT_MS,
 ): Promise<Record<string, any>> {
   return eventually(what, async () => feed.messages.find(match), timeoutMs);
 }

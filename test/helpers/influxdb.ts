@@ -3,6 +3,7 @@ import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { waitUntilReady } from './wait.ts';
 
 /**
  * A throwaway InfluxDB 1.x server for tests and benchmarks that compare Hestia with the real
@@ -20,8 +21,8 @@ import path from 'node:path';
 
 export const INFLUXD_INSTALL_HINT = 'apt-get install influxdb';
 
-/** How long `influxd` may take to answer /ping (it opens its stores first). */
-const STARTUP_TIMEOUT_MS = 30_000; // 30 seconds
+/** Longest single /ping: one that got no answer is abandoned and sent afresh. */
+const PING_ATTEMPT_TIMEOUT_MS = 5_000; // 5 seconds
 /** How long influxd may take to shut down after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_S = 10;
 /** How much of influxd's own output is kept for error messages. */
@@ -119,6 +120,7 @@ export async function startInfluxDb(): Promise<InfluxDbServer | { skipped: strin
 }
 
 class PortTakenError extends Error {}
+class InfluxdExitedError extends Error {}
 
 /**
  * influxd runs under this small sh guard (`$1` the binary, `$2` the config, `$3` the directory)
@@ -261,27 +263,32 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 async function waitForPing(url: string, exited: Promise<string>, output: () => string): Promise<string> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   let exitedHow: string | undefined;
   void exited.then((how) => (exitedHow = how));
-  for (;;) {
-    if (exitedHow !== undefined) {
-      const text = output();
-      const message = `influxd exited before it answered /ping (${exitedHow}):\n${text}`;
-      throw /address already in use/i.test(text) ? new PortTakenError(message) : new Error(message);
-    }
-    try {
-      const response = await fetch(`${url}/ping`, { signal: AbortSignal.timeout(1000) });
+  return waitUntilReady(
+    'influxd',
+    `${url}/ping`,
+    async (remainingMs) => {
+      if (exitedHow !== undefined) {
+        const text = output();
+        const message = `influxd exited before it answered /ping (${exitedHow}):\n${text}`;
+        throw /address already in use/i.test(text)
+          ? new PortTakenError(message)
+          : new InfluxdExitedError(message);
+      }
+      const response = await fetch(`${url}/ping`, {
+        signal: AbortSignal.timeout(Math.min(remainingMs, PING_ATTEMPT_TIMEOUT_MS)),
+      });
       await response.arrayBuffer();
-      if (response.status === 204) return response.headers.get('x-influxdb-version') ?? 'unknown';
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`influxd did not answer ${url}/ping within ${STARTUP_TIMEOUT_MS} ms:\n${output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+      if (response.status !== 204) throw new Error(`/ping answered ${response.status}`);
+      return response.headers.get('x-influxdb-version') ?? 'unknown';
+    },
+    {
+      // Not listening yet, or too busy to answer: try again; an influxd that exited will not come.
+      retryable: (error) => !(error instanceof PortTakenError || error instanceof InfluxdExitedError),
+      detail: () => `influxd's output:\n${output()}`,
+    },
+  );
 }
 
 /** Closes the guard's stdin, so it stops influxd; kills the guard if it is still there later. */

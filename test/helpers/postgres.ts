@@ -1,19 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { NotReadyError, READY_TIMEOUT_MS, describeError, waitUntilReady } from './wait.ts';
 
 /**
  * Throwaway PostgreSQL databases for tests that run against the real engine (the store
  * conformance suite, the whole app on PostgreSQL).
  *
- * The server is `HESTIA_TEST_DATABASE_URL`, or a local trust-auth server by default. When no
- * server answers, tests skip, except on CI (`CI=true`), where a missing server is a failure:
- * a suite that silently skips there proves nothing.
+ * The server is `HESTIA_TEST_DATABASE_URL`, or a local trust-auth server by default. A server
+ * that is slow to accept a connection (a busy machine, a server still starting) is waited for up
+ * to READY_TIMEOUT_MS. When no server answers, tests skip, except on CI (`CI=true`), where a
+ * missing server is a failure: a suite that silently skips there proves nothing.
  */
 
 export const DEFAULT_TEST_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-/** How long to wait for the server before deciding it is not there. */
-const CONNECT_TIMEOUT_MS = 3000; // 3 seconds
+/**
+ * Longest single connection attempt: a connect whose SYN or startup packet was dropped by an
+ * overloaded machine is abandoned and tried afresh rather than waited out for the whole deadline.
+ */
+const ATTEMPT_TIMEOUT_MS = 10_000; // 10 seconds
+/**
+ * Outside CI, how long "connection refused" (nothing listening) is retried before the tests skip:
+ * long enough for a server that is just starting, short enough for a developer without one.
+ */
+const REFUSED_GRACE_MS = 2_000; // 2 seconds
+/**
+ * SQLSTATEs a server sends while it cannot take the connection yet: cannot_connect_now (starting
+ * up, shutting down, in recovery) and too_many_connections (other suites hold every slot).
+ */
+const RETRYABLE_SQLSTATES = new Set(['57P03', '53300']);
 
 export interface TestDatabase {
   /** Connection URL of the new, empty database. */
@@ -47,24 +62,8 @@ export function redactUrl(url: string): string {
  */
 export async function createTestDatabase(): Promise<TestDatabase | { skipped: string }> {
   const serverUrl = testServerUrl();
-  let admin: pg.Client;
-  try {
-    admin = await connect(serverUrl);
-  } catch (error) {
-    const cause = error instanceof Error ? error.message || error.name : String(error);
-    if (error instanceof pg.DatabaseError) {
-      throw new Error(
-        `PostgreSQL at ${redactUrl(serverUrl)} refused the test connection (${cause}); ` +
-          'set HESTIA_TEST_DATABASE_URL to a server and role that may create databases',
-        { cause: error },
-      );
-    }
-    const reason = `PostgreSQL not reachable at ${redactUrl(serverUrl)} (${cause})`;
-    if (process.env.CI === 'true') {
-      throw new Error(`${reason}; on CI (CI=true) the PostgreSQL tests must run, not skip`, { cause: error });
-    }
-    return { skipped: reason };
-  }
+  const admin = await connectAdmin(serverUrl);
+  if ('skipped' in admin) return admin;
 
   const name = `hestia_test_${randomBytes(6).toString('hex')}`;
   try {
@@ -83,14 +82,82 @@ export async function createTestDatabase(): Promise<TestDatabase | { skipped: st
   };
 }
 
-async function connect(url: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  await client.connect();
-  return client;
+/**
+ * Whether the test server answers, without creating anything: `undefined` when it does,
+ * `{ skipped }` when it cannot be reached outside CI. Throws like createTestDatabase.
+ */
+export async function probeTestServer(): Promise<{ skipped: string } | undefined> {
+  const admin = await connectAdmin(testServerUrl());
+  if ('skipped' in admin) return admin;
+  await admin.end();
+  return undefined;
+}
+
+/**
+ * A connection to the server's maintenance database, retried until READY_TIMEOUT_MS: the tests'
+ * own throwaway databases are created and dropped through it.
+ */
+async function connectAdmin(serverUrl: string): Promise<pg.Client | { skipped: string }> {
+  try {
+    return await connectWhenReady(serverUrl, process.env.CI === 'true');
+  } catch (error) {
+    if (error instanceof pg.DatabaseError) {
+      throw new Error(
+        `PostgreSQL at ${redactUrl(serverUrl)} refused the test connection (${describeError(error)}); ` +
+          'set HESTIA_TEST_DATABASE_URL to a server and role that may create databases',
+        { cause: error },
+      );
+    }
+    const reason =
+      error instanceof NotReadyError
+        ? error.message
+        : `PostgreSQL not reachable at ${redactUrl(serverUrl)} (${describeError(error)})`;
+    if (process.env.CI === 'true') {
+      throw new Error(`${reason}; on CI (CI=true) the PostgreSQL tests must run, not skip`, { cause: error });
+    }
+    return { skipped: reason };
+  }
+}
+
+/**
+ * Connects, trying again on errors that mean "not yet" (refused, reset, timed out, the server
+ * starting or full) until READY_TIMEOUT_MS. A refused connection is only retried for
+ * REFUSED_GRACE_MS unless `waitWhenRefused`: outside CI it usually means there is no server.
+ */
+async function connectWhenReady(url: string, waitWhenRefused = true): Promise<pg.Client> {
+  const startedAt = Date.now();
+  return waitUntilReady(
+    'PostgreSQL',
+    redactUrl(url),
+    async (remainingMs) => {
+      const client = new pg.Client({
+        connectionString: url,
+        connectionTimeoutMillis: Math.min(remainingMs, ATTEMPT_TIMEOUT_MS),
+      });
+      // A connection the server drops later must not crash the test process.
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        return client;
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
+    },
+    {
+      timeoutMs: READY_TIMEOUT_MS,
+      retryable: (error) => {
+        if (error instanceof pg.DatabaseError) return RETRYABLE_SQLSTATES.has(error.code ?? '');
+        if (!waitWhenRefused && (error as { code?: string }).code === 'ECONNREFUSED')
+          return Date.now() - startedAt < REFUSED_GRACE_MS;
+        return true;
+      },
+    },
+  );
 }
 
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  const admin = await connect(serverUrl);
+  const admin = await connectWhenReady(serverUrl);
   try {
     // A pool a failed test did not close would otherwise make DROP DATABASE fail.
     await admin.query(

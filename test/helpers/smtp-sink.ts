@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { REPO_ROOT } from './process.ts';
+import { EVENT_TIMEOUT_MS, READY_TIMEOUT_MS, waitUntilReady } from './wait.ts';
 
 const SINK_PROCESS = path.join(REPO_ROOT, 'test/helpers/smtp-sink-process.ts');
 
@@ -39,7 +40,7 @@ interface Waiter {
 export async function startSmtpSink(
   options: { port?: number; startTimeoutMs?: number } = {},
 ): Promise<SmtpSink> {
-  const startTimeoutMs = options.startTimeoutMs ?? 15_000;
+  const startTimeoutMs = options.startTimeoutMs ?? READY_TIMEOUT_MS;
   // stdin stays open: the sink exits when it closes, so a killed test run leaves no server behind
   const child = spawn(process.execPath, ['--import', 'tsx', SINK_PROCESS, String(options.port ?? 0)], {
     cwd: REPO_ROOT,
@@ -49,8 +50,7 @@ export async function startSmtpSink(
   const waiters = new Set<Waiter>();
   let diagnostics = '';
   let partialLine = '';
-  let onListening: (port: number) => void = () => undefined;
-  const listening = new Promise<number>((resolve) => (onListening = resolve));
+  let listeningPort: number | undefined;
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   child.stdin.on('error', (error) => (diagnostics += `stdin: ${error.message}\n`));
@@ -73,7 +73,7 @@ export async function startSmtpSink(
       diagnostics += `stdout (not JSON): ${line}\n`;
       return;
     }
-    if (event.event === 'listening' && typeof event.port === 'number') onListening(event.port);
+    if (event.event === 'listening' && typeof event.port === 'number') listeningPort = event.port;
     if (event.event === 'message') {
       const raw = event.raw ?? '';
       const mail: ReceivedMail = { from: event.from ?? '', to: event.to ?? [], raw, ...parseMail(raw) };
@@ -89,25 +89,29 @@ export async function startSmtpSink(
     for (const waiter of waiters) waiter.reject(error);
   });
 
-  let startTimer: NodeJS.Timeout | undefined;
-  const port = await Promise.race([
-    listening,
-    exited.then((code) => {
-      throw new Error(`smtp sink exited with ${code} before listening: ${diagnostics}`);
-    }),
-    new Promise<never>((_resolve, reject) => {
-      startTimer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`smtp sink did not listen within ${startTimeoutMs} ms; stderr: ${diagnostics}`));
-      }, startTimeoutMs);
-    }),
-  ]).finally(() => clearTimeout(startTimer));
-
+  let port: number;
+  try {
+    port = await waitUntilReady(
+      'smtp sink',
+      `127.0.0.1:${options.port ?? '(any port)'}`,
+      () => {
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(
+            `smtp sink exited (${child.exitCode ?? child.signalCode}) before listening: ${diagnostics}`,
+          );
+        return listeningPort;
+      },
+      { timeoutMs: startTimeoutMs, retryable: () => false, detail: () => `its stderr: ${diagnostics}` },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages: () => [...received],
-    waitForMail(predicate, timeoutMs = 10_000) {
+    waitForMail(predicate, timeoutMs = EVENT_TIMEOUT_MS) {
       const already = received.find(predicate);
       if (already) return Promise.resolve(already);
       return new Promise<ReceivedMail>((resolve, reject) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import type { ConfigInput } from '../../src/core/config.ts';
@@ -16,9 +16,11 @@ import {
   type TestApp,
 } from '../helpers/app.ts';
 import { TestClock } from '../helpers/clock.ts';
+import { onPostgres } from '../helpers/backends.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { extractToken, startSmtpSink, type ReceivedMail, type SmtpSink } from '../helpers/smtp-sink.ts';
 import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
+import { TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * People's accounts end to end, through the HTTP API of a real Hestia with mail over a real
@@ -33,7 +35,7 @@ const NEW_PASSWORD = 'another long enough password';
 const LOCK_AFTER_FAILURES = 3;
 const LOCK_BASE_SECONDS = 2;
 /** A broken server tends to hang a test (an uplink never acknowledged): fail it instead. */
-const TIMEOUT = { timeout: 30_000 };
+const TIMEOUT = { timeout: TEST_TIMEOUT_MS };
 
 interface Reply {
   status: number;
@@ -947,7 +949,7 @@ function accountsSuite(backend: Backend): void {
           403,
           'HESTIA_FORBIDDEN',
         );
-        const closed = closesWithin(client, 1000, 'the gateway session of a suspended tenant');
+        const closed = closesWithin(client, 'the gateway session of a suspended tenant');
         const suspended = await call(app, 'POST', `/v1/tenants/${app.tenantId}/suspend`, { token: root });
         assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
         assert.equal(suspended.body.status, 'suspended');
@@ -1202,18 +1204,4 @@ function accountsSuite(backend: Backend): void {
 
 accountsSuite(SQLITE);
 
-const probe = await createTestDatabase().catch((error: unknown) => ({ failed: error }));
-if ('failed' in probe) {
-  test('accounts (PostgreSQL)', () => {
-    throw probe.failed;
-  });
-} else if ('skipped' in probe) {
-  test(
-    'accounts (PostgreSQL)',
-    { skip: `${probe.skipped}: skipping the postgres storage backend` },
-    () => {},
-  );
-} else {
-  await probe.drop();
-  accountsSuite(POSTGRES);
-}
+await onPostgres('accounts', () => accountsSuite(POSTGRES));

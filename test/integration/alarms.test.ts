@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt';
 import type { BusEvents } from '../../src/core/bus.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * Alarms end to end on a real Hestia: readings published over MQTT by a registered gateway raise
@@ -28,7 +29,7 @@ interface AlarmBody {
   raisedAt: string;
 }
 
-const TIMEOUT = { timeout: 60_000 };
+const TIMEOUT = { timeout: SUITE_TIMEOUT_MS };
 
 function alarmsSuite(backend: Backend): void {
   describe(`alarms (${backend.name})`, TIMEOUT, () => {

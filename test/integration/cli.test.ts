@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { freePort, runCli, startHestiaChild } from '../helpers/process.ts';
+import { READY_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 const PASSWORD = 'long enough password';
 
@@ -159,7 +160,7 @@ describe('hestia CLI', () => {
 
   it(
     'admin gateway import: a bad row imports nothing; good credentials connect, and the simulator runs them',
-    { timeout: 60_000 },
+    { timeout: TEST_TIMEOUT_MS },
     async () => {
       const dir = mkdtempSync(path.join(tmpdir(), 'hestia-cli-import-'));
       const mqttPort = await freePort();
@@ -233,7 +234,7 @@ describe('hestia CLI', () => {
             username: serial,
             password,
             reconnectPeriod: 0,
-            connectTimeout: 5000,
+            connectTimeout: READY_TIMEOUT_MS,
           });
           clients.push(client);
           const notice = new Promise<string>((resolve) =>

@@ -50,14 +50,10 @@ function commandsSuite(backend: Backend): void {
     };
 
     const finalOf = (commandId: string) =>
-      eventually(
-        `command ${commandId} to finish`,
-        async () => {
-          const command = await statusOf(commandId);
-          return ['succeeded', 'failed', 'timed_out'].includes(command.status) ? command : undefined;
-        },
-        15_000,
-      );
+      eventually(`command ${commandId} to finish`, async () => {
+        const command = await statusOf(commandId);
+        return ['succeeded', 'failed', 'timed_out'].includes(command.status) ? command : undefined;
+      });
 
     const deadLetters = async (): Promise<Array<{ reason: string; detail: string; payload: string }>> => {
       const response = await app.request('GET', '/v1/dead-letters?limit=1000');

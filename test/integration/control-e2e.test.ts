@@ -17,6 +17,7 @@ import {
   type LiveFeed,
 } from '../helpers/e2e.ts';
 import { oneSignalServer, type ProviderServer } from '../helpers/push-providers.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * The control features end to end, as the issue's "done when" puts them: the real simulator (its
@@ -54,7 +55,7 @@ interface ApiChannel {
 }
 
 function controlSuite(backend: Backend): void {
-  describe(`control end to end with the simulator (${backend.name})`, { timeout: 60_000 }, () => {
+  describe(`control end to end with the simulator (${backend.name})`, { timeout: SUITE_TIMEOUT_MS }, () => {
     let app: TestApp;
     /** The running process: the test app's at first, a new one after the restart. */
     let hestia: Hestia;

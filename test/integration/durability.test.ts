@@ -5,6 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import mqtt from 'mqtt';
 import { freePort, runCli, startHestiaChild, type HestiaChild } from '../helpers/process.ts';
+import { READY_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 const READINGS = 4000;
 const KILL_AFTER_ACKS = 800;
@@ -33,7 +34,7 @@ describe('durability: an acknowledged reading survives kill -9', () => {
 
   it(
     'QoS 1 readings published across a SIGKILL and restart are all stored exactly once',
-    { timeout: 90_000 },
+    { timeout: TEST_TIMEOUT_MS },
     async () => {
       const mqttPort = await freePort();
       const env = {
@@ -91,7 +92,7 @@ describe('durability: an acknowledged reading survives kill -9', () => {
         password: token,
         clean: false,
         reconnectPeriod: 100,
-        connectTimeout: 2000,
+        connectTimeout: READY_TIMEOUT_MS,
       });
       const acked = new Set<number>();
       const ackedBeforeKill = new Set<number>();

@@ -13,6 +13,7 @@ import {
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import { oneSignalServer, type ProviderServer } from '../helpers/push-providers.ts';
 import { extractToken, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * A person's language on a real Hestia: chosen at sign-up, shown and changed at /v1/me; one
@@ -22,7 +23,7 @@ import { extractToken, startSmtpSink, type SmtpSink } from '../helpers/smtp-sink
  * recipient's language. Run once per backend.
  */
 
-const TIMEOUT = { timeout: 60_000 };
+const TIMEOUT = { timeout: SUITE_TIMEOUT_MS };
 const ONESIGNAL = { appId: 'app-lang', restApiKey: 'os-rest-key-lang' };
 const MEMBER_EMAIL = 'mei@language.example';
 
@@ -44,16 +45,12 @@ function languageSuite(backend: Backend): void {
         limit: 100,
       });
     const settled = (requestId: string, expectedCount: number) =>
-      eventually(
-        `deliveries of ${requestId} to finish`,
-        async () => {
-          const rows = await deliveriesOf(requestId);
-          if (rows.length < expectedCount) return undefined;
-          if (rows.some((row) => row.status === 'pending' || row.status === 'sending')) return undefined;
-          return rows;
-        },
-        20_000,
-      );
+      eventually(`deliveries of ${requestId} to finish`, async () => {
+        const rows = await deliveriesOf(requestId);
+        if (rows.length < expectedCount) return undefined;
+        if (rows.some((row) => row.status === 'pending' || row.status === 'sending')) return undefined;
+        return rows;
+      });
     const pushTo = (player: string, requestId: string) =>
       oneSignal
         .accepted()

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import type { MqttClient } from 'mqtt';
 import { eventually, seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
+import { TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * The seed's tariff scenarios end to end, over MQTT and the API: history stored under one
@@ -16,7 +17,7 @@ import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 const DAY = 86_400_000;
 const STEP = 30 * 60_000;
 const ZONE = 'Europe/Berlin';
-const TIMEOUT = { timeout: 120_000 };
+const TIMEOUT = { timeout: TEST_TIMEOUT_MS };
 
 function lifecycleSuite(backend: Backend): void {
   describe(`tariffs, retention, statistics and export (${backend.name})`, () => {
@@ -331,10 +332,8 @@ function lifecycleSuite(backend: Backend): void {
         // Basic keeps raw readings 45 days: the older ones go, in the background, at once.
         await setTariff('Basic');
         const kept = temperatures.filter((t) => t.tsMs >= nowMs - 45 * DAY).length;
-        await eventually(
-          'retention after the tariff change',
-          async () => ((await readingsOf(thermometer)) <= kept ? true : undefined),
-          30_000,
+        await eventually('retention after the tariff change', async () =>
+          (await readingsOf(thermometer)) <= kept ? true : undefined,
         );
         await app.hestia.retention.runPass();
         const remaining = await readingsOf(thermometer);

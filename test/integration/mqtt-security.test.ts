@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import mqtt, { type MqttClient } from 'mqtt';
 import { ADMIN_PASSWORD, eventually, seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
 import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
-import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
+import { POSTGRES, SQLITE, onPostgres, type Backend } from '../helpers/backends.ts';
+import { EVENT_TIMEOUT_MS, TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 const topic = (id: string, kind: 'up' | 'down' | 'status') => `hestia/v1/gw/${id}/${kind}`;
 /** A broken server tends to hang a test (an uplink never acknowledged): fail it instead. */
-const TIMEOUT = { timeout: 30_000 };
+const TIMEOUT = { timeout: TEST_TIMEOUT_MS };
 
 /** SUBACK return codes; mqtt.js rejects a SUBACK that refuses anything, so read them off the error too. */
 async function grants(client: MqttClient, filters: string[]): Promise<number[]> {
@@ -21,7 +21,11 @@ async function grants(client: MqttClient, filters: string[]): Promise<number[]> 
   }
 }
 
-function waitFor(predicate: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+function waitFor(
+  predicate: () => Promise<boolean>,
+  what: string,
+  timeoutMs = EVENT_TIMEOUT_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return (async () => {
     while (Date.now() < deadline) {
@@ -390,7 +394,7 @@ function mqttSecuritySuites(backend: Backend): void {
         };
         for (const kind of ['up', 'status', 'down'] as const) {
           const clientB = await app.connectGateway(b);
-          const closed = closesWithin(clientB, 2000, `B after publishing to A's ${kind} topic`);
+          const closed = closesWithin(clientB, `B after publishing to A's ${kind} topic`);
           clientB.publish(topic(a.id, kind), payloads[kind], { qos: 1 });
           await closed;
           await clientB.endAsync(true);
@@ -461,18 +465,4 @@ function mqttSecuritySuites(backend: Backend): void {
 
 mqttSecuritySuites(SQLITE);
 
-const probe = await createTestDatabase().catch((error: unknown) => ({ failed: error }));
-if ('failed' in probe) {
-  test('MQTT security (PostgreSQL)', () => {
-    throw probe.failed;
-  });
-} else if ('skipped' in probe) {
-  test(
-    'MQTT security (PostgreSQL)',
-    { skip: `${probe.skipped}: skipping the postgres storage backend` },
-    () => {},
-  );
-} else {
-  await probe.drop();
-  mqttSecuritySuites(POSTGRES);
-}
+await onPostgres('MQTT security', () => mqttSecuritySuites(POSTGRES));

@@ -10,6 +10,7 @@ import { ADMIN_PASSWORD, OWNER_EMAIL, eventually, startTestApp, type TestApp } f
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import { FcmServer, ProviderServer, WebhookServer, oneSignalServer } from '../helpers/push-providers.ts';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * Notifications end to end on a real Hestia: requests enqueued as alarms will enqueue them
@@ -20,7 +21,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.ts';
  * exactly once per target; the delivery log and the routes' roles. Run once per backend.
  */
 
-const TIMEOUT = { timeout: 60_000 };
+const TIMEOUT = { timeout: SUITE_TIMEOUT_MS };
 const WEBHOOK_SECRET = 'whsec-0123456789abcdef';
 const ONESIGNAL = { appId: 'app-1b2c3d', restApiKey: 'os-rest-key-secret-123' };
 const FCM_PROJECT = 'hestia-test';
@@ -78,17 +79,13 @@ function notificationsSuite(backend: Backend): void {
       });
     /** Waits until no delivery of the request is pending or being sent, and returns them. */
     const settled = (requestId: string, expectedCount?: number) =>
-      eventually(
-        `deliveries of ${requestId} to finish`,
-        async () => {
-          const rows = await deliveriesOf(requestId);
-          if (expectedCount !== undefined && rows.length < expectedCount) return undefined;
-          if (rows.length === 0 || rows.some((row) => row.status === 'pending' || row.status === 'sending'))
-            return undefined;
-          return rows;
-        },
-        20_000,
-      );
+      eventually(`deliveries of ${requestId} to finish`, async () => {
+        const rows = await deliveriesOf(requestId);
+        if (expectedCount !== undefined && rows.length < expectedCount) return undefined;
+        if (rows.length === 0 || rows.some((row) => row.status === 'pending' || row.status === 'sending'))
+          return undefined;
+        return rows;
+      });
     const byChannel = (rows: Awaited<ReturnType<typeof deliveriesOf>>) =>
       Object.fromEntries(rows.map((row) => [row.channel, row]));
     const setCredentials = async (body: Record<string, unknown>) => {
@@ -592,14 +589,10 @@ function notificationsSuite(backend: Backend): void {
       try {
         const store = restarted.ctx.store.control.notifications;
         for (const requestId of [id, late.id]) {
-          const rows = await eventually(
-            'delivery after the restart',
-            async () => {
-              const list = await store.listDeliveries({ tenantId: app.tenantId, requestId, limit: 10 });
-              return list.length > 0 && list.every((row) => row.status === 'sent') ? list : undefined;
-            },
-            20_000,
-          );
+          const rows = await eventually('delivery after the restart', async () => {
+            const list = await store.listDeliveries({ tenantId: app.tenantId, requestId, limit: 10 });
+            return list.length > 0 && list.every((row) => row.status === 'sent') ? list : undefined;
+          });
           const hook = rows.find((row) => row.channel === 'webhook')!;
           assert.equal(
             webhook.acceptedByDelivery().get(hook.id),

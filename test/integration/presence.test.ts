@@ -5,6 +5,7 @@ import type { MqttClient } from 'mqtt';
 import type { BusEvents } from '../../src/core/bus.ts';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
+import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * Device presence on a real Hestia: devices behind a disconnected gateway are unavailable, a
@@ -13,7 +14,7 @@ import { onEveryBackend, type Backend } from '../helpers/backends.ts';
  * with a one-second sweep and one missed report before stale.
  */
 
-const TIMEOUT = { timeout: 60_000 };
+const TIMEOUT = { timeout: SUITE_TIMEOUT_MS };
 
 interface DeviceBody {
   id: string;
@@ -78,17 +79,12 @@ function presenceSuite(backend: Backend): void {
       return reply.body as DeviceBody;
     };
     const availabilityOf = (deviceId: string, wanted: string) =>
-      eventually(
-        `${deviceId} ${wanted}`,
-        async () => ((await device(deviceId)).availability === wanted ? true : undefined),
-        10_000,
+      eventually(`${deviceId} ${wanted}`, async () =>
+        (await device(deviceId)).availability === wanted ? true : undefined,
       );
     const announced = (deviceId: string, availability: string) =>
-      eventually(
-        `${availability} announced for ${deviceId}`,
-        async () =>
-          events.some((e) => e.deviceId === deviceId && e.availability === availability) ? true : undefined,
-        10_000,
+      eventually(`${availability} announced for ${deviceId}`, async () =>
+        events.some((e) => e.deviceId === deviceId && e.availability === availability) ? true : undefined,
       );
 
     it('a device that misses its own interval goes stale, and a reading brings it back', async () => {
@@ -180,15 +176,12 @@ function presenceSuite(backend: Backend): void {
 
       const before = events.length;
       client = await app.connectGateway(gateway);
-      await eventually(
-        'online announced for both devices',
-        async () =>
-          sensors.every((sensor) =>
-            events.slice(before).some((e) => e.deviceId === sensor && e.availability === 'online'),
-          )
-            ? true
-            : undefined,
-        10_000,
+      await eventually('online announced for both devices', async () =>
+        sensors.every((sensor) =>
+          events.slice(before).some((e) => e.deviceId === sensor && e.availability === 'online'),
+        )
+          ? true
+          : undefined,
       );
       for (const sensor of sensors) assert.equal((await device(sensor)).availability, 'online');
       await client.endAsync();

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import type { MqttClient } from 'mqtt';
 import { hashToken, newToken } from '../../src/services/secrets.ts';
 import { ADMIN_PASSWORD, eventually, seedMessages, startTestApp, type TestApp } from '../helpers/app.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
 import { closesWithin, refusedCode } from '../helpers/mqtt.ts';
-import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
+import { POSTGRES, SQLITE, onPostgres, type Backend } from '../helpers/backends.ts';
+import { TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * A gateway's life from provisioning to removal, over the real broker and API: it may connect
@@ -19,7 +19,7 @@ import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
 const ORIGIN = { ip: '127.0.0.1', userAgent: 'registration test' };
 const CLAIM_ATTEMPTS_PER_HOUR = 10;
 /** A broken server tends to hang a test (an uplink never acknowledged): fail it instead. */
-const TIMEOUT = { timeout: 30_000 };
+const TIMEOUT = { timeout: TEST_TIMEOUT_MS };
 const MQTT_LISTENERS = { port: 0, wsPort: 0, host: '127.0.0.1' } as const;
 
 const topic = (id: string, kind: 'up' | 'down' | 'status') => `hestia/v1/gw/${id}/${kind}`;
@@ -424,7 +424,7 @@ function registrationSuite(backend: Backend): void {
       'rotating the credentials closes the live session at once; only the new token connects',
       TIMEOUT,
       async () => {
-        const closed = closesWithin(inbox.client, 1000, 'the session after a rotation');
+        const closed = closesWithin(inbox.client, 'the session after a rotation');
         const rotated = await call(app, 'POST', `/v1/gateways/${gateway.id}/credentials/rotate`);
         assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
         assert.equal(rotated.headers['cache-control'], 'no-store');
@@ -445,7 +445,7 @@ function registrationSuite(backend: Backend): void {
       TIMEOUT,
       async () => {
         const client = await app.connectGateway(gateway);
-        const closed = closesWithin(client, 1000, 'the session after a revocation');
+        const closed = closesWithin(client, 'the session after a revocation');
         const revoked = await call(app, 'DELETE', `/v1/gateways/${gateway.id}/credentials`);
         assert.equal(revoked.status, 204, JSON.stringify(revoked.body));
         await closed;
@@ -558,7 +558,7 @@ function registrationSuite(backend: Backend): void {
       async () => {
         const gateway = await app.createGateway('cli-rotated');
         const client = await app.connectGateway(gateway);
-        const closed = closesWithin(client, 3000, 'the session after a rotation by another process');
+        const closed = closesWithin(client, 'the session after a rotation by another process');
         const token = newToken('hgw');
         await app.hestia.ctx.store.directory.gateways.setGatewayToken(
           gateway.id,
@@ -578,10 +578,8 @@ function registrationSuite(backend: Backend): void {
       assert.equal((await inbox.registration(1)).status, 'accepted');
       await app.hestia.ctx.store.directory.gateways.unregisterGateway(gateway.id);
       // The state is told again on every change; a repeated "accepted" before the change is harmless.
-      const news = await eventually(
-        'the pending message',
-        async () => inbox.registrations().find((message) => message.status === 'pending'),
-        3000,
+      const news = await eventually('the pending message', async () =>
+        inbox.registrations().find((message) => message.status === 'pending'),
       );
       assert.deepEqual(news, { messageType: 'registration', gatewayId: gateway.id, status: 'pending' });
       assert.ok(inbox.client.connected, 'the session goes on');
@@ -591,18 +589,4 @@ function registrationSuite(backend: Backend): void {
 
 registrationSuite(SQLITE);
 
-const probe = await createTestDatabase().catch((error: unknown) => ({ failed: error }));
-if ('failed' in probe) {
-  test('gateway registration (PostgreSQL)', () => {
-    throw probe.failed;
-  });
-} else if ('skipped' in probe) {
-  test(
-    'gateway registration (PostgreSQL)',
-    { skip: `${probe.skipped}: skipping the postgres storage backend` },
-    () => {},
-  );
-} else {
-  await probe.drop();
-  registrationSuite(POSTGRES);
-}
+await onPostgres('gateway registration', () => registrationSuite(POSTGRES));

@@ -33,6 +33,7 @@ import {
   startHestiaChild,
   type HestiaChild,
 } from '../helpers/process.ts';
+import { TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /** 1,200 × real time: a climate report every 50 ms per sensor, a camera preview every 0.5 s. */
 const SPEED = 1200;
@@ -199,7 +200,7 @@ describe('hestia simulate', () => {
 
   it(
     'two registered gateways: 11 devices each, climate and energy history, streaming cameras, no dead letters',
-    { timeout: 30_000 },
+    { timeout: TEST_TIMEOUT_MS },
     async () => {
       const app = await startTestApp();
       const dir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-'));
@@ -318,7 +319,7 @@ describe('hestia simulate', () => {
 
   it(
     '--no-register: pending gateways withhold telemetry; one registered by claim code sends, and stops when removed',
-    { timeout: 40_000 },
+    { timeout: TEST_TIMEOUT_MS },
     async () => {
       const app = await startTestApp();
       const dir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-pending-'));
@@ -342,24 +343,16 @@ describe('hestia simulate', () => {
         { HESTIA_DATA_DIR: dir },
       );
       try {
-        const gateways = await eventually(
-          'two gateways provisioned',
-          async () => {
-            const saved = readCredentialsFile(credentialsFile).gateways;
-            return saved.length === 2 ? saved : undefined;
-          },
-          15_000,
-        );
+        const gateways = await eventually('two gateways provisioned', async () => {
+          const saved = readCredentialsFile(credentialsFile).gateways;
+          return saved.length === 2 ? saved : undefined;
+        });
         const [a, b] = gateways as [(typeof gateways)[0], (typeof gateways)[0]];
         assert.ok(a.claimCode && b.claimCode);
-        await eventually(
-          'both online and announced',
-          async () => {
-            const both = await Promise.all([gatewayOf(a.gatewayId), gatewayOf(b.gatewayId)]);
-            return both.every((g) => g.status === 'online' && g.unregisteredMessages > 0) ? true : undefined;
-          },
-          10_000,
-        );
+        await eventually('both online and announced', async () => {
+          const both = await Promise.all([gatewayOf(a.gatewayId), gatewayOf(b.gatewayId)]);
+          return both.every((g) => g.status === 'online' && g.unregisteredMessages > 0) ? true : undefined;
+        });
         await sleep(1000); // 20 simulated minutes: dozens of readings per gateway, all withheld
         for (const gateway of [a, b]) {
           const stored = await gatewayOf(gateway.gatewayId);
@@ -457,7 +450,7 @@ describe('hestia simulate', () => {
 
   it(
     'sets up a demo tenant as platform admin; reconnects when Hestia restarts, readings made meanwhile arrive',
-    { timeout: 40_000 },
+    { timeout: TEST_TIMEOUT_MS },
     async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'hestia-sim-restart-'));
       const mqttPort = await freePort();
@@ -518,14 +511,10 @@ describe('hestia simulate', () => {
         const restarted = await startHestiaChild(env);
         children.push(restarted);
         const upAt = Date.now();
-        await eventually(
-          'reconnected',
-          async () => {
-            const stats = running.stats();
-            return stats.connected === 2 && stats.reconnects >= 2 ? true : undefined;
-          },
-          10_000,
-        );
+        await eventually('reconnected', async () => {
+          const stats = running.stats();
+          return stats.connected === 2 && stats.reconnects >= 2 ? true : undefined;
+        });
         await sleep(1500);
         await running.stop();
         const stats = running.stats();
@@ -652,7 +641,7 @@ describe('hestia simulate', () => {
 
     it(
       'are listed by the gateway with their capabilities and report their initial state once registered',
-      { timeout: 20_000 },
+      { timeout: TEST_TIMEOUT_MS },
       async () => {
         const app = await startTestApp();
         let simulator: Simulator | undefined;
@@ -702,7 +691,7 @@ describe('hestia simulate', () => {
 
     it(
       'answer commands from the down topic: commandResult, then the new state; refusals say why',
-      { timeout: 30_000 },
+      { timeout: TEST_TIMEOUT_MS },
       async () => {
         const app = await startTestApp();
         let simulator: Simulator | undefined;
@@ -849,55 +838,59 @@ describe('hestia simulate', () => {
       },
     );
 
-    it('fails a given fraction of commands on purpose (--fail-commands)', { timeout: 20_000 }, async () => {
-      const app = await startTestApp();
-      const gateway = await app.createGateway();
-      const events: SimulatorEvent[] = [];
-      const start = (failCommandsRatio: number): Simulator =>
-        Simulator.start({
-          url: app.mqttUrl,
-          gateways: [{ gatewayId: gateway.id, token: gateway.token }],
-          speed: 1,
-          seed: 3,
-          commandDelayMs: 0,
-          failCommandsRatio,
-          onEvent: (event) => events.push(event),
-        });
-      const simulator = start(1);
-      try {
-        await eventually('registered', async () => (simulator.stats().registered === 1 ? true : undefined));
-        const [, plug] = onChangeDevices(gateway.id);
-        for (let i = 0; i < 3; i++) {
-          await app.hestia.broker.publishToGateway(gateway.id, {
-            messageType: 'deviceCommand',
-            commandId: randomUUID(),
-            gatewayId: gateway.id,
-            deviceId: plug!.deviceId,
-            action: 'turnOn',
-            params: {},
-            timestampMs: Date.now(),
-            expiresAtMs: Date.now() + 30_000,
+    it(
+      'fails a given fraction of commands on purpose (--fail-commands)',
+      { timeout: TEST_TIMEOUT_MS },
+      async () => {
+        const app = await startTestApp();
+        const gateway = await app.createGateway();
+        const events: SimulatorEvent[] = [];
+        const start = (failCommandsRatio: number): Simulator =>
+          Simulator.start({
+            url: app.mqttUrl,
+            gateways: [{ gatewayId: gateway.id, token: gateway.token }],
+            speed: 1,
+            seed: 3,
+            commandDelayMs: 0,
+            failCommandsRatio,
+            onEvent: (event) => events.push(event),
           });
+        const simulator = start(1);
+        try {
+          await eventually('registered', async () => (simulator.stats().registered === 1 ? true : undefined));
+          const [, plug] = onChangeDevices(gateway.id);
+          for (let i = 0; i < 3; i++) {
+            await app.hestia.broker.publishToGateway(gateway.id, {
+              messageType: 'deviceCommand',
+              commandId: randomUUID(),
+              gatewayId: gateway.id,
+              deviceId: plug!.deviceId,
+              action: 'turnOn',
+              params: {},
+              timestampMs: Date.now(),
+              expiresAtMs: Date.now() + 30_000,
+            });
+          }
+          const answers = await eventually('three answers', async () => {
+            const found = events.filter((e) => e.kind === 'commandResult');
+            return found.length === 3 ? found : undefined;
+          });
+          for (const answer of answers) {
+            assert.ok(answer.kind === 'commandResult' && answer.status === 'failed');
+            assert.match(answer.error ?? '', /simulated failure, --fail-commands/);
+          }
+          assert.equal(simulator.activities[0]?.actuators.plugOn, false, 'a failed command changes nothing');
+          assert.throws(() => start(1.5), /failCommandsRatio: expected a number from 0 to 1/);
+        } finally {
+          await simulator.stop();
+          await app.stop();
         }
-        const answers = await eventually('three answers', async () => {
-          const found = events.filter((e) => e.kind === 'commandResult');
-          return found.length === 3 ? found : undefined;
-        });
-        for (const answer of answers) {
-          assert.ok(answer.kind === 'commandResult' && answer.status === 'failed');
-          assert.match(answer.error ?? '', /simulated failure, --fail-commands/);
-        }
-        assert.equal(simulator.activities[0]?.actuators.plugOn, false, 'a failed command changes nothing');
-        assert.throws(() => start(1.5), /failCommandsRatio: expected a number from 0 to 1/);
-      } finally {
-        await simulator.stop();
-        await app.stop();
-      }
-    });
+      },
+    );
 
     it(
       'a leak and motion on demand: the leak sensor reports 1, then 0; the motion sensor reports at once',
-      { timeout: 20_000 },
+      { timeout: TEST_TIMEOUT_MS },
       async () => {
         const app = await startTestApp();
         let simulator: Simulator | undefined;
@@ -953,7 +946,7 @@ describe('hestia simulate', () => {
 
     it(
       'through the API: POST /v1/devices/{thermostat}/commands reaches succeeded and the channel shows 22',
-      { timeout: 30_000 },
+      { timeout: TEST_TIMEOUT_MS },
       async () => {
         const app = await startTestApp();
         let simulator: Simulator | undefined;

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, it, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { type Tariff, DEFAULT_TARIFFS } from '../../src/core/domain/tariff.ts';
 import { gatewayConfigMessage } from '../../src/simulator/messages.ts';
 import { simulatedDevices } from '../../src/simulator/model.ts';
 import { ADMIN_PASSWORD, eventually, startTestApp, type TestApp } from '../helpers/app.ts';
-import { POSTGRES, SQLITE, type Backend } from '../helpers/backends.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
+import { POSTGRES, SQLITE, onPostgres, type Backend } from '../helpers/backends.ts';
+import { TEST_TIMEOUT_MS } from '../helpers/wait.ts';
 
 /**
  * Tariffs end to end, through the HTTP API of a real Hestia: every new tenant gets the seed's
@@ -18,7 +18,7 @@ import { createTestDatabase } from '../helpers/postgres.ts';
 
 const ORIGIN = { ip: '127.0.0.1', userAgent: 'tariffs test' };
 const PASSWORD = ADMIN_PASSWORD;
-const TIMEOUT = { timeout: 30_000 };
+const TIMEOUT = { timeout: TEST_TIMEOUT_MS };
 
 interface Reply {
   status: number;
@@ -678,14 +678,4 @@ function tariffsSuite(backend: Backend): void {
 
 tariffsSuite(SQLITE);
 
-const probe = await createTestDatabase().catch((error: unknown) => ({ failed: error }));
-if ('failed' in probe) {
-  test('tariffs (PostgreSQL)', () => {
-    throw probe.failed;
-  });
-} else if ('skipped' in probe) {
-  test('tariffs (PostgreSQL)', { skip: `${probe.skipped}: skipping the postgres storage backend` }, () => {});
-} else {
-  await probe.drop();
-  tariffsSuite(POSTGRES);
-}
+await onPostgres('tariffs', () => tariffsSuite(POSTGRES));
