@@ -24,9 +24,9 @@ import { spec } from 'node:test/reporters';
 const projectDir = path.resolve(import.meta.dirname, '..');
 const TEST_DIRS = ['test/unit', 'test/store', 'test/integration', 'test/browser', 'web/test'];
 /**
- * Files at once. Measured on a 2-core machine: 3 keeps both cores busy while files wait on I/O,
- * timers and child processes; more only adds contention (the default of node --test, cores - 1,
- * runs one file at a time there).
+ * Files at once. Measured on the 2-core CI machine, where node --test's default (cores - 1) runs
+ * one file at a time: at 2 the cores still idle while files wait on sockets, timers and child
+ * processes; 3 keeps them busy; 4 was no faster and spent more CPU on contention.
  */
 const DEFAULT_CONCURRENCY = 3;
 

@@ -6,7 +6,12 @@ import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { onEveryBackend, type Backend } from '../helpers/backends.ts';
 import { CommandGateway, smartPlug, thermostat, waterLeakSensor } from '../helpers/command-gateway.ts';
 
-const TIMEOUT_SECONDS = 1;
+/**
+ * How long the app waits for a gateway's commandResult. Every command here but the one left
+ * unanswered on purpose is answered at once, yet the round trip (HTTP, store, MQTT both ways) can
+ * take longer than a second on a busy machine; only the unanswered one waits this long.
+ */
+const TIMEOUT_SECONDS = 5;
 const PER_HOME_PER_MINUTE = 30;
 
 /** Devices of the suite: ids are fixed so that failures name them. */
@@ -381,11 +386,22 @@ function commandsSuite(backend: Backend): void {
       const busy = await app.createGateway('gw-commands-busy', home.body.id);
       const once = await CommandGateway.connect(app.mqttUrl, busy, [smartPlug(BUSY_PLUG)]);
       await once.close();
-      for (let i = 0; i < PER_HOME_PER_MINUTE; i++) {
+      // The bucket starts with PER_HOME_PER_MINUTE commands and refills at that rate a minute, also
+      // while this loop runs, as slowly as a busy machine makes it: send until one is refused.
+      const startedAt = Date.now();
+      let accepted = 0;
+      let limited: Awaited<ReturnType<typeof send>> | undefined;
+      while (limited === undefined && accepted < 2 * PER_HOME_PER_MINUTE) {
         const response = await send(BUSY_PLUG, { action: 'toggle', whenOffline: 'queue' });
-        assert.equal(response.status, 201, `command ${i}: ${JSON.stringify(response.body)}`);
+        if (response.status === 201) accepted += 1;
+        else limited = response;
       }
-      const limited = await send(BUSY_PLUG, { action: 'toggle', whenOffline: 'queue' });
+      const refilled = Math.ceil(((Date.now() - startedAt) / 60_000) * PER_HOME_PER_MINUTE);
+      assert.ok(
+        accepted >= PER_HOME_PER_MINUTE && accepted <= PER_HOME_PER_MINUTE + refilled,
+        `${accepted} commands accepted in ${Date.now() - startedAt} ms`,
+      );
+      assert.ok(limited, `no command refused after ${accepted}`);
       assert.equal(limited.status, 429);
       assert.equal(limited.body.error.code, 'HESTIA_RATE_LIMITED');
       assert.ok(limited.body.error.details.retryAfterSeconds >= 1);
@@ -398,7 +414,7 @@ function commandsSuite(backend: Backend): void {
         undefined,
         app.ownerToken,
       );
-      assert.equal(page.body.items.length, PER_HOME_PER_MINUTE);
+      assert.equal(page.body.items.length, accepted);
     });
 
     it('pages a device history newest first', async () => {

@@ -58,7 +58,9 @@ function liveSuite(backend: Backend): void {
       const database = await backend.open();
       drop = database.drop;
       app = await startTestApp({
-        live: { authTimeoutSeconds: 1, recheckSeconds: 1, maxConnectionsPerPrincipal: 3 },
+        // A browser must authenticate within authTimeoutSeconds of opening the feed: long enough
+        // for a test that does so on a busy machine, short for the one that stays silent.
+        live: { authTimeoutSeconds: 3, recheckSeconds: 1, maxConnectionsPerPrincipal: 3 },
         ...(database.storage ? { storage: database.storage } : {}),
       });
       gateway = await app.createGateway(SEED_GATEWAY_ID);
