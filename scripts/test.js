@@ -22,7 +22,7 @@ import { run } from 'node:test';
 import { spec } from 'node:test/reporters';
 
 const projectDir = path.resolve(import.meta.dirname, '..');
-const TEST_DIRS = ['test/unit', 'test/store', 'test/integration', 'test/browser', 'web/test'];
+const TEST_DIRS = ['test/unit', 'test/store', 'test/media', 'test/integration', 'test/browser', 'web/test'];
 /**
  * Files at once. Measured on the 2-core CI machine, where node --test's default (cores - 1) runs
  * one file at a time: at 2 the cores still idle while files wait on sockets, timers and child

@@ -19,6 +19,7 @@ import { newToken } from './services/secrets.ts';
 import type { Extension } from './core/extension.ts';
 import { openStore } from './store/open-store.ts';
 import { createPushProviders } from './push/index.ts';
+import { createMediaEngine } from './media/index.ts';
 
 export interface HestiaPorts extends BrokerPorts {
   http: number;
@@ -89,7 +90,11 @@ export class Hestia {
       metrics: new Metrics(),
     };
     const mailer = options.mailer ?? openMailer(config, logger);
-    const services = createServices(ctx, { mailer, pushProviders: createPushProviders(ctx) });
+    const services = createServices(ctx, {
+      mailer,
+      pushProviders: createPushProviders(ctx),
+      mediaEngines: createMediaEngine,
+    });
     const ingest = new IngestService(ctx, { commandResults: services.commands });
     const broker = new EmbeddedBroker(ctx, { authority: services.gateways, ingest });
     services.commands.attachLink(broker);
@@ -152,8 +157,18 @@ export class Hestia {
 
   /** Features with a lifecycle, in start order (they stop in reverse). */
   private extensions(): Extension[] {
-    const { presence, commands, alarms, notifications, automations } = this.services;
-    return [presence, commands, notifications, alarms, automations];
+    const { presence, commands, alarms, notifications, automations, media } = this.services;
+    return [
+      presence,
+      commands,
+      notifications,
+      alarms,
+      automations,
+      media.cluster,
+      media.recording,
+      media.retention,
+      media.doorbell,
+    ];
   }
 
   /** Graceful stop: refuse new work, drain accepted writes, close everything. */

@@ -85,6 +85,25 @@ export class LiveHub {
         at: iso(event.atMs),
       }),
     );
+    on('camera.recording', (event) =>
+      this.publish({
+        type: 'recording',
+        homeId: event.homeId,
+        deviceId: event.deviceId,
+        state: event.state,
+        reason: event.reason,
+        at: iso(event.atMs),
+      }),
+    );
+    on('camera.event', (event) =>
+      this.publish({
+        type: 'cameraEvent',
+        homeId: event.homeId,
+        deviceId: event.deviceId,
+        kind: event.kind,
+        at: iso(event.atMs),
+      }),
+    );
     on('notification.in_app', (event) => {
       if (event.homeId === null) return;
       this.publish(

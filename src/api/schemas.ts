@@ -24,8 +24,8 @@ export const errorResponses = {
   429: Type.Ref('Error'),
 };
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const IsoTime = Type.String({ format: 'date-time' });
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const IsoTime = Type.String({ format: 'date-time' });
 
 export const GatewaySchema = Type.Object({
   id: Type.String(),

@@ -8,6 +8,8 @@ import { ErrorCatalogue, HestiaError, isHestiaError, type ErrorCode } from '../c
 import { alarmRoutes } from './routes/alarms.ts';
 import { authRoutes } from './routes/auth.ts';
 import { automationRoutes } from './routes/automations.ts';
+import { cameraRoutes } from './routes/cameras.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { liveRoutes } from './routes/live.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -67,6 +69,8 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: ctx.config.http.bodyLimitBytes,
+    // Signed playback tokens are path parameters of about 150 characters (the default limit is 100).
+    routerOptions: { maxParamLength: 500 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -166,6 +170,8 @@ export async function buildApi(api: ApiContext): Promise<ApiInstance> {
     alarmRoutes,
     notificationRoutes,
     automationRoutes,
+    cameraRoutes,
+    mediaRoutes,
     liveRoutes,
     // Last: its `GET /*` takes only what no API route matched, and answers API paths with JSON 404s.
     webRoutes,

@@ -14,6 +14,7 @@ import type { RequestOrigin } from '../services/principal.ts';
 import { hashToken, newToken } from '../services/secrets.ts';
 import { openStore } from '../store/open-store.ts';
 import { createPushProviders } from '../push/index.ts';
+import { createMediaEngine } from '../media/index.ts';
 import { RetentionService } from '../services/retention.ts';
 
 /** Runs `work` with a context on the configured store (no broker, no HTTP), then closes it. */
@@ -362,7 +363,14 @@ async function withServices<T>(
   return withContext(configFile, async (ctx) => {
     const mailer = openMailer(ctx.config, ctx.logger);
     try {
-      return await work(createServices(ctx, { mailer, pushProviders: createPushProviders(ctx) }), ctx);
+      return await work(
+        createServices(ctx, {
+          mailer,
+          pushProviders: createPushProviders(ctx),
+          mediaEngines: createMediaEngine,
+        }),
+        ctx,
+      );
     } finally {
       await mailer.close();
     }

@@ -4,6 +4,7 @@ import { loadConfig } from '../core/config.ts';
 import { isHestiaError } from '../core/errors.ts';
 import { registerAdminCommands } from './admin.ts';
 import { registerSimulateCommand } from './simulate.ts';
+import { registerMediaAgentCommand } from './media-agent.ts';
 
 const program = new Command()
   .name('hestia')
@@ -62,6 +63,7 @@ See docs/configuration.md for every key.`,
 
 registerAdminCommands(program);
 registerSimulateCommand(program);
+registerMediaAgentCommand(program);
 
 try {
   await program.parseAsync(process.argv);

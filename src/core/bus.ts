@@ -4,13 +4,34 @@ import type { Command } from './domain/command.ts';
 import type { DeviceAvailability } from './domain/device.ts';
 import type { GatewayStatus } from './domain/gateway.ts';
 import type { HomeMode } from './domain/home.ts';
-import type { ReadingWrite } from './domain/telemetry.ts';
+import type { CameraEventKind, RecordingState } from './domain/media.ts';
+import type { IngestBatch, ReadingWrite } from './domain/telemetry.ts';
 
 /** Events that cross extensions. Listeners must not throw; if one does, the bus logs it and goes on. */
 export interface BusEvents {
   'gateway.status': { gatewayId: string; tenantId: string; status: GatewayStatus; atMs: number };
   /** Readings made durable by one group commit. */
   'telemetry.committed': { readings: ReadingWrite[] };
+  /** Device settings changed on controllers (messageType "command"), made durable by one group commit. */
+  'devices.settings_committed': { changes: IngestBatch['deviceSettings'] };
+  /**
+   * A camera's mode, streaming or assignment changed (API, media-server callback): the
+   * recording controller looks at it again.
+   */
+  'camera.changed': { deviceId: string; reason: 'mode' | 'streaming' | 'server' };
+  /** A camera's recording state changed (the live feed shows it). */
+  'camera.recording': {
+    tenantId: string;
+    homeId: string;
+    deviceId: string;
+    state: RecordingState;
+    reason: string | null;
+    atMs: number;
+  };
+  /** A camera saw something (motion, a doorbell press): the live feed and the timeline show it. */
+  'camera.event': { tenantId: string; homeId: string; deviceId: string; kind: CameraEventKind; atMs: number };
+  /** Camera previews made durable by one group commit. */
+  'previews.committed': { previews: Array<{ deviceId: string; tenantId: string; tsMs: number }> };
   'ingest.rejected': { tenantId: string | null; gatewayId: string | null; reason: string; detail: string };
   /** A gateway was registered to a home (homeId) or returned to pending (null). */
   'gateway.registration': { gatewayId: string; tenantId: string; homeId: string | null };

@@ -280,6 +280,9 @@ const COMMAND_SPECS: Record<Capability | 'camera', readonly CommandSpec[]> = {
       },
     },
     { action: 'stopRecording', source: 'camera', params: NO_PARAMS },
+    // Sent by Hestia when the camera's media server fails or is drained: the gateway asks for
+    // a server again (docs/cameras.md).
+    { action: 'changeMediaServer', source: 'camera', params: NO_PARAMS },
   ],
 };
 

@@ -176,6 +176,41 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    media: z
+      .object({
+        /** Seconds between polls of every media server's load, health and disks. */
+        pollIntervalSeconds: z.number().int().min(1).default(10),
+        /** Consecutive failed polls after which a server is unhealthy: no camera is sent to it, its cameras move. */
+        unhealthyAfterFailures: z.number().int().min(1).default(3),
+        /** Milliseconds a call to a media server or its agent may take. */
+        requestTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+        /** Length of one recorded file, in milliseconds (the seed's 30 minutes). */
+        segmentMs: z
+          .number()
+          .int()
+          .min(10_000)
+          .default(30 * 60_000),
+        /** On motion, recording goes on this many seconds after the last motion. */
+        motionPostRollSeconds: z.number().int().min(0).max(3600).default(30),
+        /** A disk filled above this ratio receives no new recordings and raises an alert. */
+        diskFillThreshold: z.number().min(0.5).max(1).default(0.9),
+        /** Lifetime of a signed playback URL, in seconds. */
+        playbackUrlTtlSeconds: z.number().int().min(10).max(86_400).default(3600),
+        /** Longest archive playback one URL covers, in seconds. */
+        maxPlaybackSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .default(24 * 3600),
+        /** Attempts at starting or stopping a recording before the camera's state is failed (it is retried later). */
+        recordingAttempts: z.number().int().min(1).max(10).default(3),
+        /** Seconds between retries of failed recordings and between passes of the deletion queue. */
+        reconcileIntervalSeconds: z.number().int().min(1).default(5),
+        /** A recorded file whose times lie this far in the future (a camera's or host's wrong clock) is refused. */
+        maxClockSkewSeconds: z.number().int().min(1).default(300),
+      })
+      .strict()
+      .prefault({}),
     automations: z
       .object({
         /** Runs of one rule per minute above which it is throttled and flagged (loop protection). */
@@ -425,6 +460,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Readonly<HestiaConf
   const envMap = envKeyMap();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('HESTIA_') || value === undefined || envNotConfig.has(name)) continue;
+    // The media agent's own settings (hestia media-agent) may share the environment.
+    if (name.startsWith('HESTIA_AGENT_')) continue;
     const keyPath = envMap.get(name);
     if (!keyPath) {
       throw new HestiaError('HESTIA_CONFIG_INVALID', `${name}: unknown configuration variable`);

@@ -70,6 +70,20 @@ export const ErrorCatalogue = {
     status: 409,
     message: 'The home has reached its limit of automations or scenes',
   },
+  // cameras and media servers
+  HESTIA_MEDIA_NO_SERVER: {
+    status: 503,
+    message: 'No healthy media server can take this stream now: ask again later',
+  },
+  HESTIA_MEDIA_SERVER_IN_USE: {
+    status: 409,
+    message: 'Archive files still lie on this media server: drain it and let retention empty it first',
+  },
+  HESTIA_NOT_A_CAMERA: { status: 422, message: 'This device is not a camera' },
+  HESTIA_PLAYBACK_URL_INVALID: { status: 403, message: 'The playback URL is not valid' },
+  HESTIA_PLAYBACK_URL_EXPIRED: { status: 410, message: 'The playback URL has expired: ask for a new one' },
+  HESTIA_NOTHING_RECORDED: { status: 404, message: 'Nothing was recorded in this time range' },
+  HESTIA_NOT_STREAMING: { status: 409, message: 'The camera is not streaming now' },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
   // mail

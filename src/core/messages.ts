@@ -49,6 +49,10 @@ const en = {
   'automation.stopped.rate.body':
     'It was more than {limit} runs in a minute, so it has been disabled. Check its triggers and actions, then enable it again.',
 
+  // ---- cameras ----
+  'camera.doorbell.title': 'Someone is at the door — {device}',
+  'camera.doorbell.body': 'The doorbell rang at {home}.',
+
   // ---- a tenant administrator's test notification ----
   'notification.test.title': '{brand} test notification',
   'notification.test.body': 'This is a test of the {channel} channel.',
@@ -123,6 +127,8 @@ const zh: Record<MessageKey, string> = {
   'automation.stopped.rate.body':
     '它在一分钟内运行超过 {limit} 次，因此已被停用。请检查它的触发条件和动作，然后重新启用。',
 
+  'camera.doorbell.title': '有人在门口 — {device}',
+  'camera.doorbell.body': '{home} 的门铃响了。',
   'notification.test.title': '{brand} 测试通知',
   'notification.test.body': '这是对 {channel} 通道的测试。',
 

@@ -219,6 +219,55 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly mediaServerUp = new Gauge({
+    name: 'hestia_media_server_up',
+    help: 'Whether a media server answered its polls (1) or is unhealthy (0)',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+  readonly mediaServerStreams = new Gauge({
+    name: 'hestia_media_server_streams',
+    help: 'Streams published to a media server at its last poll',
+    labelNames: ['server'] as const,
+    registers: [this.registry],
+  });
+  readonly mediaDiskFreeBytes = new Gauge({
+    name: 'hestia_media_disk_free_bytes',
+    help: "Free bytes of a media server's archive disk at its last poll",
+    labelNames: ['server', 'disk'] as const,
+    registers: [this.registry],
+  });
+  readonly mediaDiskFull = new Gauge({
+    name: 'hestia_media_disk_full',
+    help: 'Whether an archive disk is above the fill threshold (1: it receives no new recordings)',
+    labelNames: ['server', 'disk'] as const,
+    registers: [this.registry],
+  });
+  readonly recordingStartSeconds = new Histogram({
+    name: 'hestia_recording_start_seconds',
+    help: 'From the event that wants a recording (motion, streamingOn, mode) to the media server accepting it',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly recordingFailures = new Counter({
+    name: 'hestia_recording_failures_total',
+    help: 'Recording starts and stops a media server refused or did not answer, by engine and whether it will be retried',
+    labelNames: ['engine', 'retryable'] as const,
+    registers: [this.registry],
+  });
+  readonly archiveSegments = new Counter({
+    name: 'hestia_archive_segments_total',
+    help: 'Recorded files reported by media agents, by outcome (indexed, duplicate, rejected)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly archiveDeletions = new Counter({
+    name: 'hestia_archive_deletions_total',
+    help: 'Archive files deleted on media servers (retention and removal), by outcome (deleted, missing, failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'hestia_process_' });
   }

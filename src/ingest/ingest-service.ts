@@ -209,6 +209,12 @@ export class IngestService {
   private committed(batch: IngestBatch): void {
     this.registry.markCommitted(batch);
     if (batch.readings.length > 0) this.ctx.bus.emit('telemetry.committed', { readings: batch.readings });
+    if (batch.deviceSettings.length > 0)
+      this.ctx.bus.emit('devices.settings_committed', { changes: batch.deviceSettings });
+    if (batch.previews.length > 0)
+      this.ctx.bus.emit('previews.committed', {
+        previews: batch.previews.map(({ deviceId, tenantId, tsMs }) => ({ deviceId, tenantId, tsMs })),
+      });
   }
 
   private deadLetter(

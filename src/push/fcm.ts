@@ -84,7 +84,8 @@ export class FcmProvider implements NotificationProvider {
     const message = {
       message: {
         token: delivery.target,
-        notification: { title, body },
+        // A picture (a doorbell's preview) shows in the notification on Android and iOS.
+        notification: { title, body, ...(request.data.imageUrl ? { image: request.data.imageUrl } : {}) },
         // FCM data values must be strings
         data: { ...request.data, notificationId: request.id, severity: request.severity, kind: request.kind },
         android: { priority: request.severity === 'info' ? 'normal' : 'high' },

@@ -32,6 +32,16 @@ export class OneSignalProvider implements NotificationProvider {
       data: { ...request.data, notificationId: request.id, severity: request.severity, kind: request.kind },
       // 10 = high priority (wakes the device on Android); OneSignal's default is normal.
       ...(critical ? { priority: 10, ios_interruption_level: 'time_sensitive' } : {}),
+      // A picture (a doorbell's preview): Android's big picture, the web push image, and an iOS
+      // attachment (which needs mutable_content for the app's service extension to fetch it).
+      ...(request.data.imageUrl
+        ? {
+            big_picture: request.data.imageUrl,
+            chrome_web_image: request.data.imageUrl,
+            ios_attachments: { preview: request.data.imageUrl },
+            mutable_content: true,
+          }
+        : {}),
     };
     const answer = await httpRequest(
       `${this.options.baseUrl.replace(/\/+$/, '')}/api/v1/notifications`,

@@ -56,7 +56,12 @@ export type AuditAction =
   | 'automation.deleted'
   | 'scene.created'
   | 'scene.updated'
-  | 'scene.deleted';
+  | 'scene.deleted'
+  | 'camera.mode_changed'
+  | 'media_server.registered'
+  | 'media_server.updated'
+  | 'media_server.deleted'
+  | 'media_server.disk_full';
 
 export interface AuditRecord {
   tenantId: string | null;

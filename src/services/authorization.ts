@@ -138,6 +138,11 @@ export class Authorizer {
     return gateway;
   }
 
+  /** See `assertMayWatch`. */
+  watchCamera(principal: Principal, deviceId: string): Promise<Device> {
+    return assertMayWatch(this, principal, deviceId);
+  }
+
   async device(principal: Principal, deviceId: string, action: HomeAction): Promise<Device> {
     const device = await this.ctx.store.devices.findDevice(deviceId);
     if (!device) throw notFound('device');
@@ -152,6 +157,27 @@ export class Authorizer {
     await this.gateway(principal, device.gatewayId, action);
     return device;
   }
+}
+
+/**
+ * Watching a camera's video, live or recorded: the home's owners and members only. Guests see
+ * that a camera records, not what it sees; the provider's staff and API keys run the service
+ * and do not watch homes.
+ */
+export async function assertMayWatch(
+  authorize: Authorizer,
+  principal: Principal,
+  deviceId: string,
+): Promise<Device> {
+  const device = await authorize.device(principal, deviceId, 'read');
+  if (device.type !== 'camera') throw new HestiaError('HESTIA_NOT_A_CAMERA');
+  if (principal.kind === 'api_key' || principal.role !== 'user')
+    throw new HestiaError('HESTIA_FORBIDDEN', "Only the home's owners and members watch its cameras");
+  const gateway = await authorize.gateway(principal, device.gatewayId, 'read');
+  const access = await authorize.home(principal, gateway.homeId!, 'read');
+  if (access.via === 'member' && access.role === 'guest')
+    throw new HestiaError('HESTIA_FORBIDDEN', 'A home guest may not watch its cameras');
+  return device;
 }
 
 function notFound(what: string): HestiaError {

@@ -186,6 +186,34 @@ export class CommandService implements Extension, CommandResultSink {
     return command;
   }
 
+  /**
+   * A command Hestia itself sends (e.g. telling a camera to ask for another media server),
+   * queued while the gateway is offline. Same capability checks as any other command.
+   */
+  async sendForSystem(input: {
+    deviceId: string;
+    action: string;
+    params?: Record<string, unknown>;
+    systemId: string;
+  }): Promise<Command> {
+    const { command } = await this.submit({
+      deviceId: input.deviceId,
+      homeId: null,
+      action: input.action,
+      params: input.params ?? {},
+      idempotencyKey: null,
+      whenOffline: 'queue',
+      ttlSeconds: undefined,
+      requester: {
+        id: input.systemId,
+        type: 'system',
+        actor: { kind: 'system', id: input.systemId },
+        origin: SYSTEM_ORIGIN,
+      },
+    });
+    return command;
+  }
+
   /** One command, for whoever may read its device (guests included). */
   async get(principal: Principal, commandId: string): Promise<Command> {
     const command = await this.ctx.store.control.commands.find(commandId);

@@ -1,6 +1,7 @@
 import type { AppContext } from '../core/context.ts';
 import type { MailPort } from '../core/ports/mail.ts';
 import type { NotificationProvider } from '../core/ports/notification-provider.ts';
+import type { MediaEngineFactory } from '../core/ports/media-engine.ts';
 import { AccountService } from './accounts.ts';
 import { AlarmService } from './alarms.ts';
 import { AuditService } from './audit.ts';
@@ -16,6 +17,14 @@ import { PresenceService } from './presence.ts';
 import { TariffService } from './tariffs.ts';
 import { TelemetryService } from './telemetry.ts';
 import { TenantService } from './tenants.ts';
+import { ArchiveService } from './cameras/archive.ts';
+import { CameraService } from './cameras/cameras.ts';
+import { MediaCluster } from './cameras/cluster.ts';
+import { PlaybackService } from './cameras/playback.ts';
+import { RecordingController } from './cameras/recording.ts';
+import { MediaServerService } from './cameras/servers.ts';
+import { VideoRetention } from './cameras/video-retention.ts';
+import { DoorbellNotifier } from './cameras/doorbell.ts';
 
 /** The services of one process: what the API, the CLI, ingest's ports and the tests use. */
 export interface Services {
@@ -34,6 +43,19 @@ export interface Services {
   alarms: AlarmService;
   notifications: NotificationService;
   automations: AutomationService;
+  media: MediaServices;
+}
+
+/** Cameras and the media-server cluster (DESIGN.md §6). */
+export interface MediaServices {
+  cluster: MediaCluster;
+  servers: MediaServerService;
+  cameras: CameraService;
+  recording: RecordingController;
+  archive: ArchiveService;
+  playback: PlaybackService;
+  retention: VideoRetention;
+  doorbell: DoorbellNotifier;
 }
 
 /** What the services need from outside the context. */
@@ -41,10 +63,15 @@ export interface ServiceDeps {
   mailer: MailPort;
   /** Push providers and webhooks (src/push/ `createPushProviders`); none where nothing is sent. */
   pushProviders: readonly NotificationProvider[];
+  /** The media-server adapters (src/media/ `createMediaEngine`). */
+  mediaEngines: MediaEngineFactory;
 }
 
 /** The services of one process, wired once; `hestia start`, the CLI and the tests use the same graph. */
-export function createServices(ctx: AppContext, { mailer, pushProviders }: ServiceDeps): Services {
+export function createServices(
+  ctx: AppContext,
+  { mailer, pushProviders, mediaEngines }: ServiceDeps,
+): Services {
   const audit = new AuditService(ctx);
   const authorize = new Authorizer(ctx);
   const accounts = new AccountService(ctx, { audit, mailer });
@@ -53,6 +80,26 @@ export function createServices(ctx: AppContext, { mailer, pushProviders }: Servi
   const notifications = new NotificationService(ctx, { authorize, audit, mailer, pushProviders });
   const alarms = new AlarmService(ctx, { authorize, audit, notifications });
   const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
+  const cluster = new MediaCluster(ctx, { engines: mediaEngines });
+  const servers = new MediaServerService(ctx, { audit, commands });
+  const cameras = new CameraService(ctx, { authorize, audit, cluster });
+  const playback = new PlaybackService(ctx, { authorize });
+  const media: MediaServices = {
+    cluster,
+    servers,
+    cameras,
+    recording: new RecordingController(ctx, {
+      cameras,
+      cluster,
+      moveCameras: async (serverId) => {
+        await servers.moveCameras(serverId);
+      },
+    }),
+    archive: new ArchiveService(ctx, { authorize }),
+    playback,
+    retention: new VideoRetention(ctx, { cluster }),
+    doorbell: new DoorbellNotifier(ctx, { notifications, playback }),
+  };
   return {
     audit,
     authorize,
@@ -69,5 +116,6 @@ export function createServices(ctx: AppContext, { mailer, pushProviders }: Servi
     alarms,
     notifications,
     automations,
+    media,
   };
 }

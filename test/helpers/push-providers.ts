@@ -142,6 +142,17 @@ export function oneSignalServer(expected: { appId: string; restApiKey: string })
     requireString(call, body.contents?.en, 'contents.en');
     if (body.data !== undefined && (typeof body.data !== 'object' || Array.isArray(body.data)))
       call.problems.push('data is not an object');
+    // Pictures: big_picture and chrome_web_image are URLs; ios_attachments maps ids to URLs and
+    // needs mutable_content.
+    for (const field of ['big_picture', 'chrome_web_image'] as const)
+      if (body[field] !== undefined && !/^https?:\/\//.test(String(body[field])))
+        call.problems.push(`${field} is not an http(s) URL`);
+    if (body.ios_attachments !== undefined) {
+      const urls = Object.values(body.ios_attachments ?? {});
+      if (urls.length === 0 || urls.some((url) => !/^https?:\/\//.test(String(url))))
+        call.problems.push('ios_attachments is not a map of URLs');
+      if (body.mutable_content !== true) call.problems.push('ios_attachments without mutable_content');
+    }
     if (call.problems.length > 0) return { status: 400, body: { errors: call.problems } };
     return {
       status: 200,
@@ -235,6 +246,8 @@ export class FcmServer extends ProviderServer {
     requireString(call, message.token, 'message.token');
     requireString(call, message.notification?.title, 'message.notification.title');
     requireString(call, message.notification?.body, 'message.notification.body');
+    if (message.notification?.image !== undefined && !/^https?:\/\//.test(String(message.notification.image)))
+      call.problems.push('message.notification.image is not an http(s) URL');
     for (const [key, value] of Object.entries(message.data ?? {}))
       if (typeof value !== 'string') call.problems.push(`message.data.${key} is not a string`);
     if (call.problems.length > 0)

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Store } from '../../src/core/ports/store.ts';
 import { type IngestBatch, type ReadingWrite, emptyBatch } from '../../src/core/domain/telemetry.ts';
 import { lifecycleSuite } from './lifecycle.ts';
+import { mediaSuite } from './media.ts';
 
 /**
  * The one conformance suite every storage adapter must pass, run against the real engine.
@@ -1272,5 +1273,6 @@ export function runStoreConformance(
       });
     });
     lifecycleSuite(() => store);
+    mediaSuite(() => store, tenantId, gatewayId);
   });
 }

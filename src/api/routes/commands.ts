@@ -49,7 +49,12 @@ export const CommandSchema = Type.Object(
       Type.String({ description: "Why it failed or timed out: the gateway's error, no answer, expired" }),
     ),
     requestedBy: Type.String({ description: 'User id, API key id or automation id' }),
-    requestedByType: Type.Union([Type.Literal('user'), Type.Literal('api_key'), Type.Literal('automation')]),
+    requestedByType: Type.Union([
+      Type.Literal('user'),
+      Type.Literal('api_key'),
+      Type.Literal('automation'),
+      Type.Literal('system'),
+    ]),
     createdAt: IsoTime,
     sentAt: Type.Union([IsoTime, Type.Null()]),
     completedAt: Type.Union([IsoTime, Type.Null()]),

@@ -34,7 +34,7 @@ export interface Command {
   detail: string | null;
   /** Who asked: a user id, an API key id, or an automation id. */
   requestedBy: string;
-  requestedByType: 'user' | 'api_key' | 'automation';
+  requestedByType: 'user' | 'api_key' | 'automation' | 'system';
   createdAtMs: number;
   sentAtMs: number | null;
   completedAtMs: number | null;

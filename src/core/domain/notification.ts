@@ -9,7 +9,7 @@ import {
 
 // ---- types ----
 
-export type NotificationKind = 'alarm' | 'automation' | 'system';
+export type NotificationKind = 'alarm' | 'automation' | 'camera' | 'system';
 
 export type NotificationSeverity = 'critical' | 'warning' | 'info';
 

@@ -1,5 +1,6 @@
 import type { Control } from './control.ts';
 import type { Directory } from './directory.ts';
+import type { Media } from './media.ts';
 import type { DeadLetterStore, DeviceStore, TelemetryStore } from './telemetry.ts';
 
 /**
@@ -12,6 +13,8 @@ export interface Store {
   readonly directory: Directory;
   /** Commands, alarms and home modes, the notification outbox, automations, device presence. */
   readonly control: Control;
+  /** Media servers, cameras, the archive index and its deletion queue, camera events, previews. */
+  readonly media: Media;
   /** Group commits of readings, history, summaries, retention of a gateway's data, usage. */
   readonly telemetry: TelemetryStore;
   readonly devices: DeviceStore;

@@ -25,6 +25,7 @@ const TYPES = {
     '{real}': 'REAL',
     '{serial}': 'INTEGER PRIMARY KEY AUTOINCREMENT',
     '{without_rowid}': 'WITHOUT ROWID',
+    '{blob}': 'BLOB',
   },
   postgres: {
     // Ids and compared text in byte order, like SQLite's BINARY collation (see 001-initial.ts).
@@ -34,12 +35,13 @@ const TYPES = {
     '{real}': 'double precision',
     '{serial}': 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
     '{without_rowid}': '',
+    '{blob}': 'bytea',
   },
 } as const;
 
 export function typed(dialect: 'sqlite' | 'postgres', sql: string): string {
   return sql.replace(
-    /\{(id|text|int|real|serial|without_rowid)\}/g,
+    /\{(id|text|int|real|serial|without_rowid|blob)\}/g,
     (token) => TYPES[dialect][token as keyof (typeof TYPES)['sqlite']],
   );
 }

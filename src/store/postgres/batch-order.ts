@@ -63,3 +63,10 @@ export function latestPreviews(previews: IngestBatch['previews']): IngestBatch['
   }
   return [...latest.values()].sort((a, b) => compareText(a.deviceId, b.deviceId));
 }
+
+/** Each (device, timestamp) once, in key order: concurrent batches insert history rows in one order. */
+export function previewHistory(previews: IngestBatch['previews']): IngestBatch['previews'] {
+  const unique = new Map<string, IngestBatch['previews'][number]>();
+  for (const preview of previews) unique.set(`${preview.deviceId}\u0000${preview.tsMs}`, preview);
+  return [...unique.values()].sort((a, b) => compareText(a.deviceId, b.deviceId) || a.tsMs - b.tsMs);
+}

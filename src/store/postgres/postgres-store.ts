@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { PoolClient } from 'pg';
 import type { Store } from '../../core/ports/store.ts';
 import { SqlControl } from '../control/control.ts';
+import { SqlMedia } from '../media/media.ts';
 import { SqlDirectory } from '../directory/directory.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { SqlDeadLetterStore } from '../telemetry/dead-letters.ts';
@@ -56,6 +57,7 @@ export class PostgresStore implements Store {
   private readonly pool: pg.Pool;
   readonly directory: SqlDirectory;
   readonly control: SqlControl;
+  readonly media: SqlMedia;
   readonly telemetry: PostgresTelemetryStore;
   readonly devices: SqlDeviceStore;
   readonly deadLetters: SqlDeadLetterStore;
@@ -76,6 +78,7 @@ export class PostgresStore implements Store {
     const runner = new PostgresRunner(this.pool, transaction);
     this.directory = new SqlDirectory(runner, 'postgres');
     this.control = new SqlControl(runner);
+    this.media = new SqlMedia(runner);
     this.telemetry = new PostgresTelemetryStore(runner, this.pool, transaction);
     this.devices = new SqlDeviceStore(runner);
     this.deadLetters = new SqlDeadLetterStore(runner);

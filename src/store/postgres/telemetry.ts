@@ -27,7 +27,14 @@ import {
 } from '../telemetry/rollups.ts';
 import { tableOf } from '../telemetry/retention.ts';
 import { SqlTelemetryStore } from '../telemetry/sql-telemetry-store.ts';
-import { upsertRounds, lockInOrder, latestPreviews, compareText, withoutNul } from './batch-order.ts';
+import {
+  upsertRounds,
+  lockInOrder,
+  latestPreviews,
+  previewHistory,
+  compareText,
+  withoutNul,
+} from './batch-order.ts';
 
 /**
  * A group commit is retried this many times in all when PostgreSQL aborts it to break a
@@ -266,6 +273,23 @@ export class PostgresTelemetryStore extends SqlTelemetryStore {
           previews.map((p) => p.tsMs),
           previews.map((p) => p.contentType),
           previews.map((p) => p.image),
+        ],
+      );
+    }
+
+    // Every preview is also kept in the camera's history (the video retention pass trims it).
+    const history = previewHistory(batch.previews);
+    if (history.length > 0) {
+      await client.query(
+        `INSERT INTO camera_previews (device_id, tenant_id, ts_ms, content_type, image)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::bytea[])
+         ON CONFLICT (device_id, ts_ms) DO NOTHING`,
+        [
+          history.map((p) => p.deviceId),
+          history.map((p) => p.tenantId),
+          history.map((p) => p.tsMs),
+          history.map((p) => p.contentType),
+          history.map((p) => p.image),
         ],
       );
     }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.ts';
 import { SqlControl } from '../control/control.ts';
+import { SqlMedia } from '../media/media.ts';
 import { SqlDirectory } from '../directory/directory.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { SqlDeadLetterStore } from '../telemetry/dead-letters.ts';
@@ -27,6 +28,7 @@ export class SqliteStore implements Store {
   private readonly wal: WalDurability;
   readonly directory: SqlDirectory;
   readonly control: SqlControl;
+  readonly media: SqlMedia;
   readonly telemetry: SqliteTelemetryStore;
   readonly devices: SqlDeviceStore;
   readonly deadLetters: SqlDeadLetterStore;
@@ -49,13 +51,15 @@ export class SqliteStore implements Store {
     // the event loop (better-sqlite3 is synchronous) and delay every gateway's PUBACK; they commit
     // relaxed instead, and `durable()` syncs the WAL off the loop before anything leaves the
     // process on their account (a command published, a notification sent, an API answer).
-    this.control = new SqlControl(
-      new SqliteRunner(this.db, prepare, this.lock, {
-        relaxed: true,
-        synchronous: options.synchronous,
-        committed: () => this.wal.noteRelaxedCommit(),
-      }),
-    );
+    // Camera and archive bookkeeping commits the same way (the archive index waits for
+    // `durable()` before it answers the media agent).
+    const relaxed = new SqliteRunner(this.db, prepare, this.lock, {
+      relaxed: true,
+      synchronous: options.synchronous,
+      committed: () => this.wal.noteRelaxedCommit(),
+    });
+    this.control = new SqlControl(relaxed);
+    this.media = new SqlMedia(relaxed);
     this.telemetry = new SqliteTelemetryStore(runner, this.db, prepare, this.lock, this.wal);
     this.devices = new SqlDeviceStore(runner);
     this.deadLetters = new SqlDeadLetterStore(runner);

@@ -181,6 +181,11 @@ export class SqliteTelemetryStore extends SqlTelemetryStore {
          ON CONFLICT (device_id) DO UPDATE SET ts_ms = excluded.ts_ms, content_type = excluded.content_type, image = excluded.image
          WHERE excluded.ts_ms >= previews.ts_ms`,
       ).run(preview.deviceId, preview.tenantId, preview.tsMs, preview.contentType, preview.image);
+      // Every preview is also kept in the camera's history (the video retention pass trims it).
+      this.stmt(
+        `INSERT INTO camera_previews (device_id, tenant_id, ts_ms, content_type, image) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (device_id, ts_ms) DO NOTHING`,
+      ).run(preview.deviceId, preview.tenantId, preview.tsMs, preview.contentType, preview.image);
     }
     for (const usage of usageMessages(batch)) {
       this.stmt(
