@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { dashboardRoutes, DASHBOARD_CSP } from '../../src/api/routes/web.ts';
+import { dashboardCsp, dashboardRoutes, DASHBOARD_CSP } from '../../src/api/routes/web.ts';
 import type { ApiContext } from '../../src/api/context.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -23,7 +23,7 @@ const INDEX =
 const SCRIPT = `export const app = ${JSON.stringify('x'.repeat(4000))};\n`;
 
 /** A Fastify with the dashboard plugin and the API's JSON 404, as buildApi sets them up. */
-async function serverFor(root: string, options: { dashboard?: boolean } = {}) {
+async function serverFor(root: string, options: { dashboard?: boolean; playbackUrls?: string[] } = {}) {
   const lines: string[] = [];
   const logger = pino(
     { level: 'warn' },
@@ -39,7 +39,10 @@ async function serverFor(root: string, options: { dashboard?: boolean } = {}) {
     reply.code(404).send({ error: { code: 'HESTIA_NOT_FOUND', message: 'No route' } }),
   );
   app.get('/v1/me', async () => ({ me: true }));
-  const api = { ctx: { config, logger }, services: {}, isReady: () => true } as unknown as ApiContext;
+  // The registered media servers, whose playback origins the camera player may fetch from.
+  const servers = (options.playbackUrls ?? []).map((playbackUrl) => ({ playbackUrl }));
+  const store = { media: { servers: { list: async () => servers } } };
+  const api = { ctx: { config, logger, store }, services: {}, isReady: () => true } as unknown as ApiContext;
   await app.register(dashboardRoutes({ root }), api);
   return { app, warnings: lines };
 }
@@ -179,5 +182,25 @@ describe('the dashboard turned off (http.dashboard=false)', () => {
     assert.equal(reply.statusCode, 404);
     assert.equal(reply.json().error.code, 'HESTIA_NOT_FOUND');
     assert.equal((await app.request('GET', '/healthz')).status, 200);
+  });
+});
+
+describe('the dashboard’s policy and the camera player', () => {
+  it('lets the player fetch HLS from the registered media servers’ origins only', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'hestia-web-csp-'));
+    writeFileSync(path.join(root, 'index.html'), INDEX);
+    const { app } = await serverFor(root, {
+      playbackUrls: ['https://media-1.example/hls', 'http://10.0.0.5:8080', 'https://media-1.example'],
+    });
+    try {
+      const reply = await app.inject({ method: 'GET', url: '/', headers: { accept: 'text/html' } });
+      const csp = String(reply.headers['content-security-policy']);
+      assert.match(csp, /media-src 'self' blob: http:\/\/10\.0\.0\.5:8080 https:\/\/media-1\.example;/);
+      assert.match(csp, /connect-src 'self' ws: wss: http:\/\/10\.0\.0\.5:8080 https:\/\/media-1\.example;/);
+      assert.equal(csp, dashboardCsp(['http://10.0.0.5:8080', 'https://media-1.example']));
+    } finally {
+      await app.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it, test } from 'node:test';
 import type { ConfigInput } from '../../src/core/config.ts';
+import { archivePath } from '../../src/core/domain/media.ts';
+import { emptyBatch } from '../../src/core/domain/telemetry.ts';
 import {
   CALLERS,
   expectStatus,
@@ -221,6 +223,71 @@ async function inAppNotificationOf(f: AuthorizationFixture, caller: Caller): Pro
 /** Tenant-scoped routes act in the caller's tenant; only a platform admin names one (tenant A). */
 const platformNames = (f: AuthorizationFixture, caller: Caller) =>
   caller === 'platformAdmin' ? `?tenantId=${f.tenantA}` : '';
+
+/**
+ * A recording of the camera C from a minute ago, indexed for one call (playback needs one; the
+ * seed's 2019 files would be past the tariff's video retention, which a tariff row can run).
+ */
+async function recordingOfC(f: AuthorizationFixture): Promise<number> {
+  const camera = await f.app.hestia.services.media.cameras.ensureById(f.camera);
+  if (!camera) throw new Error('C is not a camera of a registered gateway');
+  const startMs = Date.now() - 60_000;
+  await f.app.hestia.ctx.store.media.archive.insert({
+    id: randomUUID(),
+    deviceId: camera.deviceId,
+    tenantId: camera.tenantId,
+    homeId: camera.homeId,
+    gatewayId: camera.gatewayId,
+    serverId: 'matrix-media',
+    diskId: 'disk1',
+    path: archivePath('disk1', camera.number, camera.deviceId, startMs),
+    startMs,
+    endMs: startMs + 120_000,
+    sizeBytes: 2000,
+    init: { offset: 0, length: 1000 },
+    fragments: [{ durationMs: 120_000, offset: 1000, length: 1000 }],
+    createdAtMs: Date.now(),
+  });
+  return startMs;
+}
+
+/** A preview of C from a minute ago, stored for one call. */
+async function previewOfC(f: AuthorizationFixture): Promise<number> {
+  const tsMs = Date.now() - 60_000;
+  const batch = emptyBatch();
+  batch.previews.push({
+    deviceId: f.camera,
+    tenantId: f.tenantA,
+    tsMs,
+    contentType: 'image/jpeg',
+    image: Buffer.from([0xff, 0xd8, 0xff, 0xd9]),
+  });
+  await f.app.hestia.ctx.store.telemetry.applyIngest(batch);
+  return tsMs;
+}
+
+/** A media server made for one call (the platform administrator's rows). */
+async function mediaServerFor(f: AuthorizationFixture): Promise<string> {
+  const server = await f.app.hestia.ctx.store.media.servers.create({
+    id: randomUUID(),
+    name: f.unique('media'),
+    engine: 'nginx-rtmp',
+    controlUrl: 'http://127.0.0.1:9',
+    agentUrl: null,
+    ingestUrl: 'rtmp://127.0.0.1:9/live',
+    playbackUrl: 'http://127.0.0.1:9',
+    application: 'live',
+    region: null,
+    secret: 'matrix-secret-0123456789',
+    maxStreams: 400,
+    maxBitsPerSec: 400_000_000,
+    createdAtMs: Date.now(),
+  });
+  return server.id;
+}
+
+/** Watching video: the home's owners and members; not guests, not the provider's staff, no API key. */
+const CAMERA_WATCH = matrix({ ...HOME_READ, guest: 403, tenantAdmin: 403, platformAdmin: 403, apiKey: 403 });
 
 const MATRIX: MatrixRow[] = [
   // ---- one's own account ----
@@ -938,6 +1005,96 @@ const MATRIX: MatrixRow[] = [
     request: async (f, caller) => ({ url: `/v1/dead-letters${platformNames(f, caller)}` }),
   },
 
+  // ---- cameras ----
+  {
+    method: 'GET',
+    path: '/v1/homes/{homeId}/cameras',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/homes/${f.home}/cameras` }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/cameras/{deviceId}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/cameras/${f.camera}` }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/cameras/{deviceId}',
+    expect: HOME_CONTROL,
+    request: async (f) => ({ url: `/v1/cameras/${f.camera}`, body: { mode: 'motion' } }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/cameras/{deviceId}/timeline',
+    expect: HOME_READ,
+    request: async (f) => ({
+      url: `/v1/cameras/${f.camera}/timeline?from=2019-10-22T00:00:00Z&to=2019-10-23T00:00:00Z`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/cameras/{deviceId}/previews',
+    expect: HOME_READ,
+    request: async (f) => ({
+      url: `/v1/cameras/${f.camera}/previews?from=2019-10-22T00:00:00Z&to=2019-10-23T00:00:00Z`,
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/cameras/{deviceId}/previews/{at}',
+    expect: HOME_READ,
+    request: async (f) => ({ url: `/v1/cameras/${f.camera}/previews/${await previewOfC(f)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/cameras/{deviceId}/playback',
+    expect: CAMERA_WATCH,
+    request: async (f) => ({
+      url: `/v1/cameras/${f.camera}/playback`,
+      body: { kind: 'archive', from: String(await recordingOfC(f)), durationMs: 60_000 },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/media-servers',
+    expect: PLATFORM_ONLY,
+    request: async () => ({ url: '/v1/media-servers' }),
+  },
+  {
+    method: 'POST',
+    path: '/v1/media-servers',
+    expect: PLATFORM_ONLY,
+    request: async (f) => ({
+      url: '/v1/media-servers',
+      body: {
+        name: f.unique('media'),
+        engine: 'nginx-rtmp',
+        controlUrl: 'http://127.0.0.1:9',
+        ingestUrl: 'rtmp://127.0.0.1:9/live',
+        playbackUrl: 'http://127.0.0.1:9',
+      },
+    }),
+  },
+  {
+    method: 'GET',
+    path: '/v1/media-servers/{serverId}',
+    expect: PLATFORM_ONLY,
+    request: async (f) => ({ url: `/v1/media-servers/${await mediaServerFor(f)}` }),
+  },
+  {
+    method: 'PATCH',
+    path: '/v1/media-servers/{serverId}',
+    expect: PLATFORM_ONLY,
+    request: async (f) => ({ url: `/v1/media-servers/${await mediaServerFor(f)}`, body: { region: 'eu' } }),
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/media-servers/{serverId}',
+    expect: PLATFORM_ONLY,
+    request: async (f) => ({ url: `/v1/media-servers/${await mediaServerFor(f)}` }),
+  },
+
   // ---- last: a password change ends the person's other sessions, among them the revoked-token
   // caller's (O's logged-out session), which every row above checks as revoked by logout ----
   {
@@ -964,6 +1121,14 @@ const ANONYMOUS_PATHS = [
   '/v1/invitations/accept',
   '/v1/invitations/preview',
   '/v1/public/tenants/{slug}',
+  // Signed URLs: the URL itself is the permission (test/integration/cameras.test.ts).
+  '/v1/playback/{token}/index.m3u8',
+  '/v1/preview-images/{token}',
+  // Called with a gateway's or a media server's own credentials, never a person's or API key's.
+  '/v1/gateway/cameras/{deviceId}/stream',
+  '/v1/media/hooks/publish',
+  '/v1/media/hooks/publish-done',
+  '/v1/media/agent/segments',
 ];
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 

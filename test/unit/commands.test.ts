@@ -22,7 +22,7 @@ describe('command specs', () => {
     assert.deepEqual(actions(['lock']), ['lock', 'unlock']);
     assert.deepEqual(actions(['thermostat']), ['setTemperature', 'setMode']);
     assert.deepEqual(actions(['curtain']), ['open', 'close', 'stop', 'setPosition']);
-    assert.deepEqual(actions(['motion'], 'camera'), ['startRecording', 'stopRecording']);
+    assert.deepEqual(actions(['motion'], 'camera'), ['startRecording', 'stopRecording', 'changeMediaServer']);
     assert.deepEqual(actions(['temperature', 'humidity', 'water_leak', null], 'sensor'), []);
     // A dimmer that is also a switch: turnOn once.
     assert.deepEqual(actions(['switch', 'dimmer']), ['turnOn', 'turnOff', 'toggle', 'setLevel']);

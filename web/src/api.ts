@@ -233,6 +233,70 @@ export interface Energy {
   points: AggregatePoint[];
 }
 
+// ---- cameras (GET /v1/homes/{id}/cameras, /v1/cameras/{deviceId}…) ----
+
+export type RecordingMode = 'off' | 'motion' | 'continuous';
+export const RECORDING_MODES: readonly RecordingMode[] = ['off', 'motion', 'continuous'];
+export type RecordingState = 'idle' | 'recording' | 'failed';
+export type CameraEventKind = 'motion' | 'doorbell';
+
+export interface Camera {
+  deviceId: string;
+  homeId: string;
+  gatewayId: string;
+  name: string | null;
+  mode: RecordingMode;
+  /** Whether the camera pushes its stream to a media server now (live playback needs it). */
+  streaming: boolean;
+  serverName: string | null;
+  recording: {
+    state: RecordingState;
+    /** Why it failed (the media server's answer); null otherwise. */
+    reason: string | null;
+    since: string;
+  };
+  lastMotionAt: string | null;
+  latestPreviewAt: string | null;
+}
+
+export interface CameraEvent {
+  id: string;
+  kind: CameraEventKind;
+  at: string;
+}
+
+export interface PreviewEntry {
+  /** The preview's time: `GET /v1/cameras/{deviceId}/previews/{at}` with it as listed. */
+  at: string;
+  contentType: string;
+  sizeBytes: number;
+}
+
+/** `GET /v1/cameras/{deviceId}/timeline`: what was recorded and seen in [from, to). */
+export interface CameraTimeline {
+  from: string;
+  /** Where this page ends: before the asked `to` when the page was cut (see `nextFrom`). */
+  to: string;
+  spans: Array<{ start: string; end: string; files: number }>;
+  gaps: Array<{ start: string; end: string }>;
+  events: CameraEvent[];
+  previews: PreviewEntry[];
+  /** Where the next page starts; null on the last. */
+  nextFrom: string | null;
+}
+
+/**
+ * `POST /v1/cameras/{deviceId}/playback`: an expiring HLS URL. Live: the media server's
+ * absolute URL; archive: a path of this API, resolved against its origin (no bearer needed).
+ */
+export interface Playback {
+  kind: 'live' | 'archive';
+  url: string;
+  expiresAt: string;
+  from: string | null;
+  durationMs: number | null;
+}
+
 // ---- errors ----
 
 /** An API error (`{error: {code, message}}`), or NETWORK when no answer came. */
@@ -306,6 +370,8 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+type SendOptions = RequestOptions & { text?: { body: string; contentType: string }; cache?: RequestCache };
+
 /**
  * A fetch wrapper for /v1: adds the bearer token, renews it before it expires and once on a
  * 401, and turns error bodies into `ApiError`s. A refused renewal ends the session.
@@ -347,28 +413,20 @@ export class ApiClient {
     options: RequestOptions = {},
   ): Promise<{ text: string; headers: Headers }> {
     const withText = { ...options, text: { body: text, contentType } };
-    const used = await this.freshSession();
-    let response = await this.send('POST', path, withText, used?.accessToken);
-    if (response.status === 401 && used) {
-      const renewed = await this.renew(used);
-      if (!renewed) throw await errorOf(response);
-      response = await this.send('POST', path, withText, renewed.accessToken);
-    }
-    if (!response.ok) throw await errorOf(response);
+    const response = await this.sendAuthorized('POST', path, withText);
     return { text: await response.text(), headers: response.headers };
   }
 
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const used = await this.freshSession();
-    let response = await this.send(method, path, options, used?.accessToken);
-    if (response.status === 401 && used) {
-      const renewed = await this.renew(used);
-      if (!renewed) throw await errorOf(response);
-      response = await this.send(method, path, options, renewed.accessToken);
-    }
-    if (!response.ok) throw await errorOf(response);
+    const response = await this.sendAuthorized(method, path, options);
     if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
+  }
+
+  /** A binary answer (a camera's preview image). */
+  async blob(path: string, options: RequestOptions & { cache?: RequestCache } = {}): Promise<Blob> {
+    const binary = { ...options, headers: { accept: '*/*', ...options.headers } };
+    return (await this.sendAuthorized('GET', path, binary)).blob();
   }
 
   /** An access token valid for at least a minute, renewed if needed; null when logged out. */
@@ -401,12 +459,23 @@ export class ApiClient {
     );
   }
 
-  private async send(
-    method: string,
-    path: string,
-    options: RequestOptions & { text?: { body: string; contentType: string } },
-    token?: string,
-  ) {
+  /**
+   * Sends with the bearer token, renewed first when about to expire and once more on a 401;
+   * an error answer becomes an `ApiError`.
+   */
+  private async sendAuthorized(method: string, path: string, options: SendOptions): Promise<Response> {
+    const used = await this.freshSession();
+    let response = await this.send(method, path, options, used?.accessToken);
+    if (response.status === 401 && used) {
+      const renewed = await this.renew(used);
+      if (!renewed) throw await errorOf(response);
+      response = await this.send(method, path, options, renewed.accessToken);
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  private async send(method: string, path: string, options: SendOptions, token?: string) {
     const url = new URL(path, globalThis.location?.origin ?? 'http://localhost');
     for (const [name, value] of Object.entries(options.query ?? {}))
       if (value !== undefined) url.searchParams.set(name, String(value));
@@ -424,6 +493,7 @@ export class ApiClient {
             ? undefined
             : JSON.stringify(options.body),
         signal: options.signal,
+        ...(options.cache ? { cache: options.cache } : {}),
       });
     } catch (error) {
       if (isAbort(error)) throw error;
@@ -503,162 +573,6 @@ export function idempotencyKey(): string {
   return globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(36).slice(2)}`;
 }
 
-// ---- the live feed ----
+// ---- the live feed (its messages and the WebSocket client are in live-feed.ts) ----
 
-export type LiveState = 'connecting' | 'connected' | 'offline';
-
-export type LiveMessage =
-  | { type: 'ready'; homeId: string }
-  | {
-      type: 'state';
-      homeId: string;
-      deviceId: string;
-      label: string;
-      capability: string | null;
-      value: number | null;
-      text: string | null;
-      unit: string | null;
-      ts: string;
-    }
-  | { type: 'availability'; homeId: string; deviceId: string; availability: Availability; at: string }
-  | { type: 'alarm'; homeId: string; change: 'raised' | 'acknowledged' | 'cleared'; alarm: Alarm }
-  | { type: 'mode'; homeId: string; mode: HomeMode; previous: HomeMode; at: string }
-  | { type: 'command'; homeId: string; command: Command }
-  | { type: 'gateway'; homeId: string; gatewayId: string; status: string; at: string }
-  | { type: 'automation'; homeId: string; automationId: string; runId: string; outcome: string; at: string }
-  | {
-      type: 'notification';
-      homeId: string;
-      notificationId: string;
-      severity: string;
-      title: string;
-      body: string;
-    }
-  | { type: 'pong' }
-  | { type: 'error'; code: string; message: string };
-
-export interface LiveHandlers {
-  message(message: LiveMessage): void;
-  state(state: LiveState): void;
-  /** After every (re)connection: what happened while away must be reloaded over REST. */
-  resync(): void;
-}
-
-/** Close codes of the live feed (src/api/routes/live.ts). */
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-const CLOSE_NOT_FOUND = 4404;
-const BACKOFF_FIRST_MS = 1_000;
-const BACKOFF_MAX_MS = 30_000;
-
-/**
- * The WebSocket of one home: authenticates with its first message (browsers cannot set
- * headers on a WebSocket), reconnects with exponential backoff and jitter, and asks for a
- * reload after each connection so nothing missed while away stays missing.
- */
-export class LiveFeed {
-  private socket: WebSocket | null = null;
-  private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private stopped = false;
-  private current: LiveState = 'connecting';
-
-  constructor(
-    private readonly homeId: string,
-    private readonly client: ApiClient,
-    private readonly handlers: LiveHandlers,
-  ) {}
-
-  get state(): LiveState {
-    return this.current;
-  }
-
-  start(): void {
-    this.stopped = false;
-    globalThis.addEventListener('online', this.reconnectNow);
-    void this.connect();
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.retryTimer);
-    globalThis.removeEventListener('online', this.reconnectNow);
-    this.socket?.close(1000, 'left the page');
-    this.socket = null;
-  }
-
-  private readonly reconnectNow = (): void => {
-    if (this.stopped || this.current === 'connected') return;
-    clearTimeout(this.retryTimer);
-    this.attempt = 0;
-    void this.connect();
-  };
-
-  private setState(state: LiveState): void {
-    if (state === this.current) return;
-    this.current = state;
-    this.handlers.state(state);
-  }
-
-  private async connect(renew = false): Promise<void> {
-    this.socket?.close();
-    this.socket = null;
-    this.setState('connecting');
-    let token: string | null;
-    try {
-      token = renew ? await this.client.renewNow() : await this.client.accessToken();
-    } catch {
-      this.retryLater();
-      return;
-    }
-    if (this.stopped) return;
-    if (!token) {
-      this.setState('offline');
-      return;
-    }
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(
-      `${scheme}://${location.host}/v1/homes/${encodeURIComponent(this.homeId)}/live`,
-    );
-    this.socket = socket;
-    socket.onopen = () => socket.send(JSON.stringify({ type: 'auth', token }));
-    socket.onmessage = (event: MessageEvent) => {
-      if (socket !== this.socket || typeof event.data !== 'string') return;
-      let message: LiveMessage;
-      try {
-        message = JSON.parse(event.data) as LiveMessage;
-      } catch {
-        return; // the server sends JSON only; a broken frame is skipped, the next one counts
-      }
-      if (message.type === 'ready') {
-        this.attempt = 0;
-        this.setState('connected');
-        this.handlers.resync();
-      } else {
-        this.handlers.message(message);
-      }
-    };
-    socket.onclose = (event: CloseEvent) => {
-      if (socket !== this.socket || this.stopped) return;
-      this.socket = null;
-      if (event.code === CLOSE_FORBIDDEN || event.code === CLOSE_NOT_FOUND) {
-        this.setState('offline'); // no access to this home (any more): retrying will not help
-      } else if (event.code === CLOSE_UNAUTHENTICATED && this.attempt === 0) {
-        this.attempt = 1;
-        void this.connect(true); // the token expired while connected: renew and come back at once
-      } else {
-        this.retryLater();
-      }
-    };
-  }
-
-  private retryLater(): void {
-    if (this.stopped) return;
-    this.setState('offline');
-    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
-    this.attempt += 1;
-    // Jitter: a restarted Hestia is not met by every panel in the same millisecond.
-    const delayMs = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
-  }
-}
+export type { LiveMessage, LiveState } from './live-feed.ts';

@@ -14,6 +14,8 @@ import { useStore } from './store.ts';
 
 // The device page brings uPlot: loaded when first opened, not with the first page.
 const DevicePage = lazy(() => import('./pages/device.tsx').then((module) => module.DevicePage));
+// The camera page brings the HLS player (hls.js): loaded when a camera is opened.
+const CameraPage = lazy(() => import('./cameras/camera-page.tsx').then((module) => module.CameraPage));
 // The provider console is for a provider's admins only: its code loads when one opens it.
 const ConsolePage = lazy(() => import('./console/console.tsx').then((module) => module.ConsolePage));
 // A home's automations and members, and the person's settings: loaded when first opened.
@@ -126,6 +128,7 @@ function Shell() {
           <Route path="/homes/:homeId/automations/:automationId" component={AutomationPage} />
           <Route path="/homes/:homeId/members" component={MembersPage} />
           <Route path="/homes/:homeId/settings" component={HomeSettingsPage} />
+          <Route path="/homes/:homeId/cameras/:deviceId" component={CameraPage} />
           <Route path="/devices/:deviceId" component={DevicePage} />
           <Route path="/settings/notifications" component={NotificationSettingsPage} />
           <Route path="/console/:section" component={ConsoleRoute} />

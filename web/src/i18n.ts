@@ -4,6 +4,7 @@ import people from './messages/people.ts';
 import platform from './messages/platform.ts';
 import onboarding from './messages/onboarding.ts';
 import devices from './messages/devices.ts';
+import cameras from './messages/cameras.ts';
 
 /**
  * Every visible text of the dashboard, in English and Simplified Chinese: one catalogue, kept
@@ -627,6 +628,7 @@ const en = {
   ...platform.en,
   ...onboarding.en,
   ...devices.en,
+  ...cameras.en,
 };
 
 /** A type error when two parts of the catalogue share a key (the later one would win). */
@@ -638,6 +640,7 @@ type Parts = [
   typeof platform.en,
   typeof onboarding.en,
   typeof devices.en,
+  typeof cameras.en,
 ];
 /** Each part against every part after it. */
 type AllDisjoint<P extends unknown[]> = P extends [infer First, ...infer Rest]
@@ -646,7 +649,7 @@ type AllDisjoint<P extends unknown[]> = P extends [infer First, ...infer Rest]
 type UnionToIntersection<U> = (U extends unknown ? (part: U) => void : never) extends (part: infer I) => void
   ? I
   : never;
-const partsAreDisjoint: AllDisjoint<Parts> = [true, true, true, true, true, true];
+const partsAreDisjoint: AllDisjoint<Parts> = [true, true, true, true, true, true, true];
 void partsAreDisjoint;
 
 export type MessageKey = keyof typeof en;
@@ -659,6 +662,7 @@ const zh: Catalogue = {
   ...platform.zh,
   ...onboarding.zh,
   ...devices.zh,
+  ...cameras.zh,
 };
 
 export type Language = 'en' | 'zh';

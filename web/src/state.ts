@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { api, LiveFeed, session, type Home, type LiveMessage, type LiveState } from './api.ts';
+import { api, session, type Home, type LiveMessage, type LiveState } from './api.ts';
+import { LiveFeed } from './live-feed.ts';
 import { createStore, storage } from './store.ts';
 
 // ---- the homes of the signed-in person, and the one in view ----

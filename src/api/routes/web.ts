@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../core/context.ts';
 import type { ApiPlugin } from '../context.ts';
 
 /** Where `npm run build:web` writes the dashboard (vite build of web/). */
@@ -21,19 +22,41 @@ const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
  * The dashboard is a same-origin single-page app: scripts and styles only from Hestia (no inline
  * script), images also from tenants' logo URLs (https) and data: URIs, the live feed over ws(s).
  * Preact and uPlot set styles through the CSSOM, which style-src does not restrict, so no
- * 'unsafe-inline' is needed; the browser tests fail on any CSP violation.
+ * 'unsafe-inline' is needed; the browser tests fail on any CSP violation. The camera player
+ * (hls.js) plays through blob: URLs and fetches HLS from the media servers' playback origins,
+ * which are added to media-src and connect-src as they are registered.
  */
-export const DASHBOARD_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: https:",
-  "connect-src 'self' ws: wss:",
-  "frame-ancestors 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join('; ');
+export function dashboardCsp(mediaOrigins: readonly string[] = []): string {
+  const media = mediaOrigins.length > 0 ? ` ${mediaOrigins.join(' ')}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: https:",
+    `media-src 'self' blob:${media}`,
+    `connect-src 'self' ws: wss:${media}`,
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** The policy while no media server is registered. */
+export const DASHBOARD_CSP = dashboardCsp();
+
+/** The origins players fetch HLS from: every registered media server's playback URL. */
+async function mediaOrigins(ctx: AppContext): Promise<string[]> {
+  const origins = new Set<string>();
+  for (const server of await ctx.store.media.servers.list()) {
+    try {
+      origins.add(new URL(server.playbackUrl).origin);
+    } catch {
+      // not a URL: registration validates it, so only a hand-edited row gets here
+    }
+  }
+  return [...origins].sort();
+}
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en">
@@ -77,9 +100,11 @@ function builtFile(root: string, pathname: string): string | undefined {
   }
 }
 
-function htmlHeaders(reply: FastifyReply): FastifyReply {
-  return reply
-    .header('content-security-policy', DASHBOARD_CSP)
+/** The security headers of every HTML answer (the reply itself is thenable: it is not returned). */
+async function setHtmlHeaders(reply: FastifyReply, ctx: AppContext): Promise<void> {
+  const csp = dashboardCsp(await mediaOrigins(ctx));
+  reply
+    .header('content-security-policy', csp)
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY');
@@ -113,12 +138,11 @@ export function dashboardRoutes(options: DashboardOptions = {}): ApiPlugin {
       preCompressed: true,
     });
 
-    const serveIndex = (reply: FastifyReply) => {
+    const serveIndex = async (reply: FastifyReply) => {
+      await setHtmlHeaders(reply, ctx);
       if (builtFile(root, '/index.html') === undefined)
-        return htmlHeaders(reply).code(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
-      return htmlHeaders(reply)
-        .header('cache-control', 'no-cache')
-        .sendFile('index.html', { cacheControl: false });
+        return reply.code(503).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
+      return reply.header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     };
 
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {

@@ -8,6 +8,7 @@ import {
   type Room,
   type Security,
 } from '../api.ts';
+import { CamerasSection } from '../cameras/cameras-section.tsx';
 import { AddGateway } from '../components/add-gateway.tsx';
 import { AlarmsBanner } from '../components/alarms.tsx';
 import { DeviceCard } from '../components/device-card.tsx';
@@ -112,6 +113,8 @@ export function HomePanel({ homeId }: { homeId: string }) {
 
   const { home, devices, rooms, alarms, security } = state.data;
   for (const device of devices) deviceHomes.set(device.id, home.id);
+  // Cameras have their own section, with their pictures: not again among the rooms' devices.
+  const others = devices.filter((device) => device.type !== 'camera');
   const control = canControl(home);
   const setAlarm = (alarm: Alarm) =>
     panel.update((data) => ({ ...data, alarms: upsertAlarm(data.alarms, alarm) }));
@@ -136,10 +139,11 @@ export function HomePanel({ homeId }: { homeId: string }) {
         timezone={home.timezone}
         onChange={setAlarm}
       />
+      <CamerasSection homeId={home.id} timezone={home.timezone} />
       {devices.length === 0 ? (
         <p class="empty">{t('home.noDevices')}</p>
       ) : (
-        groupByRoom(devices, rooms).map((group) => {
+        groupByRoom(others, rooms).map((group) => {
           const id = `room-${group.room?.id ?? 'none'}`;
           return (
             <section key={id} class="room" aria-labelledby={id}>
