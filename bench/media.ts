@@ -304,14 +304,16 @@ async function main(): Promise<void> {
     undefined,
     adminToken,
   );
-  const tariff = tariffs.items.find((t) => t.isDefault)!;
-  await callApi(
-    apiUrl,
-    'PATCH',
-    `/v1/tariffs/${tariff.id}`,
-    { recordingModes: ['off', 'motion', 'continuous'], maxCamerasPerHome: 1000, videoRetentionDays: 60 },
-    adminToken,
-  );
+  // Every tariff of the tenant: the simulated home has a tariff of its own.
+  for (const tariff of tariffs.items) {
+    await callApi(
+      apiUrl,
+      'PATCH',
+      `/v1/tariffs/${tariff.id}`,
+      { recordingModes: ['off', 'motion', 'continuous'], maxCamerasPerHome: 1000, videoRetentionDays: 60 },
+      adminToken,
+    );
+  }
 
   progress('registering the media server and starting nginx-rtmp and the media agent');
   const registered = await callApi<{ server: { id: string }; secret: string }>(

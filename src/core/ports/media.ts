@@ -120,6 +120,13 @@ export interface ArchiveStore {
     limit: number,
     after?: { startMs: number; id: string },
   ): Promise<ArchiveSegment[]>;
+  /** The same files without their fragment lists: what a timeline needs (start, end, id). */
+  spans(
+    deviceId: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<Array<{ id: string; startMs: number; endMs: number }>>;
   /**
    * Moves files that ended before `cutoffMs` (of one camera) to the deletion queue and removes
    * their index rows, at most `limit` at a time; returns how many.

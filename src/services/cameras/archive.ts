@@ -126,7 +126,7 @@ export class ArchiveService {
     if (!(toMs > fromMs)) throw new HestiaError('HESTIA_VALIDATION_FAILED', 'to: must be after from');
     const { media } = this.ctx.store;
     const [segments, events, previews] = await Promise.all([
-      media.archive.overlapping(deviceId, fromMs, toMs, limit + 1),
+      media.archive.spans(deviceId, fromMs, toMs, limit + 1),
       media.events.list(deviceId, fromMs, toMs, limit + 1),
       media.previews.list(deviceId, fromMs, toMs, limit + 1),
     ]);
@@ -154,7 +154,11 @@ export class ArchiveService {
 }
 
 /** Joins files that follow each other (within SPAN_JOIN_MS) into spans, clipped to the range. */
-export function joinSpans(segments: readonly ArchiveSegment[], fromMs: number, toMs: number): RecordedSpan[] {
+export function joinSpans(
+  segments: ReadonlyArray<Pick<ArchiveSegment, 'id' | 'startMs' | 'endMs'>>,
+  fromMs: number,
+  toMs: number,
+): RecordedSpan[] {
   const spans: RecordedSpan[] = [];
   for (const segment of [...segments].sort((a, b) => a.startMs - b.startMs)) {
     const startMs = Math.max(segment.startMs, fromMs);

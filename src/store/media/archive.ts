@@ -98,6 +98,25 @@ export class SqlArchiveStore implements ArchiveStore {
     ).map(toSegment);
   }
 
+  async spans(
+    deviceId: string,
+    fromMs: number,
+    toMs: number,
+    limit: number,
+  ): Promise<Array<{ id: string; startMs: number; endMs: number }>> {
+    const rows = await this.sql.all(
+      `SELECT id, start_ms, end_ms FROM archive_segments
+       WHERE device_id = ? AND end_ms > ? AND start_ms < ?
+       ORDER BY start_ms, id LIMIT ?`,
+      [deviceId, fromMs, toMs, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id as string,
+      startMs: Number(row.start_ms),
+      endMs: Number(row.end_ms),
+    }));
+  }
+
   async expire(deviceId: string, cutoffMs: number, limit: number, nowMs: number): Promise<number> {
     return this.sql.transaction(async (tx) => {
       const rows = await tx.all(
