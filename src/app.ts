@@ -36,6 +36,7 @@ export interface StartOptions {
 
 const DEAD_LETTER_TRIM_INTERVAL_MS = 60_000; // 1 minute
 const TOKEN_SWEEP_INTERVAL_MS = 60 * 60_000; // 1 hour
+const API_CLOSE_GRACE_MS = 5000; // 5 seconds for requests in flight at a stop
 
 /** The parts of a started process, as `Hestia.start` wires them. */
 interface HestiaParts {
@@ -171,6 +172,20 @@ export class Hestia {
     ];
   }
 
+  /**
+   * Closes the HTTP server: idle keep-alive connections at once, requests in flight get
+   * API_CLOSE_GRACE_MS to finish. A client that stalls mid-request (a media server killed while
+   * it sent a callback) would otherwise hold the stop until Node's header timeout.
+   */
+  private async closeApi(): Promise<void> {
+    const force = setTimeout(() => this.api.server.closeAllConnections(), API_CLOSE_GRACE_MS);
+    try {
+      await this.api.close();
+    } finally {
+      clearTimeout(force);
+    }
+  }
+
   /** Graceful stop: refuse new work, drain accepted writes, close everything. */
   async stop(): Promise<void> {
     if (!this.ready) return;
@@ -181,7 +196,7 @@ export class Hestia {
     await this.retention.stop();
     await this.broker.close();
     await this.ingest.drain();
-    await this.api.close();
+    await this.closeApi();
     for (const extension of this.extensions().reverse()) await extension.stop();
     await store.directory.gateways.markAllGatewaysOffline(this.ctx.clock.now());
     await store.close();

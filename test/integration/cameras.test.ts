@@ -23,6 +23,13 @@ import { SUITE_TIMEOUT_MS } from '../helpers/wait.ts';
 
 const run = promisify(execFile);
 
+/** The status of a request, its body read (a response left unread keeps its connection busy). */
+async function statusOf(url: string, init?: RequestInit): Promise<number> {
+  const response = await fetch(url, init);
+  await response.arrayBuffer();
+  return response.status;
+}
+
 function camera(name: string): SimulatedCamera {
   return {
     kind: 'camera',
@@ -115,14 +122,16 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   it('refuses a gateway without its credentials and a camera of another gateway', async () => {
-    const anonymous = await fetch(`${api()}/v1/gateway/cameras/${front.deviceId}/stream`, { method: 'POST' });
-    assert.equal(anonymous.status, 401);
+    assert.equal(
+      await statusOf(`${api()}/v1/gateway/cameras/${front.deviceId}/stream`, { method: 'POST' }),
+      401,
+    );
     const other = await app.createGateway();
-    const response = await fetch(`${api()}/v1/gateway/cameras/${front.deviceId}/stream`, {
+    const status = await statusOf(`${api()}/v1/gateway/cameras/${front.deviceId}/stream`, {
       method: 'POST',
       headers: { authorization: `Basic ${Buffer.from(`${other.id}:${other.token}`).toString('base64')}` },
     });
-    assert.equal(response.status, 404);
+    assert.equal(status, 404);
   });
 
   it('streams, records on motion to the seed path on the freest disk, and plays back from an offset', async () => {
@@ -164,7 +173,7 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     });
     assert.match(livePlaylist, /#EXTM3U/);
     const tampered = live.body.url.replace(/\/live\/([^/]+)\//, '/live/AAAAAAAAAAAAAAAAAAAAAA/');
-    assert.equal((await fetch(tampered)).status, 403);
+    assert.equal(await statusOf(tampered), 403);
 
     // Motion starts a recording; it ends after the post-roll and the file is indexed.
     await send(sensorDataMessage(gateway.id, front, '1', Date.now()));
@@ -247,7 +256,7 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     // Altered and expired URLs are refused, by Hestia and by nginx.
     const token = archive.body.url.split('/')[3] as string;
     const altered = `${api()}/v1/playback/${token.slice(0, -2)}xx/index.m3u8`;
-    assert.equal((await fetch(altered)).status, 403);
+    assert.equal(await statusOf(altered), 403);
     const key = await app.hestia.ctx.store.media.secrets.getOrCreate(
       'playback-signing-key',
       () => 'unused',
@@ -255,10 +264,39 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     );
     const body = `${front.deviceId}.${segment.startMs}.60000.${Math.floor(Date.now() / 1000) - 10}`;
     const expiredToken = `${Buffer.from(body).toString('base64url')}.${createHmac('sha256', key).update(body).digest('base64url')}`;
-    assert.equal((await fetch(`${api()}/v1/playback/${expiredToken}/index.m3u8`)).status, 410);
+    assert.equal(await statusOf(`${api()}/v1/playback/${expiredToken}/index.m3u8`), 410);
     const pastS = Math.floor(Date.now() / 1000) - 10;
     const expiredFile = `${hostA.nginx.httpUrl}/archive/${secureLinkSignature(hostA.secret, pastS, `/archive/${segment.path}`)}/${pastS}/${segment.path}`;
-    assert.equal((await fetch(expiredFile)).status, 410);
+    assert.equal(await statusOf(expiredFile), 410);
+  });
+
+  it('a doorbell press is an event and a notification with the latest preview as its picture', async () => {
+    const doorbell = {
+      ...front,
+      label: 'Doorbell' as const,
+      sensorType: 'BUTTON',
+    } as unknown as SimulatedCamera;
+    const pressedAt = Date.now();
+    await send(sensorDataMessage(gateway.id, doorbell, '1', pressedAt));
+    const notification = await eventually('the doorbell notification', async () => {
+      const list = await app.request('GET', '/v1/me/notifications', undefined, app.ownerToken);
+      return list.body.items?.find((n: { data: Record<string, string> }) => n.data.event === 'doorbell');
+    });
+    assert.equal(notification.data.deviceId, front.deviceId);
+    assert.match(notification.title, /Front door/);
+    const imagePath = new URL(notification.data.imageUrl).pathname;
+    const image = await fetch(`${api()}${imagePath}`);
+    assert.equal(image.status, 200);
+    assert.equal(image.headers.get('content-type'), 'image/jpeg');
+    assert.ok((await image.arrayBuffer()).byteLength > 0);
+    assert.equal(await statusOf(`${api()}${imagePath.replace(/\.([^.]+)\.jpg$/, '.AAAA$1.jpg')}`), 403);
+    const timeline = await app.request(
+      'GET',
+      `/v1/cameras/${front.deviceId}/timeline`,
+      undefined,
+      app.ownerToken,
+    );
+    assert.ok(timeline.body.events.some((e: { kind: string }) => e.kind === 'doorbell'));
   });
 
   it('refuses video to another home, to a guest, and to the provider; guests still see the camera', async () => {
