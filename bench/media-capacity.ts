@@ -44,6 +44,10 @@ export interface CapacityLevel {
   hestiaCpuPctOfOneCore: number | null;
   machineBusyPctOfAllCores: number | null;
   passed: boolean;
+  /** Why the level failed, when it did not finish (e.g. the server stopped answering). */
+  error?: string;
+  /** The end of nginx's error log at a failure. */
+  nginxLogTail?: string;
 }
 
 interface CameraView {
@@ -112,79 +116,33 @@ export async function recordingCapacity(
   const results: CapacityLevel[] = [];
   try {
     for (const count of [...levels].sort((a, b) => a - b)) {
-      const chosen = cameras.slice(0, count);
-      if (chosen.length < count) throw new Error(`only ${chosen.length} cameras provisioned`);
-      for (const { gateway, camera } of chosen) {
-        if (publications.has(camera.deviceId)) continue;
-        publications.set(
-          camera.deviceId,
-          await publishCamera(await assignStream(ctx, gateway.gatewayId, gateway.token, camera.deviceId)),
+      let level: CapacityLevel;
+      try {
+        level = await recordLevel(
+          ctx,
+          cameras.slice(0, count),
+          count,
+          recordSeconds,
+          hestiaPid,
+          publications,
         );
+      } catch (error) {
+        level = {
+          cameras: count,
+          coveredRatioMin: 0,
+          coveredRatioMedian: 0,
+          droppedFrames: 0,
+          recordSeconds,
+          hestiaCpuPctOfOneCore: null,
+          machineBusyPctOfAllCores: null,
+          passed: false,
+          error: error instanceof Error ? error.message : String(error),
+          nginxLogTail: ctx.host.nginx.logTail().slice(-1500),
+        };
       }
-      const ids = new Set(chosen.map((c) => c.camera.deviceId));
-      await until(
-        `${count} cameras streaming`,
-        60_000,
-        async () =>
-          (await homeCameras(ctx)).filter((c) => ids.has(c.deviceId) && c.streaming).length >= count,
-      );
-      const droppedBefore = await droppedFrames(ctx);
-      for (const { camera } of chosen) await setMode(ctx, camera.deviceId, 'continuous');
-      await until(
-        `${count} cameras recording`,
-        60_000,
-        async () =>
-          (await homeCameras(ctx)).filter((c) => ids.has(c.deviceId) && c.recording.state === 'recording')
-            .length >= count,
-      );
-      const starts = new Map(
-        (await homeCameras(ctx))
-          .filter((c) => ids.has(c.deviceId))
-          .map((c) => [c.deviceId, Date.parse(c.recording.since)]),
-      );
-      progress(`${count} cameras recording; ${recordSeconds} s`);
-      const cpuBefore = processCpuSeconds(hestiaPid);
-      const machineBefore = machineCpuTicks();
-      const windowStart = performance.now();
-      await new Promise((resolve) => setTimeout(resolve, recordSeconds * 1000));
-      const elapsedMs = performance.now() - windowStart;
-      const cpuAfter = processCpuSeconds(hestiaPid);
-      const machineAfter = machineCpuTicks();
-      const dropped = (await droppedFrames(ctx)) - droppedBefore;
-      const stoppedAt = Date.now();
-      for (const { camera } of chosen) await setMode(ctx, camera.deviceId, 'off');
-      // Key frames every 2 s: a recording starts at the next one and its file ends at the last one.
-      const ratios: number[] = [];
-      for (const { camera } of chosen) {
-        const startMs = starts.get(camera.deviceId)!;
-        const wanted = (stoppedAt - startMs) / 1000 - 4;
-        let covered = 0;
-        const deadline = Date.now() + 120_000;
-        while (Date.now() < deadline) {
-          covered = await coveredSeconds(ctx, camera.deviceId, startMs - 10_000, stoppedAt + 10_000);
-          if (covered >= wanted) break;
-          await new Promise((resolve) => setTimeout(resolve, 500));
-        }
-        ratios.push(Math.min(covered / wanted, 1));
-      }
-      ratios.sort((a, b) => a - b);
-      const busy =
-        machineBefore && machineAfter
-          ? (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)
-          : null;
-      const level: CapacityLevel = {
-        cameras: count,
-        coveredRatioMin: round(ratios[0] ?? 0, 3),
-        coveredRatioMedian: round(ratios[Math.floor(ratios.length / 2)] ?? 0, 3),
-        droppedFrames: dropped,
-        recordSeconds,
-        hestiaCpuPctOfOneCore: cpuPercent(cpuBefore, cpuAfter, elapsedMs),
-        machineBusyPctOfAllCores: busy === null ? null : Math.round(busy * 100),
-        passed: (ratios[0] ?? 0) >= 0.95 && dropped === 0,
-      };
       results.push(level);
       progress(
-        `${count} cameras: covered ≥ ${level.coveredRatioMin}, dropped ${dropped}: ${level.passed ? 'pass' : 'FAIL'}`,
+        `${count} cameras: covered ≥ ${level.coveredRatioMin}, dropped ${level.droppedFrames}: ${level.passed ? 'pass' : `FAIL ${level.error ?? ''}`}`,
       );
       if (!level.passed) break;
     }
@@ -192,4 +150,87 @@ export async function recordingCapacity(
     for (const publication of publications.values()) await publication.stop();
   }
   return results;
+}
+
+/** One level: `count` cameras publish, record for `recordSeconds`, stop; what was indexed. */
+async function recordLevel(
+  ctx: BenchContext,
+  chosen: Array<{
+    gateway: BenchContext['gateways'][number];
+    camera: BenchContext['gateways'][number]['cameras'][number];
+  }>,
+  count: number,
+  recordSeconds: number,
+  hestiaPid: number,
+  publications: Map<string, CameraPublication>,
+): Promise<CapacityLevel> {
+  if (chosen.length < count) throw new Error(`only ${chosen.length} cameras provisioned`);
+  for (const { gateway, camera } of chosen) {
+    if (publications.has(camera.deviceId)) continue;
+    publications.set(
+      camera.deviceId,
+      await publishCamera(await assignStream(ctx, gateway.gatewayId, gateway.token, camera.deviceId)),
+    );
+  }
+  const ids = new Set(chosen.map((c) => c.camera.deviceId));
+  await until(
+    `${count} cameras streaming`,
+    60_000,
+    async () => (await homeCameras(ctx)).filter((c) => ids.has(c.deviceId) && c.streaming).length >= count,
+  );
+  const droppedBefore = await droppedFrames(ctx);
+  for (const { camera } of chosen) await setMode(ctx, camera.deviceId, 'continuous');
+  await until(
+    `${count} cameras recording`,
+    60_000,
+    async () =>
+      (await homeCameras(ctx)).filter((c) => ids.has(c.deviceId) && c.recording.state === 'recording')
+        .length >= count,
+  );
+  const starts = new Map(
+    (await homeCameras(ctx))
+      .filter((c) => ids.has(c.deviceId))
+      .map((c) => [c.deviceId, Date.parse(c.recording.since)]),
+  );
+  progress(`${count} cameras recording; ${recordSeconds} s`);
+  const cpuBefore = processCpuSeconds(hestiaPid);
+  const machineBefore = machineCpuTicks();
+  const windowStart = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, recordSeconds * 1000));
+  const elapsedMs = performance.now() - windowStart;
+  const cpuAfter = processCpuSeconds(hestiaPid);
+  const machineAfter = machineCpuTicks();
+  const dropped = (await droppedFrames(ctx)) - droppedBefore;
+  const stoppedAt = Date.now();
+  for (const { camera } of chosen) await setMode(ctx, camera.deviceId, 'off');
+  // Key frames every 2 s: a recording starts at the next one and its file ends at the last one.
+  const ratios: number[] = [];
+  for (const { camera } of chosen) {
+    const startMs = starts.get(camera.deviceId)!;
+    const wanted = (stoppedAt - startMs) / 1000 - 4;
+    let covered = 0;
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      covered = await coveredSeconds(ctx, camera.deviceId, startMs - 10_000, stoppedAt + 10_000);
+      if (covered >= wanted) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    ratios.push(Math.min(covered / wanted, 1));
+  }
+  ratios.sort((a, b) => a - b);
+  const busy =
+    machineBefore && machineAfter
+      ? (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)
+      : null;
+  const level: CapacityLevel = {
+    cameras: count,
+    coveredRatioMin: round(ratios[0] ?? 0, 3),
+    coveredRatioMedian: round(ratios[Math.floor(ratios.length / 2)] ?? 0, 3),
+    droppedFrames: dropped,
+    recordSeconds,
+    hestiaCpuPctOfOneCore: cpuPercent(cpuBefore, cpuAfter, elapsedMs),
+    machineBusyPctOfAllCores: busy === null ? null : Math.round(busy * 100),
+    passed: (ratios[0] ?? 0) >= 0.95 && dropped === 0,
+  };
+  return level;
 }

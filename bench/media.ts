@@ -239,7 +239,7 @@ async function main(): Promise<void> {
     .description(
       'Cameras on nginx-rtmp: recording capacity, motion → recording latency, timeline and balancer speed',
     )
-    .option('--levels <list>', 'camera counts recorded at once, rising', '10,25,50')
+    .option('--levels <list>', 'camera counts recorded at once, rising', '25,50,100,150,200')
     .option('--record-seconds <s>', 'recording window per level', '20')
     .option('--motion-cameras <n>', 'cameras sampled for motion → recording', '4')
     .option('--motion-samples <n>', 'motion samples in all', '40')

@@ -9,6 +9,7 @@ import {
   type GatewayCredentials,
 } from '../simulator/files.ts';
 import { ALL_DEVICES_PER_GATEWAY } from '../simulator/model.ts';
+import { clipPreviewBase64 } from '../simulator/video.ts';
 import {
   DEFAULT_TENANT_SLUG,
   SIMULATED_HOME_NAME,
@@ -44,6 +45,7 @@ interface SimulateOptions {
   failCommands: number;
   leak?: number;
   leakDuration?: number;
+  video?: boolean;
   quiet?: boolean;
 }
 
@@ -154,6 +156,10 @@ export function registerSimulateCommand(program: Command): void {
       '--leak-duration <seconds>',
       `how long the --leak lasts before the sensor reports dry again (default: ${DEFAULT_LEAK_DURATION_S})`,
       positiveNumber,
+    )
+    .option(
+      '--video',
+      'cameras publish real video (needs ffmpeg): each asks Hestia for a media server and streams a looped clip there',
     )
     .option('--quiet', 'no progress line and no per-message log (errors still go to stderr)')
     .addHelpText(
@@ -354,6 +360,15 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
             (event.reported ? '' : ' (not sent: the gateway is not registered)'),
         );
         break;
+      case 'streaming':
+        say(`gateway ${event.gatewayId}: camera ${event.deviceId} streams to media server ${event.server}`);
+        break;
+      case 'streamError':
+        if (verbose)
+          process.stderr.write(
+            `gateway ${event.gatewayId}: camera ${event.deviceId} cannot stream (${event.reason}); trying again in a while\n`,
+          );
+        break;
       case 'refused':
         process.stderr.write(
           `gateway ${event.gatewayId}: ${event.reason} (does ${credentialsFile} belong to this Hestia?)\n`,
@@ -373,9 +388,11 @@ async function runSimulate(options: SimulateOptions): Promise<void> {
   say(
     `simulating ${gateways.length} gateway(s) × ${ALL_DEVICES_PER_GATEWAY} devices on ${url}, speed ×${options.speed}`,
   );
+  const video = options.video ? { apiUrl, previewBase64: await clipPreviewBase64() } : undefined;
   const simulator = Simulator.start({
     url,
     gateways,
+    ...(video ? { video } : {}),
     speed: options.speed,
     meterFile: meterFileFor(credentialsFile),
     commandDelayMs: options.commandDelay,

@@ -45,6 +45,8 @@ export interface ActivityOptions {
   energyKwh: number;
   /** Where the cameras say they push their streams. */
   mediaserverIp: string;
+  /** The preview picture (base64 JPEG); the tiny grey one by default. */
+  previewBase64?: string;
 }
 
 /** Something due at a simulated instant; firing it must move `dueSimMs` forward. */
@@ -384,7 +386,7 @@ export class GatewayActivity {
       dueSimMs: startSimMs + random() * PREVIEW_INTERVAL_MS,
       fire: (simMs, wallMs) => {
         const tsMs = this.stamp(`${camera.deviceId}/preview`, wallMs);
-        this.out.push(previewMessage(this.gatewayId, camera, tsMs));
+        this.out.push(previewMessage(this.gatewayId, camera, tsMs, this.options.previewBase64));
         preview.dueSimMs = simMs + PREVIEW_INTERVAL_MS;
       },
     };

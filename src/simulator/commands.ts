@@ -161,7 +161,8 @@ const ACTIONS: Partial<Record<GatewayDevice['kind'], Readonly<Record<string, App
     turnOff: switchTo(() => false),
     toggle: switchTo((on) => !on),
   },
-  camera: { startRecording, stopRecording },
+  // changeMediaServer: the camera asks Hestia for a server again (the simulator's video streams).
+  camera: { startRecording, stopRecording, changeMediaServer: () => null },
 };
 
 /** The actions a device accepts, in a fixed order (for error messages and tests). */

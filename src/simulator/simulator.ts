@@ -1,8 +1,16 @@
 import { GatewayActivity } from './activity.ts';
+import { CameraStreams, type CameraStreamEvent } from './camera-streams.ts';
 import type { DeviceCommand, ParsedCommand } from './commands.ts';
 import { readMeterFile, writeMeterFile, type GatewayCredentials } from './files.ts';
 import { commandResultMessage, type SeedCommandResult } from './messages.ts';
-import { MAX_POWER_KW, initialMeterKwh, seedOf, seededRandom, type Random } from './model.ts';
+import {
+  MAX_POWER_KW,
+  initialMeterKwh,
+  seedOf,
+  seededRandom,
+  type Random,
+  type SimulatedCamera,
+} from './model.ts';
 import { GatewaySession, type SessionEvent } from './session.ts';
 
 /** What the simulator reports: its sessions' events, commands it answered, scenarios it played. */
@@ -27,7 +35,8 @@ export type SimulatorEvent =
       repeated: boolean;
     }
   | { kind: 'leak'; gatewayId: string; deviceId: string; detected: boolean; reported: boolean }
-  | { kind: 'motion'; gatewayId: string; deviceId: string; reported: boolean };
+  | { kind: 'motion'; gatewayId: string; deviceId: string; reported: boolean }
+  | CameraStreamEvent;
 
 /** A scripted water leak on the first gateway, for demos (`--leak`). */
 export interface LeakScenario {
@@ -55,6 +64,11 @@ export interface SimulatorOptions {
   /** Fraction of commands, in [0, 1], that fail on purpose (demos of failed commands). */
   failCommandsRatio?: number;
   leak?: LeakScenario;
+  /**
+   * Cameras publish real video: each asks Hestia (this API) for a media server and streams the
+   * clip there; previews are a picture of the clip. Off: cameras only report their state.
+   */
+  video?: { apiUrl: string; previewBase64?: string };
   onEvent?: (event: SimulatorEvent) => void;
 }
 
@@ -122,6 +136,7 @@ export class Simulator {
   private commandsReceived = 0;
   private commandsFailed = 0;
   private stopped: Promise<void> | null = null;
+  private readonly streams: CameraStreams | null;
 
   private constructor(private readonly options: SimulatorOptions) {
     if (!(options.speed > 0) || !Number.isFinite(options.speed))
@@ -136,6 +151,9 @@ export class Simulator {
     this.leakDueAtMs = options.leak ? this.startMs + options.leak.afterMs : null;
     this.meterReadings = options.meterFile ? readMeterFile(options.meterFile) : new Map<string, number>();
     const runSeed = (options.seed ?? Date.now()) >>> 0;
+    this.streams = options.video
+      ? new CameraStreams({ apiUrl: options.video.apiUrl, onEvent: (event) => this.emit(event) })
+      : null;
     for (const credentials of options.gateways) {
       const activity = new GatewayActivity({
         gatewayId: credentials.gatewayId,
@@ -143,6 +161,7 @@ export class Simulator {
         startSimMs: this.startMs,
         energyKwh: this.meterReadings.get(credentials.gatewayId) ?? initialMeterKwh(credentials.gatewayId),
         mediaserverIp: options.mediaserverIp ?? '127.0.0.1',
+        ...(options.video?.previewBase64 ? { previewBase64: options.video.previewBase64 } : {}),
       });
       const gateway: SimulatedGateway = {
         activity,
@@ -154,7 +173,12 @@ export class Simulator {
           // A pending gateway shows its device list, as the seed's controller does to be registered.
           announcement: () => [activity.configuration(Date.now())],
           onCommand: (command) => this.onCommand(gateway, command),
-          ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+          onEvent: (event) => {
+            // Registered: its cameras start streaming (with video on).
+            if (event.kind === 'registration' && event.status === 'accepted')
+              this.streams?.start(credentials, cameras(activity));
+            options.onEvent?.(event);
+          },
         }),
         commandRandom: seededRandom(seedOf(`commands:${credentials.gatewayId}`) ^ runSeed),
         commands: new Map(),
@@ -224,6 +248,7 @@ export class Simulator {
       for (const timer of this.commandTimers) clearTimeout(timer);
       this.commandTimers.clear();
       this.saveMeters(true);
+      await this.streams?.stop();
       await Promise.all(this.gateways.map(({ session }) => session.stop()));
     })();
     return this.stopped;
@@ -326,6 +351,11 @@ export class Simulator {
       return;
     }
     this.commandsReceived++;
+    // The media server of this camera failed or is drained: it asks for another one.
+    if (command.action === 'changeMediaServer' && this.streams) {
+      const credentials = this.options.gateways.find((g) => g.gatewayId === gatewayId);
+      if (credentials) this.streams.move(credentials, command.deviceId);
+    }
     this.emit({
       kind: 'command',
       gatewayId,
@@ -456,4 +486,9 @@ export class Simulator {
     }
     this.gateways.forEach(({ activity }, index) => activity.setMeterCeiling(ceilings[index]!));
   }
+}
+
+/** A gateway's cameras. */
+function cameras(activity: GatewayActivity): SimulatedCamera[] {
+  return activity.devices.filter((device): device is SimulatedCamera => device.deviceType === 'camera');
 }

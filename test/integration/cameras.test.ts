@@ -15,7 +15,9 @@ import {
   sensorDataMessage,
   cameraStateMessage,
 } from '../../src/simulator/messages.ts';
-import type { SimulatedCamera } from '../../src/simulator/model.ts';
+import { gatewayDevices, type SimulatedCamera } from '../../src/simulator/model.ts';
+import { Simulator } from '../../src/simulator/simulator.ts';
+import { clipPreviewBase64 } from '../../src/simulator/video.ts';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.ts';
 import { publishCamera, type CameraPublication } from '../helpers/camera-stream.ts';
 import { startRegisteredMediaHost, type RegisteredMediaHost } from '../helpers/media-cluster.ts';
@@ -395,6 +397,39 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.equal((await cameraOf(second.deviceId)).serverName, null);
   });
 
+  it('the simulator’s cameras ask for a server and stream real video, with a picture of it as preview', async () => {
+    const simulated = await app.createGateway();
+    const simulator = Simulator.start({
+      url: app.mqttUrl,
+      gateways: [{ gatewayId: simulated.id, token: simulated.token }],
+      speed: 1,
+      video: { apiUrl: api(), previewBase64: await clipPreviewBase64() },
+    });
+    try {
+      const cameras = gatewayDevices(simulated.id).filter((device) => device.deviceType === 'camera');
+      assert.equal(cameras.length, 3);
+      for (const cam of cameras)
+        await eventually(`simulated camera ${cam.name} streaming to a media server`, async () => {
+          const view = await cameraOf(cam.deviceId);
+          return view?.streaming && view.serverName ? true : undefined;
+        });
+      const live = await app.request(
+        'POST',
+        `/v1/cameras/${cameras[0]!.deviceId}/playback`,
+        { kind: 'live' },
+        app.ownerToken,
+      );
+      assert.equal(live.status, 200, JSON.stringify(live.body));
+      await eventually('the simulated camera’s live playlist', async () => {
+        const response = await fetch(live.body.url);
+        const text = await response.text();
+        return response.status === 200 && text.includes('.ts') ? true : undefined;
+      });
+    } finally {
+      await simulator.stop();
+    }
+  });
+
   it('deletes recordings past the tariff’s video retention from the disk and the index', async () => {
     const [segment] = await app.hestia.ctx.store.media.archive.overlapping(
       front.deviceId,
@@ -413,7 +448,15 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.equal(result.files, 1);
     await app.hestia.services.media.retention.drain();
     assert.equal(existsSync(file), false);
-    assert.equal(await app.hestia.ctx.store.media.archive.countByServer(hostA.id), 0);
+    assert.equal(await app.hestia.ctx.store.media.archive.find(segment.id), undefined);
+    // What is younger than the tariff's days stays.
+    const kept = await app.hestia.ctx.store.media.archive.overlapping(
+      front.deviceId,
+      0,
+      Date.now() + 60_000,
+      10,
+    );
+    assert.ok(kept.every((file) => existsSync(path.join(hostA.dirs.contentRoot, file.path))));
   });
 });
 
