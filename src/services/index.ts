@@ -80,7 +80,7 @@ export function createServices(
   const notifications = new NotificationService(ctx, { authorize, audit, mailer, pushProviders });
   const alarms = new AlarmService(ctx, { authorize, audit, notifications });
   const automations = new AutomationService(ctx, { authorize, audit, commands, notifications, alarms });
-  const cluster = new MediaCluster(ctx, { engines: mediaEngines });
+  const cluster = new MediaCluster(ctx, { engines: mediaEngines, audit });
   const servers = new MediaServerService(ctx, { audit, commands });
   const cameras = new CameraService(ctx, { authorize, audit, cluster });
   const playback = new PlaybackService(ctx, { authorize });

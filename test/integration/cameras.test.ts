@@ -301,6 +301,49 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     assert.ok(timeline.body.events.some((e: { kind: string }) => e.kind === 'doorbell'));
   });
 
+  it('refuses bad segment reports with a reason and keeps the index intact', async () => {
+    const number = (await cameraOf(front.deviceId)).number as number;
+    const startMs = Date.now() - 120_000;
+    const good = {
+      stream: front.deviceId,
+      diskId: 'disk1',
+      path: archivePath('disk1', number, front.deviceId, startMs),
+      startMs,
+      endMs: startMs + 60_000,
+      sizeBytes: 2000,
+      init: { offset: 0, length: 1000 },
+      fragments: [[60_000, 1000, 1000]],
+    };
+    const report = (body: object, credentials = `${hostA.id}:${hostA.secret}`) =>
+      fetch(`${api()}/v1/media/agent/segments`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(credentials).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { error?: { code: string; message: string } },
+      }));
+    const before = await app.hestia.ctx.store.media.archive.countByServer(hostA.id);
+    assert.equal((await report(good, `${hostA.id}:wrong-secret`)).status, 401);
+    const unknown = await report({ ...good, stream: randomUUID() });
+    assert.equal(unknown.status, 404);
+    const future = await report({ ...good, startMs: Date.now() + 3_600_000, endMs: Date.now() + 3_660_000 });
+    assert.equal(future.status, 400);
+    assert.match(future.body.error!.message, /future/);
+    const escape = await report({ ...good, path: `disk1/../../etc/${front.deviceId}/x.mp4` });
+    assert.equal(escape.status, 400);
+    const badFragments = await report({ ...good, fragments: [[1000, 1000, 1000]] });
+    assert.equal(badFragments.status, 400);
+    assert.equal(await app.hestia.ctx.store.media.archive.countByServer(hostA.id), before);
+    // The same file twice is one row (the agent retries until it hears 2xx).
+    assert.equal((await report(good)).status, 201);
+    assert.equal((await report(good)).status, 200);
+    assert.equal(await app.hestia.ctx.store.media.archive.countByServer(hostA.id), before + 1);
+  });
+
   it('refuses video to another home, to a guest, and to the provider; guests still see the camera', async () => {
     const stranger = await app.signUp(`stranger-${randomUUID()}@example.com`);
     const asStranger = await app.request(
@@ -431,12 +474,10 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
   });
 
   it('deletes recordings past the tariff’s video retention from the disk and the index', async () => {
-    const [segment] = await app.hestia.ctx.store.media.archive.overlapping(
-      front.deviceId,
-      0,
-      Date.now() + 60_000,
-      1,
-    );
+    // The recording of the motion test (on disk2); the bad-input test indexed a row on disk1.
+    const segment = (
+      await app.hestia.ctx.store.media.archive.overlapping(front.deviceId, 0, Date.now() + 60_000, 10)
+    ).find((row) => row.diskId === 'disk2');
     assert.ok(segment);
     const file = path.join(hostA.dirs.contentRoot, segment.path);
     assert.equal(existsSync(file), true);
@@ -456,7 +497,11 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
       Date.now() + 60_000,
       10,
     );
-    assert.ok(kept.every((file) => existsSync(path.join(hostA.dirs.contentRoot, file.path))));
+    assert.ok(
+      kept
+        .filter((file) => file.diskId === 'disk2')
+        .every((file) => existsSync(path.join(hostA.dirs.contentRoot, file.path))),
+    );
   });
 });
 

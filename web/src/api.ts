@@ -574,5 +574,3 @@ export function idempotencyKey(): string {
 }
 
 // ---- the live feed (its messages and the WebSocket client are in live-feed.ts) ----
-
-export type { LiveMessage, LiveState } from './live-feed.ts';

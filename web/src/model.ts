@@ -1,4 +1,5 @@
-import type { Alarm, Channel, Command, CommandStatus, Device, Home, LiveMessage, Room } from './api.ts';
+import type { Alarm, Channel, Command, CommandStatus, Device, Home, Room } from './api.ts';
+import type { LiveMessage } from './live-feed.ts';
 
 /** Pure rules of what the dashboard shows; the pages apply them to the API's answers and the live feed. */
 

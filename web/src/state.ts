@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { api, session, type Home, type LiveMessage, type LiveState } from './api.ts';
+import { api, session, type Home } from './api.ts';
+import type { LiveMessage, LiveState } from './live-feed.ts';
 import { LiveFeed } from './live-feed.ts';
 import { createStore, storage } from './store.ts';
 

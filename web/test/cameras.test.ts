@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Camera, CameraTimeline, LiveMessage } from '../src/api.ts';
+import type { Camera, CameraTimeline } from '../src/api.ts';
+import type { LiveMessage } from '../src/live-feed.ts';
 import {
   ARCHIVE_PLAY_MS,
   applyCameraLive,

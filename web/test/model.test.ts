@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Alarm, Command, Device, LiveMessage } from '../src/api.ts';
+import type { Alarm, Command, Device } from '../src/api.ts';
+import type { LiveMessage } from '../src/live-feed.ts';
 import {
   applyToDevice,
   canControl,

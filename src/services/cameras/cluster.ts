@@ -4,6 +4,8 @@ import type { MediaDisk } from '../../core/domain/media.ts';
 import type { MediaEngine, MediaEngineFactory, MediaEngineStatus } from '../../core/ports/media-engine.ts';
 import type { MediaServerWithSecret } from '../../core/ports/media.ts';
 import { HestiaError } from '../../core/errors.ts';
+import type { AuditService } from '../audit.ts';
+import { SYSTEM_ORIGIN } from '../principal.ts';
 
 /** Bandwidth a camera that was just assigned is counted with until a poll shows its stream (the seed's 1 Mbps). */
 const ASSUMED_STREAM_BITS_PER_SEC = 1_000_000;
@@ -41,7 +43,7 @@ export class MediaCluster implements Extension {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly deps: { engines: MediaEngineFactory },
+    private readonly deps: { engines: MediaEngineFactory; audit: AuditService },
   ) {}
 
   start(): void {
@@ -122,12 +124,31 @@ export class MediaCluster implements Extension {
     metrics.mediaServerUp.set({ server: server.name }, healthy ? 1 : 0);
     if (status) {
       metrics.mediaServerStreams.set({ server: server.name }, status.load.publishing);
-      for (const disk of status.disks)
+      for (const disk of status.disks) {
         metrics.mediaDiskFreeBytes.set({ server: server.name, disk: disk.id }, disk.freeBytes);
+        metrics.mediaDiskFull.set(
+          { server: server.name, disk: disk.id },
+          fullDiskIds.includes(disk.id) ? 1 : 0,
+        );
+      }
     }
     const becameUnhealthy = server.health.healthy && !healthy;
     if (becameUnhealthy) logger.warn({ server: server.name, reason: failure }, 'media server is unhealthy');
     const newlyFullDiskIds = fullDiskIds.filter((id) => !server.fullDiskIds.includes(id));
+    if (newlyFullDiskIds.length > 0) {
+      logger.warn(
+        { server: server.name, disks: newlyFullDiskIds, threshold: config.media.diskFillThreshold },
+        'media server disks are full: they receive no new recordings',
+      );
+      await this.deps.audit.record({
+        tenantId: null,
+        action: 'media_server.disk_full',
+        actor: { kind: 'system', id: 'media-cluster' },
+        origin: SYSTEM_ORIGIN,
+        target: { type: 'media_server', id: server.id },
+        detail: { disks: newlyFullDiskIds },
+      });
+    }
     const updated = (await store.media.servers.find(server.id)) ?? server;
     for (const listener of this.listeners) {
       await listener({ server: updated, becameUnhealthy, newlyFullDiskIds, status }).catch((error: unknown) =>

@@ -1,4 +1,5 @@
-import type { Camera, CameraEvent, CameraTimeline, LiveMessage, PreviewEntry } from '../api.ts';
+import type { Camera, CameraEvent, CameraTimeline, PreviewEntry } from '../api.ts';
+import type { LiveMessage } from '../live-feed.ts';
 import { startOfLocalDay } from '../model.ts';
 
 /**

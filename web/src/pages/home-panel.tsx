@@ -1,13 +1,6 @@
 import { useEffect, useRef } from 'preact/hooks';
-import {
-  api,
-  type Alarm,
-  type Device,
-  type Home,
-  type LiveMessage,
-  type Room,
-  type Security,
-} from '../api.ts';
+import { api, type Alarm, type Device, type Home, type Room, type Security } from '../api.ts';
+import type { LiveMessage } from '../live-feed.ts';
 import { CamerasSection } from '../cameras/cameras-section.tsx';
 import { AddGateway } from '../components/add-gateway.tsx';
 import { AlarmsBanner } from '../components/alarms.tsx';
