@@ -78,7 +78,7 @@ export const liveRoutes: ApiPlugin = async (app, { ctx, services }) => {
       tags: ['live'],
       summary: 'Live feed of a home (WebSocket)',
       description:
-        'Upgrade to a WebSocket. Authenticate with the Authorization header or, from a browser, send `{"type":"auth","token":"<access token>"}` first. Messages are JSON with `type`: `ready`, `state` (a reading), `alarm`, `command`, `availability`, `mode`, `gateway`, `automation`, `notification` (yours only), `pong`. Close codes: 4401 unauthenticated, 4403 forbidden, 4404 no such home, 4008 too slow, 4029 too many connections. Without an upgrade the route answers 426.',
+        'Upgrade to a WebSocket. Authenticate with the Authorization header or, from a browser, send `{"type":"auth","token":"<access token>"}` first. Messages are JSON with `type`: `ready`, `state` (a reading), `alarm`, `command`, `availability`, `mode`, `gateway`, `automation`, `recording` (a camera’s recording state), `cameraEvent` (motion, doorbell), `notification` (yours only), `pong`. Close codes: 4401 unauthenticated, 4403 forbidden, 4404 no such home, 4008 too slow, 4029 too many connections. Without an upgrade the route answers 426.',
       params: HomeParams,
       security: [{ bearer: [] }],
       response: { ...errorResponses },
