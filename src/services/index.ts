@@ -95,7 +95,7 @@ export function createServices(
         await servers.moveCameras(serverId);
       },
     }),
-    archive: new ArchiveService(ctx, { authorize }),
+    archive: new ArchiveService(ctx, { authorize, audit }),
     playback,
     retention: new VideoRetention(ctx, { cluster }),
     doorbell: new DoorbellNotifier(ctx, { notifications, playback }),

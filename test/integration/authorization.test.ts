@@ -1056,6 +1056,12 @@ const MATRIX: MatrixRow[] = [
     }),
   },
   {
+    method: 'DELETE',
+    path: '/v1/cameras/{deviceId}/recordings',
+    expect: HOME_MANAGE,
+    request: async (f) => ({ url: `/v1/cameras/${f.camera}/recordings?confirm=${f.camera}` }),
+  },
+  {
     method: 'GET',
     path: '/v1/media-servers',
     expect: PLATFORM_ONLY,

@@ -503,6 +503,39 @@ describe('cameras on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
         .every((file) => existsSync(path.join(hostA.dirs.contentRoot, file.path))),
     );
   });
+
+  it('deletes a camera’s whole video on request, after the confirmation', async () => {
+    const url = `/v1/cameras/${front.deviceId}/recordings`;
+    const unconfirmed = await app.request('DELETE', url, undefined, app.ownerToken);
+    assert.equal(unconfirmed.status, 409);
+    assert.equal(unconfirmed.body.error.code, 'HESTIA_CONFIRMATION_REQUIRED');
+    const files = await app.hestia.ctx.store.media.archive.overlapping(
+      front.deviceId,
+      0,
+      Date.now() + 60_000,
+      100,
+    );
+    assert.ok(files.length > 0);
+    const deleted = await app.request(
+      'DELETE',
+      `${url}?confirm=${front.deviceId}`,
+      undefined,
+      app.ownerToken,
+    );
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    assert.equal(deleted.body.files, files.length);
+    assert.ok(deleted.body.events > 0 && deleted.body.previews > 0);
+    const timeline = await app.request(
+      'GET',
+      `/v1/cameras/${front.deviceId}/timeline`,
+      undefined,
+      app.ownerToken,
+    );
+    assert.deepEqual(
+      [timeline.body.spans.length, timeline.body.events.length, timeline.body.previews.length],
+      [0, 0, 0],
+    );
+  });
 });
 
 /** Direct SQL on the test's SQLite file, for moving data back in time. */

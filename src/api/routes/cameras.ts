@@ -222,6 +222,32 @@ export const cameraRoutes: ApiPlugin = async (app, { services, ctx }) => {
     },
   );
 
+  app.delete(
+    '/v1/cameras/:deviceId/recordings',
+    {
+      onRequest: caller,
+      schema: {
+        tags: ['cameras'],
+        summary:
+          "Deletes the camera's recordings, events and previews (home owners, the provider's staff); repeat the camera's id as confirm",
+        security,
+        params: CameraParams,
+        querystring: Type.Object({ confirm: Type.Optional(Type.String({ maxLength: 64 })) }),
+        response: {
+          200: Type.Object({ files: Type.Integer(), events: Type.Integer(), previews: Type.Integer() }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) =>
+      media.archive.deleteVideo(
+        principalOf(request),
+        request.params.deviceId,
+        request.query.confirm,
+        originOf(request),
+      ),
+  );
+
   app.post(
     '/v1/cameras/:deviceId/playback',
     {

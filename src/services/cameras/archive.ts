@@ -5,7 +5,8 @@ import { isArchivePath } from '../../core/media-signing.ts';
 import type { MediaServerWithSecret } from '../../core/ports/media.ts';
 import { HestiaError } from '../../core/errors.ts';
 import type { Authorizer } from '../authorization.ts';
-import type { Principal } from '../principal.ts';
+import type { AuditService } from '../audit.ts';
+import type { Principal, RequestOrigin } from '../principal.ts';
 
 /** A finished recording as the media agent reports it. */
 export interface SegmentReport {
@@ -49,7 +50,7 @@ const MAX_SEGMENT_MS = 6 * 3600_000;
 export class ArchiveService {
   constructor(
     private readonly ctx: AppContext,
-    private readonly deps: { authorize: Authorizer },
+    private readonly deps: { authorize: Authorizer; audit: AuditService },
   ) {}
 
   /**
@@ -111,6 +112,54 @@ export class ArchiveService {
     await store.durable();
     metrics.archiveSegments.inc({ outcome: result.created ? 'indexed' : 'duplicate' });
     return result;
+  }
+
+  /**
+   * Deletes a camera's whole video: its recordings (index rows now, files through the deletion
+   * queue), events and preview history (home owners and the provider's staff). Because this
+   * deletes data, the caller repeats the camera's id as `confirm`; without it the answer says
+   * what would be deleted.
+   */
+  async deleteVideo(
+    principal: Principal,
+    deviceId: string,
+    confirm: string | undefined,
+    origin: RequestOrigin,
+  ): Promise<{ files: number; events: number; previews: number }> {
+    const device = await this.deps.authorize.device(principal, deviceId, 'manage');
+    if (device.type !== 'camera') throw new HestiaError('HESTIA_NOT_A_CAMERA');
+    const { media } = this.ctx.store;
+    const everything = Number.MAX_SAFE_INTEGER;
+    if (confirm !== deviceId) {
+      const files = (await media.archive.spans(deviceId, 0, everything, 1_000_000)).length;
+      throw new HestiaError(
+        'HESTIA_CONFIRMATION_REQUIRED',
+        `Deleting the camera's video deletes ${files} recorded file(s) with its events and previews: repeat with confirm=${deviceId}`,
+        { files },
+      );
+    }
+    let files = 0;
+    for (;;) {
+      const moved = await media.archive.expire(deviceId, everything, 500, this.ctx.clock.now());
+      files += moved;
+      if (moved < 500) break;
+    }
+    const deleted = {
+      files,
+      events: await media.events.expire(deviceId, everything),
+      previews: await media.previews.expire(deviceId, everything),
+    };
+    const gateway = await this.ctx.store.directory.gateways.findGateway(device.gatewayId);
+    await this.deps.audit.record({
+      tenantId: device.tenantId,
+      action: 'data.deleted',
+      actor: principal,
+      origin,
+      homeId: gateway?.homeId ?? null,
+      target: { type: 'device', id: deviceId },
+      detail: deleted,
+    });
+    return deleted;
   }
 
   /** A camera's timeline over [fromMs, toMs) for its home's members (guests included). */
