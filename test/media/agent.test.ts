@@ -389,6 +389,24 @@ describe('media agent on nginx-rtmp', { timeout: SUITE_TIMEOUT_MS }, () => {
     }
   });
 
+  it('refuses to start with a disk that is not mounted, naming it (nothing fills the root file system)', async () => {
+    const dirs = createMediaHostDirs(['disk1']);
+    try {
+      await assert.rejects(
+        startTestAgent({
+          dirs,
+          secret: mediaSecret(),
+          serverId: 'media-missing-disk',
+          hestiaUrl: receiver.url,
+          disks: [{ id: 'disk1' }, { id: 'disk9' }],
+        }),
+        /disk disk9: .*disk9 is not readable/,
+      );
+    } finally {
+      await rm(dirs.root, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the hook without its token and the API without the secret', async () => {
     const hook = (token: string, body: Record<string, string>) =>
       fetch(`${host.agent.url}/v1/hooks/record-done${token}`, {
