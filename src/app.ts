@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './core/clock.ts';
 import type { HestiaConfig } from './core/config.ts';
 import type { AppContext } from './core/context.ts';
 import { createLogger } from './core/logger.ts';
+import { isHestiaError } from './core/errors.ts';
 import { Metrics } from './core/metrics.ts';
 import { EmbeddedBroker, type BrokerPorts } from './ingest/embedded-broker.ts';
 import { IngestService } from './ingest/ingest-service.ts';
@@ -213,13 +214,23 @@ async function firstRunSetup(ctx: AppContext, accounts: Services['accounts']): P
   if ((await ctx.store.directory.people.countUsers()) > 0) return;
   const email = 'admin@hestia.local';
   const password = newToken('pw').slice(3, 27);
-  const admin = await accounts.createUser({
-    tenantId: null,
-    email,
-    password,
-    name: 'Platform administrator',
-    role: 'platform_admin',
-  });
+  let admin: Awaited<ReturnType<typeof accounts.createUser>>;
+  try {
+    admin = await accounts.createUser({
+      tenantId: null,
+      email,
+      password,
+      name: 'Platform administrator',
+      role: 'platform_admin',
+    });
+  } catch (error) {
+    // Workers started together on an empty database: another one created it first.
+    if (isHestiaError(error) && error.code === 'HESTIA_CONFLICT') {
+      ctx.logger.info({ email }, 'first start: another worker created the platform administrator');
+      return;
+    }
+    throw error;
+  }
   const file = path.join(ctx.config.dataDir, 'initial-admin.json');
   writeFileSync(file, JSON.stringify({ email, password, role: admin.role }, null, 2) + '\n', { mode: 0o600 });
   ctx.logger.warn(

@@ -84,6 +84,11 @@ export const ErrorCatalogue = {
   HESTIA_PLAYBACK_URL_EXPIRED: { status: 410, message: 'The playback URL has expired: ask for a new one' },
   HESTIA_NOTHING_RECORDED: { status: 404, message: 'Nothing was recorded in this time range' },
   HESTIA_NOT_STREAMING: { status: 409, message: 'The camera is not streaming now' },
+  HESTIA_SCHEMA_TOO_NEW: {
+    status: 500,
+    message:
+      'The database was migrated by a newer Hestia: run that version, or restore a backup from before the upgrade',
+  },
   HESTIA_INTERNAL: { status: 500, message: 'Internal error' },
   HESTIA_UNAVAILABLE: { status: 503, message: 'Service is not ready' },
   // mail

@@ -3,6 +3,7 @@ import type { PoolClient } from 'pg';
 import type { Store } from '../../core/ports/store.ts';
 import { SqlControl } from '../control/control.ts';
 import { SqlMedia } from '../media/media.ts';
+import { assertSchemaKnown } from '../schema-version.ts';
 import { SqlDirectory } from '../directory/directory.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { SqlDeadLetterStore } from '../telemetry/dead-letters.ts';
@@ -115,6 +116,7 @@ export class PostgresStore implements Store {
       );
       const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
       const applied = new Set(rows.map((r) => r.version));
+      assertSchemaKnown(applied);
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         await client.query(migration.sql('postgres'));

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Store } from '../../core/ports/store.ts';
 import { SqlControl } from '../control/control.ts';
 import { SqlMedia } from '../media/media.ts';
+import { assertSchemaKnown } from '../schema-version.ts';
 import { SqlDirectory } from '../directory/directory.ts';
 import { MIGRATIONS } from '../migrations/index.ts';
 import { SqlDeadLetterStore } from '../telemetry/dead-letters.ts';
@@ -87,6 +88,7 @@ export class SqliteStore implements Store {
         (r) => r.version,
       ),
     );
+    assertSchemaKnown(applied);
     for (const migration of MIGRATIONS) {
       if (applied.has(migration.version)) continue;
       this.db.transaction(() => {
