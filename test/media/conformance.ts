@@ -18,18 +18,17 @@ export interface MediaEngineHarness {
   publish(stream: string): Promise<{ stop(): Promise<void> }>;
   /** An adapter for the same engine whose server does not answer (a closed port). */
   unreachable(): MediaEngine;
-  /** Whether the server has a media agent (disks, deletion). */
-  hasAgent: boolean;
-  /** Creates an archive file (path relative to the content root) for the deletion test. */
-  createArchiveFile?(relativePath: string): Promise<void>;
+  /** Creates an archive file on the media host's agent (path relative to the content root). */
+  createArchiveFile(relativePath: string): Promise<void>;
   /** Whether an archive file exists. */
-  archiveFileExists?(relativePath: string): Promise<boolean>;
+  archiveFileExists(relativePath: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 /**
  * The one suite every media-server adapter passes (DESIGN.md §6), run against its engine:
- * nginx-rtmp for real, Wowza against a server that checks the documented REST shapes.
+ * nginx-rtmp for real, Wowza against a server that checks the documented REST shapes; both
+ * with the real Hestia media agent beside them (disks, deletion).
  */
 export function runMediaEngineConformance(name: string, open: () => Promise<MediaEngineHarness>): void {
   describe(`media engine conformance: ${name}`, () => {
@@ -48,7 +47,7 @@ export function runMediaEngineConformance(name: string, open: () => Promise<Medi
       await harness?.close();
     });
 
-    it('reports load and, with an agent, its disks', async () => {
+    it('reports load, and its disks through the media agent', async () => {
       const status = await harness.engine.status();
       assert.equal(harness.engine.kind, name);
       for (const figure of [
@@ -59,12 +58,10 @@ export function runMediaEngineConformance(name: string, open: () => Promise<Medi
       ]) {
         assert.ok(Number.isFinite(figure) && figure >= 0, `load figure ${figure}`);
       }
-      if (harness.hasAgent) {
-        assert.ok(status.disks.length > 0, 'an agent reports at least one disk');
-        for (const disk of status.disks) {
-          assert.match(disk.id, /^[A-Za-z0-9_-]+$/);
-          assert.ok(disk.totalBytes > 0 && disk.freeBytes >= 0 && disk.freeBytes <= disk.totalBytes);
-        }
+      assert.ok(status.disks.length > 0, 'the media agent reports at least one disk');
+      for (const disk of status.disks) {
+        assert.match(disk.id, /^[A-Za-z0-9_-]+$/);
+        assert.ok(disk.totalBytes > 0 && disk.freeBytes >= 0 && disk.freeBytes <= disk.totalBytes);
       }
     });
 
@@ -123,11 +120,7 @@ export function runMediaEngineConformance(name: string, open: () => Promise<Medi
       }
     });
 
-    it('deletes archive files and counts those already gone', async (t) => {
-      if (!harness.hasAgent || !harness.createArchiveFile || !harness.archiveFileExists) {
-        t.skip('this server has no media agent');
-        return;
-      }
+    it('deletes archive files and counts those already gone', async () => {
       const status = await harness.engine.status();
       const disk = status.disks[0]!.id;
       const file = `${disk}/2/${randomUUID()}/2026/12/07/clip_10_00_00.mp4`;

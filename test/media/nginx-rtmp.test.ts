@@ -47,7 +47,6 @@ runMediaEngineConformance('nginx-rtmp', async () => {
     },
     unreachable: () =>
       createNginxRtmpEngine({ server: testMediaServer('unreachable', nowhere, nowhere), ...access }),
-    hasAgent: true,
     async createArchiveFile(relativePath) {
       const file = path.join(host.dirs.contentRoot, relativePath);
       await mkdir(path.dirname(file), { recursive: true });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { MediaServer } from '../../src/core/domain/media.ts';
@@ -10,6 +11,7 @@ import {
   type MediaStreamRef,
 } from '../../src/core/ports/media-engine.ts';
 import { createWowzaEngine } from '../../src/media/wowza/adapter.ts';
+import { createMediaHostDirs, mediaSecret, startTestAgent } from '../helpers/nginx-rtmp.ts';
 import { freePort, REPO_ROOT } from '../helpers/process.ts';
 import { FakeWowzaServer, type WowzaAuth } from '../helpers/wowza-server.ts';
 import { runMediaEngineConformance } from './conformance.ts';
@@ -32,13 +34,13 @@ const seed = JSON.parse(
   readFileSync(path.join(REPO_ROOT, '../shared/fixtures/seed-messages.json'), 'utf8'),
 ) as SeedFixture;
 
-function mediaServer(controlUrl: string): MediaServer {
+function mediaServer(controlUrl: string, agentUrl: string | null = null): MediaServer {
   return {
     id: randomUUID(),
     name: 'media-wowza',
     engine: 'wowza',
     controlUrl,
-    agentUrl: null,
+    agentUrl,
     ingestUrl: `rtmp://127.0.0.1:1935/${APPLICATION}`,
     playbackUrl: 'https://127.0.0.1:8443',
     application: APPLICATION,
@@ -52,8 +54,16 @@ function mediaServer(controlUrl: string): MediaServer {
   };
 }
 
-function engineFor(controlUrl: string, timeoutMs = TIMEOUT_MS): MediaEngine {
-  return createWowzaEngine({ server: mediaServer(controlUrl), secret: 'media-secret', timeoutMs });
+function engineFor(
+  controlUrl: string,
+  timeoutMs = TIMEOUT_MS,
+  agent?: { url: string; secret: string },
+): MediaEngine {
+  return createWowzaEngine({
+    server: mediaServer(controlUrl, agent?.url ?? null),
+    secret: agent?.secret ?? 'media-secret',
+    timeoutMs,
+  });
 }
 
 function ref(stream: string, cameraNumber = 401): MediaStreamRef {
@@ -72,17 +82,36 @@ async function failure(call: () => Promise<unknown>): Promise<MediaEngineError> 
 runMediaEngineConformance('wowza', async () => {
   const server = await FakeWowzaServer.start({ application: APPLICATION, auth: DIGEST });
   const closedPort = await freePort();
+  // The Hestia media agent beside Wowza (docs/cameras.md): disks and deletion.
+  const dirs = createMediaHostDirs(['disk1']);
+  const secret = mediaSecret();
+  const agent = await startTestAgent({
+    dirs,
+    secret,
+    serverId: 'wowza-conformance',
+    hestiaUrl: 'http://127.0.0.1:9',
+    disks: [{ id: 'disk1' }],
+  });
   return {
-    engine: engineFor(server.controlUrl()),
+    engine: engineFor(server.controlUrl(), TIMEOUT_MS, { url: agent.url, secret }),
     application: APPLICATION,
-    hasAgent: false,
     async publish(stream) {
       server.publish(stream);
       return { stop: async () => server.unpublish(stream) };
     },
     unreachable: () => engineFor(`http://hestia:secret@127.0.0.1:${closedPort}`),
+    async createArchiveFile(relativePath) {
+      const file = path.join(dirs.contentRoot, relativePath);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, 'not really a video');
+    },
+    async archiveFileExists(relativePath) {
+      return existsSync(path.join(dirs.contentRoot, relativePath));
+    },
     async close() {
       await server.close();
+      await agent.close();
+      rmSync(dirs.root, { recursive: true, force: true });
       assert.deepEqual(server.violations, [], 'requests that deviate from Wowza REST shapes');
     },
   };
