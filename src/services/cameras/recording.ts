@@ -17,6 +17,12 @@ const STATE_LABEL = 'State';
 const EVENT_LABELS: Record<string, CameraEventKind> = { motion: 'motion', doorbell: 'doorbell' };
 /** First pause between attempts at a recording call; it doubles each time. */
 const FIRST_RETRY_MS = 200;
+/**
+ * A camera's detector repeats itself while something moves (and a doorbell button bounces): one
+ * event per camera and kind in this window goes to the timeline, the notification and the
+ * database; the repeats only extend the motion post-roll, in memory. Ingest pays nothing for them.
+ */
+const EVENT_GAP_MS = 5000;
 /** Device-type answers kept per process (a camera stays a camera). */
 const TYPE_CACHE_LIMIT = 100_000;
 
@@ -42,6 +48,10 @@ export class RecordingController implements Extension {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly isCamera = new Map<string, boolean>();
   private readonly postRollTimers = new Map<string, NodeJS.Timeout>();
+  /** When this process last recorded an event, per camera and kind. */
+  private readonly lastEventAt = new Map<string, number>();
+  /** When this process last heard motion from a camera (repeats included). */
+  private readonly motionHeardAt = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -80,6 +90,13 @@ export class RecordingController implements Extension {
       const kind = EVENT_LABELS[label];
       if (reading.label !== STATE_LABEL && !kind) continue;
       const receivedAtMs = this.ctx.clock.now();
+      if (kind && (reading.value ?? 0) > 0) {
+        if (kind === 'motion') this.motionHeardAt.set(reading.deviceId, receivedAtMs);
+        const key = `${reading.deviceId}/${kind}`;
+        const last = this.lastEventAt.get(key);
+        if (last !== undefined && receivedAtMs - last < EVENT_GAP_MS) continue;
+        this.lastEventAt.set(key, receivedAtMs);
+      }
       void this.cameraOf(reading.deviceId)
         .then(async (isCamera) => {
           if (!isCamera) return;
@@ -202,9 +219,18 @@ export class RecordingController implements Extension {
 
   private async apply(deviceId: string, eventAtMs: number): Promise<void> {
     const { store, clock } = this.ctx;
-    const camera = await store.media.cameras.find(deviceId);
+    let camera = await store.media.cameras.find(deviceId);
     if (!camera) return;
     const nowMs = clock.now();
+    // Motion heard since the last write (repeats within EVENT_GAP_MS) extends the post-roll.
+    const heardAtMs = this.motionHeardAt.get(deviceId);
+    if (camera.mode === 'motion' && heardAtMs !== undefined) {
+      const untilMs = heardAtMs + this.ctx.config.media.motionPostRollSeconds * 1000;
+      if (untilMs > nowMs && (camera.recordUntilMs === null || untilMs > camera.recordUntilMs)) {
+        camera = (await store.media.cameras.update(deviceId, { recordUntilMs: untilMs })) ?? camera;
+        this.armPostRoll(deviceId, untilMs);
+      }
+    }
     const want = wantsRecording(camera, nowMs);
     const expiredPostRoll = camera.recordUntilMs !== null && camera.recordUntilMs <= nowMs;
     if (want !== camera.wantRecording || expiredPostRoll)
