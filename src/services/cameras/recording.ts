@@ -19,7 +19,7 @@ const EVENT_LABELS: Record<string, CameraEventKind> = { motion: 'motion', doorbe
 const FIRST_RETRY_MS = 200;
 /**
  * A camera's detector repeats itself while something moves (and a doorbell button bounces): one
- * event per camera and kind in this window goes to the timeline, the notification and the
+ * event per camera and kind in this window (of the camera's timestamps) goes to the timeline, the notification and the
  * database; the repeats only extend the motion post-roll, in memory. Ingest pays nothing for them.
  */
 const EVENT_GAP_MS = 5000;
@@ -48,7 +48,7 @@ export class RecordingController implements Extension {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly isCamera = new Map<string, boolean>();
   private readonly postRollTimers = new Map<string, NodeJS.Timeout>();
-  /** When this process last recorded an event, per camera and kind. */
+  /** The device time of the last event this process recorded, per camera and kind. */
   private readonly lastEventAt = new Map<string, number>();
   /** When this process last heard motion from a camera (repeats included). */
   private readonly motionHeardAt = new Map<string, number>();
@@ -93,9 +93,10 @@ export class RecordingController implements Extension {
       if (kind && (reading.value ?? 0) > 0) {
         if (kind === 'motion') this.motionHeardAt.set(reading.deviceId, receivedAtMs);
         const key = `${reading.deviceId}/${kind}`;
+        // By the camera's own time: events a gateway sends late (after a reconnect) stay apart.
         const last = this.lastEventAt.get(key);
-        if (last !== undefined && receivedAtMs - last < EVENT_GAP_MS) continue;
-        this.lastEventAt.set(key, receivedAtMs);
+        if (last !== undefined && Math.abs(reading.tsMs - last) < EVENT_GAP_MS) continue;
+        this.lastEventAt.set(key, reading.tsMs);
       }
       void this.cameraOf(reading.deviceId)
         .then(async (isCamera) => {
